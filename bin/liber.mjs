@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `liber` command. The CLI is TypeScript (lib/cli); tsx compiles it on the fly so the
+// CLI and the server share one copy of lib/ with no separate build step.
+import { register } from "tsx/esm/api";
+
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+register();
+await import("../lib/cli/main.ts");

