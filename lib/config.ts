@@ -17,6 +17,8 @@ const envSchema = z.object({
   LIBER_HOST: z.string().min(1).default("127.0.0.1"),
   LIBER_DEMO_DATA: z.enum(["movielens", "none"]).default("movielens"),
   LIBER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** First run only: creates the admin account "admin" with this password when no admin exists. */
+  LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
 });
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };

@@ -9,7 +9,7 @@ import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetail
  * role, parses params, query and JSON body with zod, and maps errors to HTTP
  * (ApiError -> its status, zod -> 422, anything else -> 500 with the message hidden).
  */
-type Access = Role | "public";
+export type Access = Role | "public";
 
 interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   /** Who may call: "public" only for health and the sign-in flow. */
@@ -40,7 +40,7 @@ export function route<
   spec: RouteSpec<P, Q, B>,
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Response | unknown>,
 ) {
-  return async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
+  const wrapped = async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
     try {
       const caller = await authenticate(req, { mutating: MUTATING.has(req.method) });
       if (spec.access !== "public") {
@@ -68,6 +68,8 @@ export function route<
       return errorResponse(err);
     }
   };
+  // Declared access travels with the handler, so that test/routes.integration.test.ts can check every route.
+  return Object.assign(wrapped, { access: spec.access });
 }
 
 function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {

@@ -1,18 +1,35 @@
 import type { NextRequest } from "next/server";
+import { tokenCaller } from "./api-tokens";
+import { SESSION_COOKIE } from "./cookie";
+import { assertSameOrigin } from "./http";
 import type { Role } from "./roles";
+import { bearerToken } from "./secrets";
+import { sessionCaller } from "./sessions";
 
 export interface Caller {
   kind: "session" | "token" | "local";
   accountId: number | null;
   name: string;
   role: Role;
+  /** Set for kind "session": the row behind the cookie (sign-out, "other sessions"). */
+  sessionId?: number;
+  /** Set for kind "token". */
+  tokenId?: number;
 }
 
 /**
- * Who is calling. PLACEHOLDER until accounts land (issue 3): everyone is a local admin.
- * Every route already goes through lib/api/route.ts, so replacing this function is the whole
- * change needed to put the API behind sign-in.
+ * Who is calling, or null when nobody signed in. Called by lib/api/route.ts for every route.
+ *
+ * - `Authorization: Bearer lbr_...` is an API token; no cookie is consulted and no Origin check
+ *   applies (a cross-site page cannot make a browser attach that header).
+ * - Otherwise the session cookie. A mutating request carrying a session cookie must come from
+ *   this app's own origin (CSRF defence in depth on top of SameSite=Lax): otherwise 403.
  */
-export async function authenticate(_req: NextRequest, _opts: { mutating: boolean }): Promise<Caller | null> {
-  return { kind: "local", accountId: null, name: "local", role: "admin" };
+export async function authenticate(req: NextRequest, opts: { mutating: boolean }): Promise<Caller | null> {
+  const bearer = bearerToken(req.headers);
+  if (bearer !== undefined) return bearer ? tokenCaller(bearer) : null;
+  const session = req.cookies.get(SESSION_COOKIE)?.value;
+  if (!session) return null;
+  if (opts.mutating) assertSameOrigin(req);
+  return sessionCaller(session);
 }

@@ -1,7 +1,11 @@
 import { Command } from "commander";
 import { ConfigError } from "../config";
+import { registerBench } from "./commands/bench";
+import { registerImport } from "./commands/import";
 import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
+import { registerToken } from "./commands/token";
+import { registerUser } from "./commands/user";
 import { CliError } from "./context";
 
 const program = new Command()
@@ -11,6 +15,10 @@ const program = new Command()
 
 registerStart(program);
 registerStats(program);
+registerUser(program);
+registerToken(program);
+registerImport(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

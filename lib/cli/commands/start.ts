@@ -5,6 +5,8 @@ import { closeDb } from "../../db/client";
 import { openDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
 import { seedDemoDataOnFirstRun } from "../../datasets/demo";
+import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
+import { CLIENT_IP_HEADER } from "../../auth/request";
 import { info } from "../context";
 
 export function registerStart(program: Command): void {
@@ -23,12 +25,19 @@ export function registerStart(program: Command): void {
       const database = await openDatabase({ log: info });
       info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
       await seedDemoDataOnFirstRun({ log: info });
+      // Nothing is open by default: make sure someone can become admin (see lib/auth/first-run.ts).
+      const firstRun = await ensureFirstAdmin({ adminPassword: cfg.LIBER_ADMIN_PASSWORD });
+      if (firstRun.kind === "admin-created") info(`created the admin account "${firstRun.name}" from LIBER_ADMIN_PASSWORD`);
 
       const { default: next } = await import("next");
       const app = next({ dev, dir: ROOT, hostname: cfg.LIBER_HOST, port: cfg.PORT });
       const handle = app.getRequestHandler();
       await app.prepare();
-      const server = http.createServer((req, res) => void handle(req, res));
+      const server = http.createServer((req, res) => {
+        // The TCP peer, for the sign-in rate limit; overwrites whatever a client sent under this name.
+        req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+        void handle(req, res);
+      });
       await new Promise<void>((resolve, reject) => {
         server.once("error", (err: NodeJS.ErrnoException) =>
           reject(
@@ -41,6 +50,10 @@ export function registerStart(program: Command): void {
       });
       const shownHost = cfg.LIBER_HOST === "0.0.0.0" ? "localhost" : cfg.LIBER_HOST;
       info(`\nLIBER Studio is running at http://${shownHost}:${cfg.PORT}\n`);
+      if (firstRun.kind === "setup-link") {
+        info(`No admin account yet. Open this one-time link to create one (valid 24 h, until used):`);
+        info(`\n    ${setupLink(`http://${shownHost}:${cfg.PORT}`, firstRun.token)}\n`);
+      }
 
       let stopping = false;
       const shutdown = async (signal: string) => {

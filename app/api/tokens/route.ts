@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { route } from "@/lib/api/route";
+import { roleSchema } from "@/lib/auth/accounts";
+import { createApiToken, listApiTokens } from "@/lib/auth/api-tokens";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/tokens: API tokens (never their secret or hash). ?revoked=1 includes revoked ones. */
+export const GET = route(
+  { access: "admin", query: z.object({ revoked: z.enum(["0", "1"]).optional() }) },
+  async ({ query }) => ({ tokens: await listApiTokens({ includeRevoked: query.revoked === "1" }) }),
+);
+
+const createBody = z.object({
+  name: z.string().trim().min(1, "Give the token a name.").max(100),
+  role: roleSchema,
+});
+
+/** POST /api/tokens: creates a token; the response is the only time its value is shown. */
+export const POST = route({ access: "admin", body: createBody }, async ({ body, caller }) => {
+  const { token, summary } = await createApiToken({ ...body, createdById: caller!.accountId });
+  return { token, apiToken: summary };
+});

@@ -1,0 +1,79 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { ApiRequestError } from "@/lib/api/fetch-json";
+import { queryKeys } from "@/lib/query-keys";
+import { usersApi } from "@/lib/users/api-client";
+import { PageHeader } from "@/components/ui/page-header";
+import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
+import { ActivitySection } from "./activity-chart";
+import { BehaviorLogSection } from "./behavior-log";
+import { InterestTimelineSlot } from "./interest-timeline-slot";
+import { ProfileCard } from "./profile-card";
+
+/**
+ * One user's page, top to bottom: profile, activity over time, the interest timeline
+ * (partitions and LLM summaries: a slot for now) and the raw behaviour log.
+ */
+export function UserScreen({ externalId }: { externalId: string }) {
+  const profile = useQuery({ queryKey: queryKeys.users.detail(externalId), queryFn: () => usersApi.profile(externalId) });
+
+  const back = (
+    <Link href="/users" className="text-sm text-slate-500 hover:text-slate-900">
+      ← All users
+    </Link>
+  );
+
+  if (profile.isError) {
+    const notFound = profile.error instanceof ApiRequestError && profile.error.status === 404;
+    return (
+      <>
+        <div className="mb-3">{back}</div>
+        {notFound ? (
+          <EmptyState title={`No user with external id “${externalId}”`}>
+            It may have been deleted, or the link is mistyped. <Link href="/users" className="font-medium text-sky-700 underline">Search the users</Link>.
+          </EmptyState>
+        ) : (
+          <ErrorState title="Could not load this user" error={profile.error} onRetry={() => void profile.refetch()} />
+        )}
+      </>
+    );
+  }
+
+  return (
+    <>
+      <div className="mb-3">{back}</div>
+      <PageHeader
+        title={
+          <>
+            <span className="font-normal text-slate-500">User </span>
+            {externalId}
+          </>
+        }
+        description="Profile, activity over time and the behaviour log, newest first. Times are UTC."
+      />
+      {profile.isPending ? <ProfileSkeleton /> : <ProfileCard user={profile.data} />}
+      <ActivitySection
+        externalId={externalId}
+        span={profile.data ? { first: profile.data.firstEventAt, last: profile.data.lastEventAt } : undefined}
+      />
+      <InterestTimelineSlot externalId={externalId} />
+      <BehaviorLogSection externalId={externalId} />
+    </>
+  );
+}
+
+function ProfileSkeleton() {
+  return (
+    <div role="status" className="mb-8 grid gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5">
+      <span className="sr-only">Loading profile…</span>
+      {Array.from({ length: 5 }, (_, i) => (
+        <div key={i}>
+          <Skeleton className="mb-2 h-3 w-16" />
+          <Skeleton className="h-5 w-24" />
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import { badRequest, payloadTooLarge } from "../api/errors";
+
+/** Limits of one POST /api/behaviors request. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const MAX_EVENTS_PER_REQUEST = 50_000;
+
+const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"]);
+
+/**
+ * Reads a request body, stopping as soon as it exceeds `maxBytes` (413): Content-Length is
+ * checked first as a shortcut but not trusted, since a client may omit it or lie.
+ */
+export async function readBodyCapped(
+  body: ReadableStream<Uint8Array> | null,
+  contentLength: string | null,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Uint8Array> {
+  const tooLarge = () => payloadTooLarge(`The request body is larger than ${maxBytes / (1024 * 1024)} MB; send fewer events per request.`);
+  if (contentLength !== null && Number(contentLength) > maxBytes) throw tooLarge();
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** One element of the payload: the parsed JSON value, or why its NDJSON line could not be parsed. */
+export type PayloadEntry = { index: number; value: unknown } | { index: number; error: string };
+
+/**
+ * A JSON array of events, or NDJSON (one event per line) when the Content-Type says so.
+ * Malformed JSON as a whole is a 400; in NDJSON a malformed line is that event's error.
+ */
+export function parseEventPayload(bytes: Uint8Array, contentType: string | null, maxEvents = MAX_EVENTS_PER_REQUEST): PayloadEntry[] {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
+  const tooMany = (n: number) =>
+    payloadTooLarge(`The request holds ${n} events; at most ${maxEvents} are accepted per request.`);
+  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+
+  if (NDJSON_TYPES.has(mediaType)) {
+    const entries: PayloadEntry[] = [];
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      const index = entries.length;
+      if (index >= maxEvents) throw tooMany(text.split("\n").filter((l) => l.trim() !== "").length);
+      try {
+        entries.push({ index, value: JSON.parse(line) });
+      } catch (err) {
+        entries.push({ index, error: `line ${index + 1} is not valid JSON: ${(err as Error).message}` });
+      }
+    }
+    return entries;
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(
+      `The request body is not valid JSON (${(err as Error).message}). Send a JSON array of events, ` +
+        `or NDJSON with Content-Type: application/x-ndjson.`,
+    );
+  }
+  if (!Array.isArray(parsed)) {
+    throw badRequest("Expected a JSON array of events (or NDJSON with Content-Type: application/x-ndjson).");
+  }
+  if (parsed.length > maxEvents) throw tooMany(parsed.length);
+  return parsed.map((value, index) => ({ index, value }));
+}

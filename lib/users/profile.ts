@@ -1,0 +1,36 @@
+import { db, pool } from "../db/client";
+import type { KindCount, UserProfile } from "./types";
+
+/** The internal id of the user with this external id, or null when there is none. */
+export async function findUserId(externalId: string): Promise<number | null> {
+  const user = await db().user.findUnique({ where: { externalId }, select: { id: true } });
+  return user?.id ?? null;
+}
+
+function asAttributes(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** A user's profile with a summary of their log, or null for an unknown external id. */
+export async function getUserProfile(externalId: string): Promise<UserProfile | null> {
+  const user = await db().user.findUnique({ where: { externalId } });
+  if (!user) return null;
+  const [kinds, items] = await Promise.all([
+    pool().query<KindCount>(
+      `SELECT kind, count(*)::int AS count FROM behaviors WHERE user_id = $1 GROUP BY kind ORDER BY count DESC, kind`,
+      [user.id],
+    ),
+    pool().query<{ n: number }>(`SELECT count(DISTINCT item_id)::int AS n FROM behaviors WHERE user_id = $1`, [user.id]),
+  ]);
+  return {
+    id: user.id,
+    externalId: user.externalId,
+    attributes: asAttributes(user.attributes),
+    eventCount: user.eventCount,
+    firstEventAt: user.firstEventAt?.toISOString() ?? null,
+    lastEventAt: user.lastEventAt?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+    distinctItems: items.rows[0]!.n,
+    kinds: kinds.rows,
+  };
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "behaviors" ADD COLUMN     "text" TEXT;
