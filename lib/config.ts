@@ -19,6 +19,20 @@ const envSchema = z.object({
   LIBER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** First run only: creates the admin account "admin" with this password when no admin exists. */
   LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
+  // UIL (issue 5): defaults of the LLM settings, which an admin can override in the app
+  // (lib/uil/settings.ts). The key is only ever read from here, never stored or sent.
+  /** builtin (offline, the default when no endpoint is configured) or openai (any OpenAI-compatible server). */
+  LIBER_LLM_PROVIDER: z.enum(["builtin", "openai"]).optional(),
+  LIBER_LLM_BASE_URL: z.string().url().optional(),
+  LIBER_LLM_API_KEY: z.string().min(1).optional(),
+  /** Accepted when LIBER_LLM_API_KEY is not set. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  LIBER_LLM_MODEL: z.string().min(1).max(200).optional(),
+  LIBER_LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  LIBER_LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).optional(),
+  LIBER_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
+  LIBER_LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  LIBER_LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
 });
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };

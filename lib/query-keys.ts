@@ -1,3 +1,5 @@
+import type { ConfigId, ConfigRef, PreviewRequest } from "./partitions/api-client";
+import type { ConfigSelector, PromptSelector } from "./uil/api-client";
 import type { UserListQuery } from "./users/schemas";
 
 // TanStack Query key factories, one tree per resource (Formbricks style): invalidating a
@@ -21,5 +23,28 @@ export const queryKeys = {
   imports: {
     all: ["imports"] as const,
     list: (params: ImportListParams) => [...queryKeys.imports.all, "list", params] as const,
+  },
+  // Saving, activating or recomputing a config invalidates the whole tree.
+  partitions: {
+    all: ["partitions"] as const,
+    configs: () => [...queryKeys.partitions.all, "configs"] as const,
+    diff: (a: ConfigId, b: ConfigId) => [...queryKeys.partitions.all, "diff", a, b] as const,
+    preview: (request: PreviewRequest) => [...queryKeys.partitions.all, "preview", request] as const,
+    user: (externalId: string, config: ConfigRef) => [...queryKeys.partitions.all, "user", externalId, config] as const,
+    behaviors: (externalId: string, config: ConfigRef, seq: number) =>
+      [...queryKeys.partitions.user(externalId, config), "behaviors", seq] as const,
+  },
+  // UIL: summaries, traces and runs; prompts; LLM settings. A cascade run or a new prompt
+  // version invalidates queryKeys.uil.all.
+  uil: {
+    all: ["uil"] as const,
+    summaries: (externalId: string, config: ConfigSelector, prompt: PromptSelector) =>
+      [...queryKeys.uil.all, "summaries", externalId, config, prompt] as const,
+    call: (id: number) => [...queryKeys.uil.all, "call", id] as const,
+    runs: (limit: number) => [...queryKeys.uil.all, "runs", limit] as const,
+    prompts: () => [...queryKeys.uil.all, "prompts"] as const,
+    promptDiff: (a: number, b: number) => [...queryKeys.uil.all, "prompt-diff", a, b] as const,
+    llmSettings: () => [...queryKeys.uil.all, "settings", "llm"] as const,
+    prices: () => [...queryKeys.uil.all, "settings", "prices"] as const,
   },
 };

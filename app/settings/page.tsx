@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { AccountsSection } from "@/components/settings/accounts-section";
 import { ApiTokensSection } from "@/components/settings/api-tokens-section";
+import { LlmPricesSection } from "@/components/settings/llm-prices-section";
+import { LlmProviderSection } from "@/components/settings/llm-provider-section";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePageCaller } from "@/lib/auth/page";
 import { roleAllows } from "@/lib/auth/roles";
@@ -9,8 +11,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Settings" };
 
 /**
- * Settings: admin-only sections (the API refuses non-admins regardless). The LLM provider
- * section is added by the LLM settings work, above the accounts.
+ * Settings: admin-only sections (the API refuses non-admins regardless): the LLM provider and
+ * model prices first, then accounts and API tokens.
  */
 export default async function SettingsPage() {
   const caller = await requirePageCaller();
@@ -26,9 +28,10 @@ export default async function SettingsPage() {
           </>
         }
       />
-      {/* LLM provider section goes here. */}
       {isAdmin ? (
         <>
+          <LlmProviderSection />
+          <LlmPricesSection />
           <AccountsSection />
           <ApiTokensSection />
         </>

@@ -7,6 +7,7 @@ import { queryKeys } from "@/lib/query-keys";
 import { usersApi } from "@/lib/users/api-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
+import { CascadeSection } from "@/components/cascade/cascade-section";
 import { ActivitySection } from "./activity-chart";
 import { BehaviorLogSection } from "./behavior-log";
 import { InterestTimelineSlot } from "./interest-timeline-slot";
@@ -59,6 +60,7 @@ export function UserScreen({ externalId }: { externalId: string }) {
         span={profile.data ? { first: profile.data.firstEventAt, last: profile.data.lastEventAt } : undefined}
       />
       <InterestTimelineSlot externalId={externalId} />
+      <CascadeSection externalId={externalId} />
       <BehaviorLogSection externalId={externalId} />
     </>
   );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { roleAllows, type Role } from "../auth/roles";
 import { authenticate, type Caller } from "../auth/caller";
 import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
+import { findNul, NUL_MESSAGE } from "./nul";
 
 /**
  * The one wrapper every route handler goes through: it authenticates the caller, checks the
@@ -59,6 +60,8 @@ export function route<
         } catch {
           throw badRequest("The request body is not valid JSON.");
         }
+        const nulAt = findNul(json);
+        if (nulAt !== null) throw unprocessable("Invalid body.", [{ path: nulAt, message: NUL_MESSAGE }]);
         body = parseOr422(spec.body, json, "body");
       }
       const result = await handler({ req, caller, params, query, body } as RouteContext<Infer<P>, Infer<Q>, Infer<B>>);

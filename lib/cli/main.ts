@@ -2,8 +2,10 @@ import { Command } from "commander";
 import { ConfigError } from "../config";
 import { registerBench } from "./commands/bench";
 import { registerImport } from "./commands/import";
+import { registerPartition } from "./commands/partition";
 import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
+import { registerSummarise } from "./commands/summarise";
 import { registerToken } from "./commands/token";
 import { registerUser } from "./commands/user";
 import { CliError } from "./context";
@@ -19,6 +21,8 @@ registerUser(program);
 registerToken(program);
 registerImport(program);
 registerBench(program);
+registerSummarise(program);
+registerPartition(program);
 
 try {
   await program.parseAsync(process.argv);

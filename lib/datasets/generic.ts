@@ -9,8 +9,10 @@ import {
   checkKind,
   checkRequiredText,
   checkSource,
+  hasNul,
   hasReplacementChar,
   LIMITS,
+  NUL_REASON,
   parseFiniteNumber,
   parseTimestamp,
   TIMESTAMP_FORMATS,
@@ -119,6 +121,11 @@ export async function* eventLogSteps(ctx: ImportContext, file: string, opts: Eve
   const fileIndex = ctx.file(file);
   for await (const records of readRecords(ctx, file, fileIndex, opts.format, opts.delimiter ?? ",", map)) {
     for (const record of records) {
+      const wrongType = checkScalars(record, map);
+      if (wrongType) {
+        ctx.reject(fileIndex, record.line, wrongType);
+        continue;
+      }
       const user = asText(record.get(map.user));
       const item = asText(record.get(map.item));
       const kind = map.kind ? asText(record.get(map.kind)) : opts.kind!;
@@ -163,6 +170,17 @@ export async function* eventLogSteps(ctx: ImportContext, file: string, opts: Eve
     }
   }
   yield { type: "events", batch: events.take() };
+}
+
+/** NDJSON fields must be strings or numbers: an object, array or boolean is refused, not stringified into an id. */
+function checkScalars(record: Record_, map: ColumnMap): string | null {
+  for (const [field, column] of Object.entries(map)) {
+    const value = column ? record.get(column) : undefined;
+    if (value === undefined || value === null || typeof value === "string" || typeof value === "number") continue;
+    const type = Array.isArray(value) ? "JSON array" : typeof value === "object" ? "JSON object" : typeof value;
+    return `${field} is a ${type}; expected a string or number`;
+  }
+  return null;
 }
 
 /** JSON numbers (ids, epochs, values) are taken as their decimal text. */
@@ -277,9 +295,14 @@ async function* readCatalogue(ctx: ImportContext, file: string, delimiter: strin
       const reason = checkRequiredText("id", id, LIMITS.externalId) ?? checkTitle(title);
       const categories = asList(record.get("categories"));
       const tags = asList(record.get("tags"));
-      const tooLong = [...(categories ?? []), ...(tags ?? [])].find((c) => c.length > LIMITS.text);
-      if (reason || tooLong !== undefined) {
-        ctx.reject(fileIndex, record.line, reason ?? `a category or tag is over ${LIMITS.text} characters`);
+      const labels = [...(categories ?? []), ...(tags ?? [])];
+      const labelReason = labels.some((c) => c.length > LIMITS.text)
+        ? `a category or tag is over ${LIMITS.text} characters`
+        : labels.some(hasNul)
+          ? `a category or tag ${NUL_REASON}`
+          : null;
+      if (reason || labelReason) {
+        ctx.reject(fileIndex, record.line, reason ?? labelReason!);
         continue;
       }
       if (seen.has(id!)) {

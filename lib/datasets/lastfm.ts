@@ -83,7 +83,7 @@ export async function importLastFm(dir: string, opts: DatasetImportOptions = {})
   });
 }
 
-const CHUNK = 5_000;
+const CHUNK = 20_000;
 const TOP_CATEGORIES = 5;
 const TOP_TAGS = 20;
 const TOP_ARTISTS = 10;

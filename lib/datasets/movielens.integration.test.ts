@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
@@ -149,6 +150,19 @@ describe("bad rows", () => {
       'ratings.csv:9 unknown item "bad:999"',
       "tags.csv:3 invalid UTF-8 (replacement character U+FFFD in the row)",
     ]);
+  });
+
+  it("records a run that fails midway (a file with the wrong header) as failed, with the reason", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-wrong-"));
+    fs.copyFileSync(path.join(FIXTURES, "ml-latest-tiny", "movies.csv"), path.join(dir, "movies.csv"));
+    fs.writeFileSync(path.join(dir, "ratings.csv"), "user,movie,stars,when\n1,1,4.0,964982703\n");
+    const s = await importMovieLens(dir, { source: "wrong", idPrefix: "wrong:" });
+    fs.rmSync(dir, { recursive: true });
+    expect(s).toMatchObject({ status: "failed", inserted: 0, itemsCreated: 0 });
+    expect(s.errorMessage).toMatch(/expected the header "userId,movieId,rating,timestamp" on line 1, found "user,movie,stars,when"/);
+    const run = await one(`SELECT status, error_message, finished_at IS NOT NULL AS finished FROM import_runs WHERE id = $1`, [s.runId]);
+    expect(run).toEqual({ status: "failed", error_message: s.errorMessage, finished: true });
+    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE external_id LIKE 'wrong:%'`)).n).toBe(0);
   });
 
   it("two imports of the same files at once store each event once", async () => {

@@ -94,7 +94,7 @@ export async function importMovieLens(dir: string, opts: DatasetImportOptions = 
   });
 }
 
-const ITEM_CHUNK = 5_000;
+const ITEM_CHUNK = 20_000;
 const TOP_TAGS = 10;
 
 export async function* movieLensSteps(ctx: ImportContext, files: MovieLensFiles, prefix: string): AsyncGenerator<ImportStep> {

@@ -9,7 +9,7 @@ export interface CollectedSteps {
   items: ItemRecord[];
   users: UserRecord[];
   labels: ItemLabels[];
-  /** Events parsed back from the COPY lines of the batches, with their origin. */
+  /** The events of the batches, with their origin. */
   events: (BehaviorEvent & { file: string; line: number })[];
   duplicatesInBatches: number;
   rejected: { file: string; line: number; reason: string }[];
@@ -40,29 +40,22 @@ export async function collectSteps(
     else if (step.type === "itemLabels") out.labels.push(...step.records);
     else {
       out.duplicatesInBatches += step.batch.duplicatesInBatch;
-      for (const line of step.batch.lines) out.events.push(parseCopyLine(line, files));
+      const b = step.batch;
+      for (let i = 0; i < b.size; i++) {
+        out.events.push({
+          file: files[b.files[i]!]!,
+          line: b.lines[i]!,
+          user: b.users[i]!,
+          item: b.items[i]!,
+          tsMs: b.tsMs[i]!,
+          kind: b.kinds[i]!,
+          value: b.values[i]!,
+          text: b.texts[i]!,
+          source: b.sources[i]!,
+          sourceEventId: b.sourceEventIds[i]!,
+        });
+      }
     }
   }
   return out;
-}
-
-function unescape(v: string): string | null {
-  if (v === "\\N") return null;
-  return v.replace(/\\(.)/g, (_, c: string) => ({ t: "\t", n: "\n", r: "\r", "\\": "\\" })[c] ?? c);
-}
-
-function parseCopyLine(line: string, files: string[]): BehaviorEvent & { file: string; line: number } {
-  const [file, lineNo, user, item, tsMs, kind, value, text, source, sid] = line.replace(/\n$/, "").split("\t") as string[];
-  return {
-    file: files[Number(file)]!,
-    line: Number(lineNo),
-    user: unescape(user!)!,
-    item: unescape(item!)!,
-    tsMs: Number(tsMs),
-    kind: kind!,
-    value: value === "\\N" ? null : Number(value),
-    text: unescape(text!),
-    source: unescape(source!)!,
-    sourceEventId: unescape(sid!)!,
-  };
 }

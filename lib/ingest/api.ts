@@ -3,6 +3,7 @@ import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
+import { scheduleSummariesAfterIngest } from "../uil/ingest";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
 
@@ -119,7 +120,8 @@ export async function ingestApiEvents(
       if (!writable || (atomic && outcome.rejected.length > 0)) {
         await loader.rollback();
       } else {
-        await loader.commit();
+        const { partitions } = await loader.commit();
+        scheduleSummariesAfterIngest({ sealed: partitions.sealed }); // UIL: summarise them in the background (lib/uil/ingest.ts)
         inserted = outcome.inserted;
         duplicates = outcome.duplicates;
         usersCreated = outcome.usersCreated;

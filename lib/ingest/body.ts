@@ -1,4 +1,5 @@
 import { badRequest, payloadTooLarge } from "../api/errors";
+import { findNul, NUL_MESSAGE } from "../api/nul";
 
 /** Limits of one POST /api/behaviors request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -65,7 +66,7 @@ export function parseEventPayload(bytes: Uint8Array, contentType: string | null,
       const index = entries.length;
       if (index >= maxEvents) throw tooMany(text.split("\n").filter((l) => l.trim() !== "").length);
       try {
-        entries.push({ index, value: JSON.parse(line) });
+        entries.push(storable(index, JSON.parse(line)));
       } catch (err) {
         entries.push({ index, error: `line ${index + 1} is not valid JSON: ${(err as Error).message}` });
       }
@@ -86,5 +87,11 @@ export function parseEventPayload(bytes: Uint8Array, contentType: string | null,
     throw badRequest("Expected a JSON array of events (or NDJSON with Content-Type: application/x-ndjson).");
   }
   if (parsed.length > maxEvents) throw tooMany(parsed.length);
-  return parsed.map((value, index) => ({ index, value }));
+  return parsed.map((value, index) => storable(index, value));
+}
+
+/** An event with U+0000 in a string is that event's error (PostgreSQL cannot store it). */
+function storable(index: number, value: unknown): PayloadEntry {
+  const nulAt = findNul(value);
+  return nulAt === null ? { index, value } : { index, error: `${nulAt || "value"}: ${NUL_MESSAGE}` };
 }

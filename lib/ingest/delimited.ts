@@ -1,6 +1,6 @@
 import { parse as parseCsv } from "csv-parse/sync";
 import { readLines, type LineReaderOptions } from "./lines";
-import { hasReplacementChar } from "./validate";
+import { hasNul, hasReplacementChar, NUL_REASON } from "./validate";
 
 export interface Row {
   fields: string[];
@@ -51,7 +51,9 @@ export async function* readRows(file: string, opts: DelimitedOptions): AsyncGene
       rows.push(
         opts.encoding === "utf8" && hasReplacementChar(text)
           ? { fields: [], line, error: INVALID_UTF8 }
-          : { fields: text.split(opts.delimiter), line },
+          : hasNul(text)
+            ? { fields: [], line, error: `the row ${NUL_REASON}` }
+            : { fields: text.split(opts.delimiter), line },
       );
     }
     if (rows.length > 0) yield rows;
@@ -61,6 +63,7 @@ export async function* readRows(file: string, opts: DelimitedOptions): AsyncGene
 
 function parseQuoted(text: string, line: number, opts: DelimitedOptions): Row {
   if (opts.encoding === "utf8" && hasReplacementChar(text)) return { fields: [], line, error: INVALID_UTF8 };
+  if (hasNul(text)) return { fields: [], line, error: `the row ${NUL_REASON}` };
   try {
     const records = parseCsv(text, { delimiter: opts.delimiter, relax_column_count: true }) as string[][];
     if (records.length !== 1) return { fields: [], line, error: "malformed CSV: expected one record" };

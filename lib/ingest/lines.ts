@@ -32,7 +32,8 @@ const BOM = "\uFEFF";
 
 /** Yields the file's lines in arrays (one per chunk read), empty lines included. */
 export async function* readLines(file: string, opts: LineReaderOptions): AsyncGenerator<TextLine[]> {
-  const stream = fs.createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 });
+  // Small chunks: parsing one is a short synchronous slice, so database replies are not left waiting.
+  const stream = fs.createReadStream(file, { highWaterMark: opts.chunkSize ?? 64 * 1024 });
   if (opts.encoding === "utf8-or-latin1") yield* readMixedLines(stream, opts);
   else yield* readDecodedLines(stream, opts.encoding, opts);
 }

@@ -1,5 +1,4 @@
-import { db } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { db, pool } from "../db/client";
 
 /** A rejected row as reported to people: which file, which line, and why. */
 export interface RowError {
@@ -20,39 +19,44 @@ export interface RunCounts {
 /**
  * import_runs bookkeeping. These writes go through their own connection, outside the import's
  * transaction: a running import is visible while it runs, and a failed one stays recorded.
+ * Plain SQL on the pool rather than Prisma: a command-line import then never pays for
+ * starting Prisma's query engine.
  */
 export async function startImportRun(source: string, file: string, options: Record<string, unknown>): Promise<number> {
-  const run = await db().importRun.create({
-    data: { source, file, options: options as Prisma.InputJsonValue },
-    select: { id: true },
-  });
-  return run.id;
+  const { rows } = await pool().query<{ id: number }>(
+    `INSERT INTO import_runs (source, file, options) VALUES ($1, $2, $3) RETURNING id`,
+    [source, file, JSON.stringify(options)],
+  );
+  return rows[0]!.id;
 }
 
 export async function reportImportProgress(runId: number, rowsRead: number): Promise<void> {
-  await db().importRun.update({ where: { id: runId }, data: { rowsRead } });
+  await pool().query(`UPDATE import_runs SET rows_read = $2 WHERE id = $1`, [runId, rowsRead]);
 }
 
-export async function finishImportRun(
-  runId: number,
-  outcome: RunCounts & { status: "succeeded" | "failed"; errors: RowError[]; errorMessage?: string; durationMs: number },
-): Promise<void> {
-  await db().importRun.update({
-    where: { id: runId },
-    data: {
-      status: outcome.status,
-      rowsRead: outcome.rowsRead,
-      inserted: outcome.inserted,
-      duplicates: outcome.duplicates,
-      rejected: outcome.rejected,
-      usersCreated: outcome.usersCreated,
-      itemsCreated: outcome.itemsCreated,
-      errors: outcome.errors as unknown as Prisma.InputJsonValue,
-      errorMessage: outcome.errorMessage ?? null,
-      finishedAt: new Date(),
-      durationMs: Math.round(outcome.durationMs),
-    },
-  });
+type RunOutcome = RunCounts & { status: "succeeded" | "failed"; errors: RowError[]; errorMessage?: string; durationMs: number };
+
+const OUTCOME_VALUES = (o: RunOutcome) => [
+  o.status,
+  o.rowsRead,
+  o.inserted,
+  o.duplicates,
+  o.rejected,
+  o.usersCreated,
+  o.itemsCreated,
+  JSON.stringify(o.errors),
+  o.errorMessage ?? null,
+  Math.round(o.durationMs),
+];
+
+export async function finishImportRun(runId: number, outcome: RunOutcome): Promise<void> {
+  await pool().query(
+    `UPDATE import_runs SET status = $2::import_status, rows_read = $3, inserted = $4, duplicates = $5, rejected = $6,
+            users_created = $7, items_created = $8, errors = $9::jsonb, error_message = $10, duration_ms = $11,
+            finished_at = now()
+      WHERE id = $1`,
+    [runId, ...OUTCOME_VALUES(outcome)],
+  );
 }
 
 /** One finished run in a single write (API requests: cheap, one row per request). */
@@ -60,29 +64,16 @@ export async function recordFinishedRun(
   source: string,
   file: string,
   options: Record<string, unknown>,
-  outcome: RunCounts & { status: "succeeded" | "failed"; errors: RowError[]; errorMessage?: string; durationMs: number; startedAt: Date },
+  outcome: RunOutcome & { startedAt: Date },
 ): Promise<number> {
-  const run = await db().importRun.create({
-    data: {
-      source,
-      file,
-      options: options as Prisma.InputJsonValue,
-      status: outcome.status,
-      rowsRead: outcome.rowsRead,
-      inserted: outcome.inserted,
-      duplicates: outcome.duplicates,
-      rejected: outcome.rejected,
-      usersCreated: outcome.usersCreated,
-      itemsCreated: outcome.itemsCreated,
-      errors: outcome.errors as unknown as Prisma.InputJsonValue,
-      errorMessage: outcome.errorMessage ?? null,
-      startedAt: outcome.startedAt,
-      finishedAt: new Date(),
-      durationMs: Math.round(outcome.durationMs),
-    },
-    select: { id: true },
-  });
-  return run.id;
+  const { rows } = await pool().query<{ id: number }>(
+    `INSERT INTO import_runs (source, file, options, status, rows_read, inserted, duplicates, rejected, users_created,
+                              items_created, errors, error_message, duration_ms, started_at, finished_at)
+     VALUES ($1, $2, $3, $4::import_status, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, now())
+     RETURNING id`,
+    [source, file, JSON.stringify(options), ...OUTCOME_VALUES(outcome), outcome.startedAt],
+  );
+  return rows[0]!.id;
 }
 
 export interface ImportRunListItem {

@@ -64,6 +64,11 @@ export interface ImportSummary {
   /** The first 100 rejected rows. */
   errors: RowError[];
   errorMessage?: string;
+  /**
+   * The UBSP partitions advanced by the new behaviours before the commit (same transaction;
+   * lib/partitions/advance.ts): included in durationMs, shown apart since it is not ingestion.
+   */
+  partitions: { events: number; sealed: number; durationMs: number };
 }
 
 export const MAX_REPORTED_ERRORS = 100;
@@ -109,6 +114,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   let loader: BehaviorLoader | undefined;
   let progressWrite: Promise<void> = Promise.resolve();
   let failure: string | undefined;
+  let partitions: ImportSummary["partitions"] = { events: 0, sealed: 0, durationMs: 0 };
   try {
     loader = await BehaviorLoader.open(pool(), spec.policy);
     const open = loader;
@@ -141,16 +147,25 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
       failure = `--strict: ${counts.rejected} row(s) rejected, so nothing was written`;
       await loader.rollback();
     } else {
-      await loader.commit();
+      const committed = await loader.commit();
+      partitions = {
+        events: committed.partitions.events,
+        sealed: committed.partitions.sealed,
+        durationMs: Math.round(committed.partitionsMs),
+      };
     }
   } catch (err) {
     failure = (err as Error)?.message ?? String(err);
+    if (process.env.LIBER_DEBUG) console.error(err);
     await loader?.rollback();
   } finally {
     progress.update(bytes, counts.rowsRead);
     progress.stop();
   }
-  if (failure) Object.assign(counts, { inserted: 0, duplicates: 0, usersCreated: 0, itemsCreated: 0 });
+  if (failure) {
+    Object.assign(counts, { inserted: 0, duplicates: 0, usersCreated: 0, itemsCreated: 0 });
+    partitions = { events: 0, sealed: 0, durationMs: 0 };
+  }
 
   // Rows are rejected while parsing and (unknown items) after a batch: list them in file order.
   const fileOrder = new Map(files.map((f, i) => [f, i]));
@@ -170,6 +185,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
     eventsPerSec: Math.round((counts.inserted + counts.duplicates) / Math.max(durationMs / 1000, 1e-3)),
     errors,
     ...(failure ? { errorMessage: failure } : {}),
+    partitions,
   };
 }
 

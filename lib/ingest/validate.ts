@@ -25,10 +25,18 @@ export function hasReplacementChar(text: string): boolean {
   return text.includes(REPLACEMENT_CHAR);
 }
 
-/** A required text field: present, not too long. */
+/** PostgreSQL text cannot hold U+0000: such a value is refused up front, not by a failing COPY. */
+export const NUL_REASON = "contains a NUL character (U+0000), which cannot be stored";
+
+export function hasNul(text: string): boolean {
+  return text.includes("\u0000");
+}
+
+/** A required text field: present, not too long, storable. */
 export function checkRequiredText(name: string, value: string | undefined | null, max: number): string | null {
   if (value === undefined || value === null || value.trim() === "") return `missing field: ${name}`;
   if (value.length > max) return `${name} is ${value.length} characters long (limit ${max})`;
+  if (hasNul(value)) return `${name} ${NUL_REASON}`;
   return null;
 }
 
@@ -66,11 +74,16 @@ export function parseInteger(name: string, raw: string | undefined): NumberResul
   return parsed;
 }
 
+/** The largest epoch millisecond a JavaScript Date can represent. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Timestamps must lie between 1970 and now + 1 day. */
 export function checkTimestampMs(tsMs: number, nowMs: number): string | null {
   if (!Number.isFinite(tsMs)) return "timestamp is not a finite number";
   if (tsMs < 0) return `negative timestamp (${tsMs} ms, before 1970)`;
-  if (tsMs > nowMs + LIMITS.futureSkewMs) return `timestamp in the future (${new Date(tsMs).toISOString()})`;
+  // Beyond ±8.64e15 ms a Date is invalid and toISOString() throws: say the number instead.
+  if (tsMs > nowMs + LIMITS.futureSkewMs)
+    return `timestamp in the future (${tsMs <= MAX_DATE_MS ? new Date(tsMs).toISOString() : `${tsMs} ms, past the year 275760`})`;
   return null;
 }
 

@@ -642,6 +642,60 @@ describe("properties", () => {
   });
 });
 
+describe("assignments", () => {
+  it("tell which cache each event joined, for sorted and unsorted batches, with late events", () => {
+    fc.assert(
+      fc.property(configArb, arrivalBatches, fc.boolean(), (config, batches, shuffle) => {
+        let state = initialState();
+        const members = new Map<number, number[]>(); // seq -> ids in arrival (processing) order
+        const sealed: Partition[] = [];
+        for (const arrived of batches) {
+          // Unsorted input must come back in input order, so reverse half of the batches.
+          const batch = shuffle ? [...arrived].reverse() : arrived;
+          const r = advance(config, jsonRoundTrip(state), batch, { assignments: true });
+          expect(r.assignments).toHaveLength(batch.length);
+          const processed = [...batch.keys()].sort((x, y) => compareEvents(batch[x]!, batch[y]!));
+          for (const i of processed) {
+            const seq = r.assignments![i]!;
+            members.set(seq, [...(members.get(seq) ?? []), batch[i]!.id]);
+          }
+          // Without the option nothing changes.
+          expect(advance(config, jsonRoundTrip(state), batch)).toEqual({ state: r.state, sealed: r.sealed });
+          sealed.push(...r.sealed);
+          state = r.state;
+        }
+        for (const p of sealed) {
+          expect(members.get(p.seq)).toHaveLength(p.count);
+          expect(contentHashOfIds(members.get(p.seq)!)).toBe(p.contentHash);
+        }
+        expect(members.get(state.nextSeq)?.length ?? 0).toBe(state.cache.count);
+        expect([...members.keys()].every((seq) => seq <= state.nextSeq)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("histograms: false", () => {
+  it("gives the same partitions and state, with empty histograms", () => {
+    fc.assert(
+      fc.property(configArb, arrivalBatches, (config, batches) => {
+        let full = initialState();
+        let lite = initialState();
+        for (const batch of batches) {
+          const a = advance(config, full, batch);
+          const b = advance(config, lite, batch, { histograms: false });
+          expect(b.state).toEqual(a.state);
+          expect(b.sealed).toEqual(a.sealed.map((p) => ({ ...p, categoryHistogram: {} })));
+          full = a.state;
+          lite = b.state;
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // Benchmark smoke test (the real numbers come from running benchUbsp by hand)
 // ---------------------------------------------------------------------------------------

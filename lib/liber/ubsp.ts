@@ -221,6 +221,23 @@ export interface AdvanceResult {
   state: UserPartitionState;
   /** Partitions sealed during this call, in seq order. */
   sealed: Partition[];
+  /**
+   * Only with `{ assignments: true }`: `assignments[i]` is the seq of the cache that
+   * `events[i]` (input order) joined: a partition sealed in this call, or `state.nextSeq` for
+   * events still in the open cache.
+   */
+  assignments?: Int32Array;
+}
+
+export interface AdvanceOptions {
+  /** Also return which cache each event joined (costs nothing in the partitioning loop). */
+  assignments?: boolean;
+  /**
+   * false: sealed partitions carry an empty (frozen) categoryHistogram. For callers that only
+   * need sizes and content hashes (the what-if preview over a whole population): building the
+   * histogram record is most of the cost of a seal. Default true.
+   */
+  histograms?: boolean;
 }
 
 export interface OpenCacheSummary {
@@ -258,20 +275,65 @@ export function advance(
   config: PartitionConfig,
   state: UserPartitionState,
   events: readonly BehaviorEvent[],
+  options?: AdvanceOptions,
 ): AdvanceResult {
   const cfg = compileConfig(config);
-  let machine = new Machine(cfg, state);
+  const wantAssignments = options?.assignments === true;
+  const histograms = options?.histograms !== false;
+  let machine = new Machine(cfg, state, histograms);
+  /** Input index of the k-th processed event, when the batch had to be sorted. */
+  let order: number[] | null = null;
   if (!machine.run(events)) {
     // Unsorted batch: start again from the (untouched) input state with a sorted copy.
-    machine = new Machine(cfg, state);
-    machine.run([...events].sort(compareEvents));
+    machine = new Machine(cfg, state, histograms);
+    if (wantAssignments) {
+      // Array.prototype.sort is stable, so this is the same order as sorting the events.
+      order = events.map((_, i) => i).sort((x, y) => compareEvents(events[x]!, events[y]!));
+      machine.run(order.map((i) => events[i]!));
+    } else {
+      machine.run([...events].sort(compareEvents));
+    }
   }
-  return { state: machine.toState(), sealed: machine.sealed };
+  const result: AdvanceResult = { state: machine.toState(), sealed: machine.sealed };
+  if (wantAssignments) result.assignments = assignSeqs(state, machine.sealed, events.length, order);
+  return result;
+}
+
+/**
+ * Which cache each processed event joined, derived after the fact: every event joins exactly
+ * one cache, caches are sealed in processing order, and the first partition sealed in the call
+ * also holds the events the input state's cache already had. So the k-th processed event
+ * belongs to the partition whose (new-event) count range covers k, or to the open cache.
+ */
+function assignSeqs(
+  input: UserPartitionState,
+  sealed: readonly Partition[],
+  n: number,
+  order: readonly number[] | null,
+): Int32Array {
+  const out = new Int32Array(n);
+  let seq = input.nextSeq;
+  let j = 0;
+  let room = sealed.length > 0 ? sealed[0]!.count - input.cache.count : Infinity;
+  for (let k = 0; k < n; k++) {
+    while (room === 0) {
+      j++;
+      seq++;
+      room = j < sealed.length ? sealed[j]!.count : Infinity;
+    }
+    out[order === null ? k : order[k]!] = seq;
+    room--;
+  }
+  return out;
 }
 
 /** One-shot: the whole log of one user, in (ts, id) order, from the initial state. */
-export function replay(config: PartitionConfig, events: readonly BehaviorEvent[]): AdvanceResult {
-  return advance(config, initialState(), events);
+export function replay(
+  config: PartitionConfig,
+  events: readonly BehaviorEvent[],
+  options?: AdvanceOptions,
+): AdvanceResult {
+  return advance(config, initialState(), events, options);
 }
 
 /** What the UI shows for the open (unsealed) cache. */
@@ -446,6 +508,9 @@ function dictionaryRecord(): Record<string, number> {
 
 const TWO_32 = 4294967296;
 
+/** What sealed partitions carry with `{ histograms: false }`. */
+const NO_HISTOGRAM: Record<string, number> = Object.freeze(dictionaryRecord());
+
 /**
  * Working form of one user's state during an `advance` call.
  *
@@ -507,7 +572,11 @@ class Machine {
   private sealedTs = 0;
   private sealedId = 0;
 
-  constructor(cfg: CompiledConfig, s: UserPartitionState) {
+  constructor(
+    cfg: CompiledConfig,
+    s: UserPartitionState,
+    private readonly histograms = true,
+  ) {
     this.cfg = cfg;
     const c = s.cache;
     this.count = c.count;
@@ -776,10 +845,13 @@ class Machine {
     const names = this.catNames;
     const cacheW = this.cacheW;
     const touched = this.touched;
-    const histogram = dictionaryRecord();
-    for (let k = 0; k < touched.length; k++) {
-      const idx = touched[k]!;
-      histogram[names[idx]!] = cacheW[idx]!;
+    let histogram = NO_HISTOGRAM;
+    if (this.histograms) {
+      histogram = dictionaryRecord();
+      for (let k = 0; k < touched.length; k++) {
+        const idx = touched[k]!;
+        histogram[names[idx]!] = cacheW[idx]!;
+      }
     }
     const lastTs = this.lastTs;
     const lastId = this.lastId;

@@ -7,9 +7,12 @@ import { terminalProgress } from "../../ingest/progress";
 import type { ImportSummary } from "../../ingest/session";
 import { TIMESTAMP_FORMATS, type TimestampFormat } from "../../ingest/validate";
 import { CliError, info, printJson, withDatabase } from "../context";
+import { printImportSummaries, summariseAfterImport, type WithSummaries } from "./summarise";
 
 interface CommonFlags {
   strict?: boolean;
+  /** --no-summarise */
+  summarise?: boolean;
   json?: boolean;
   source?: string;
   batchSize?: string;
@@ -92,7 +95,8 @@ function withCommonOptions(cmd: Command, defaultSource: string): Command {
     .option("--strict", "write nothing if any row is rejected")
     .option("--json", "print a machine-readable summary on stdout")
     .option("--source <name>", `source name of the behaviours (namespace of their event ids)`, defaultSource === "csv" || defaultSource === "ndjson" ? undefined : defaultSource)
-    .option("--batch-size <n>", "events per database batch", "25000");
+    .option("--batch-size <n>", "events per database batch", "25000")
+    .option("--no-summarise", "do not summarise the newly sealed partitions with the LLM (UIL) after the import");
 }
 
 function datasetOptions(flags: CommonFlags & { idPrefix?: string }): DatasetImportOptions {
@@ -113,15 +117,19 @@ function batchSize(raw: string | undefined): number | undefined {
 }
 
 async function runAndReport(flags: CommonFlags, run: () => Promise<ImportSummary>): Promise<void> {
-  let summary: ImportSummary;
+  let summary: ImportSummary & WithSummaries;
   try {
-    summary = await withDatabase(run, { quiet: flags.json });
+    // UIL: the partitions the import sealed are summarised before the command ends.
+    summary = await withDatabase(() => run().then((s) => summariseAfterImport(s, flags)), { quiet: flags.json });
   } catch (err) {
     if (err instanceof DatasetError) throw new CliError(err.message);
     throw err;
   }
   if (flags.json) printJson(summary);
-  else printSummary(summary);
+  else {
+    printSummary(summary);
+    printImportSummaries(summary);
+  }
   if (summary.status === "failed") throw new CliError(summary.errorMessage ?? "import failed");
 }
 
@@ -136,6 +144,9 @@ function printSummary(s: ImportSummary): void {
       `  rejected        ${n(s.rejected)}`,
       `  users created   ${n(s.usersCreated)}`,
       `  items created   ${n(s.itemsCreated)}`,
+      ...(s.partitions.events > 0
+        ? [`  partitions      ${n(s.partitions.sealed)} sealed from ${n(s.partitions.events)} new behaviours (${(s.partitions.durationMs / 1000).toFixed(1)} s of the total)`]
+        : []),
     ].join("\n"),
   );
   if (s.errors.length > 0) {

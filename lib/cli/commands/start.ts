@@ -5,6 +5,8 @@ import { closeDb } from "../../db/client";
 import { openDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
 import { seedDemoDataOnFirstRun } from "../../datasets/demo";
+import { ensureActivePartitions } from "../../partitions/recompute";
+import { enableBackgroundSummaries } from "../../uil/ingest";
 import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
 import { CLIENT_IP_HEADER } from "../../auth/request";
 import { info } from "../context";
@@ -25,6 +27,9 @@ export function registerStart(program: Command): void {
       const database = await openDatabase({ log: info });
       info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
       await seedDemoDataOnFirstRun({ log: info });
+      // UBSP: a log that the active partition config has never seen (data from before partitions existed) is partitioned in the background.
+      void ensureActivePartitions(info).catch((err) => info(`partitions: ${(err as Error).message}`));
+      enableBackgroundSummaries(); // UIL: ingests through the API summarise what they seal, after their commit
       // Nothing is open by default: make sure someone can become admin (see lib/auth/first-run.ts).
       const firstRun = await ensureFirstAdmin({ adminPassword: cfg.LIBER_ADMIN_PASSWORD });
       if (firstRun.kind === "admin-created") info(`created the admin account "${firstRun.name}" from LIBER_ADMIN_PASSWORD`);

@@ -5,7 +5,8 @@ import { passwordSchema } from "@/lib/auth/password";
 
 export const dynamic = "force-dynamic";
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+// int4 ids: a larger number is a 422, not a database error.
+const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 const updateBody = z
   .object({ role: roleSchema.optional(), password: passwordSchema.optional() })

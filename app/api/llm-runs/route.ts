@@ -1,0 +1,8 @@
+import { route } from "@/lib/api/route";
+import { runsQuery } from "@/lib/uil/schemas";
+import { listRuns } from "@/lib/uil/traces";
+
+export const dynamic = "force-dynamic";
+
+/** GET /api/llm-runs?limit=50: the latest UIL runs with their totals, newest first. */
+export const GET = route({ access: "viewer", query: runsQuery }, async ({ query }) => ({ runs: await listRuns(query.limit) }));

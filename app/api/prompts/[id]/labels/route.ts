@@ -1,0 +1,10 @@
+import { route } from "@/lib/api/route";
+import { setPromptLabel } from "@/lib/uil/prompts";
+import { idParams, labelBody } from "@/lib/uil/schemas";
+
+export const dynamic = "force-dynamic";
+
+/** POST /api/prompts/{id}/labels { label }: moves the label (e.g. "production") to this version. */
+export const POST = route({ access: "editor", params: idParams, body: labelBody }, async ({ params, body }) => ({
+  prompt: await setPromptLabel(params.id, body.label),
+}));

@@ -1,0 +1,14 @@
+import { route } from "@/lib/api/route";
+import { runCascadeBody } from "@/lib/uil/schemas";
+import { runUserCascade } from "@/lib/uil/service";
+import { userPathParams } from "@/lib/users/schemas";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /api/users/{externalId}/summaries/run { config?, prompt? }: runs the user's cascade
+ * (only partitions whose input hash has no summary) and answers the run's totals.
+ */
+export const POST = route({ access: "editor", params: userPathParams, body: runCascadeBody }, async ({ params, body, caller }) =>
+  runUserCascade(params.id, { ...body, createdBy: caller?.name ?? null }),
+);

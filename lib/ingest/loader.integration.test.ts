@@ -1,0 +1,113 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "../../test/db";
+import { pool } from "../db/client";
+import { BehaviorLoader, type LoaderPolicy } from "./loader";
+import { EventBatch, type BehaviorEvent } from "./records";
+
+useTestDatabase();
+
+beforeAll(async () => {
+  await pool().query(`INSERT INTO items (external_id, title) SELECT 'i' || g, 'Item ' || g FROM generate_series(1, 5) g`);
+});
+
+/** Events of `source`; user names are made unique per source ("a" -> "<source>/a"). */
+function batchOf(source: string, events: Partial<BehaviorEvent>[]): EventBatch {
+  const batch = new EventBatch();
+  events.forEach((e, i) =>
+    batch.add(
+      { item: "i1", tsMs: 1_000_000 + i, kind: "click", value: null, text: null, source, sourceEventId: `e${i}`, ...e, user: `${source}/${e.user ?? "u1"}` },
+      { file: 0, line: i + 2 },
+    ),
+  );
+  return batch;
+}
+
+const counters = async (source: string) =>
+  (
+    await pool().query(
+      `SELECT u.external_id, u.event_count, u.first_event_at, u.last_event_at,
+              (SELECT count(*)::int FROM behaviors b WHERE b.user_id = u.id AND b.source = $1) AS logged
+         FROM users u WHERE EXISTS (SELECT 1 FROM behaviors b WHERE b.user_id = u.id AND b.source = $1)
+        ORDER BY u.external_id`,
+      [source],
+    )
+  ).rows;
+
+// Every way of writing must give the same result: COPY or staging table, set-based or per-row FK checks.
+const POLICIES: [string, Partial<LoaderPolicy>][] = [
+  ["copy, set-based FK checks", {}],
+  ["copy, per-row FK triggers", { setBasedForeignKeys: false }],
+  ["staging table, set-based", { directCopy: false }],
+  ["staging table, per-row FK triggers", { directCopy: false, setBasedForeignKeys: false }],
+];
+
+describe.each(POLICIES)("BehaviorLoader (%s)", (name, extra) => {
+  const source = `src-${name.replace(/[^a-z]+/g, "-")}`;
+  const policy: LoaderPolicy = { unknownItems: "reject", unknownUsers: "create", ...extra };
+
+  it("inserts, rejects unknown items, counts duplicates and keeps the counters right", async () => {
+    const loader = await BehaviorLoader.open(pool(), policy);
+    if (extra.setBasedForeignKeys === false) expect(loader.setBasedForeignKeys).toBe(false);
+    const first = await loader.loadEvents(
+      batchOf(source, [
+        { user: "a", tsMs: 5000 },
+        { user: "a", tsMs: 1000, item: "i2" },
+        { user: "b", tsMs: 3000, item: "nope" },
+        { user: "b", tsMs: 3000 },
+        { user: "a", tsMs: 9000, sourceEventId: "e0" }, // repeats e0 within the batch
+      ]),
+      { write: true },
+    );
+    await loader.commit();
+    expect(first).toMatchObject({ inserted: 3, duplicates: 1, usersCreated: 2, itemsCreated: 0 });
+    expect(first.rejected).toEqual([{ file: 0, line: 4, reason: 'unknown item "nope"' }]);
+
+    const again = await BehaviorLoader.open(pool(), policy);
+    const second = await again.loadEvents(batchOf(source, [{ user: "a", tsMs: 5000 }, { user: "a", tsMs: 7000, sourceEventId: "new" }]), { write: true });
+    await again.commit();
+    expect(second).toMatchObject({ inserted: 1, duplicates: 1, usersCreated: 0 });
+    expect(await counters(source)).toEqual([
+      { external_id: `${source}/a`, event_count: 3, first_event_at: new Date(1000), last_event_at: new Date(7000), logged: 3 },
+      { external_id: `${source}/b`, event_count: 1, first_event_at: new Date(3000), last_event_at: new Date(3000), logged: 1 },
+    ]);
+  });
+
+  it("writes nothing for a rolled-back load, and nothing with write: false", async () => {
+    const loader = await BehaviorLoader.open(pool(), policy);
+    await loader.loadEvents(batchOf(`${source}-x`, [{ user: "z1" }]), { write: true });
+    await loader.rollback();
+    const checkOnly = await BehaviorLoader.open(pool(), policy);
+    const outcome = await checkOnly.loadEvents(batchOf(`${source}-x`, [{ user: "z2" }, { item: "nope" }]), { write: false });
+    await checkOnly.commit();
+    expect(outcome.inserted).toBe(0);
+    expect(outcome.rejected).toHaveLength(1);
+    expect((await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE source = $1`, [`${source}-x`])).rows[0].n).toBe(0);
+    expect((await pool().query(`SELECT count(*)::int AS n FROM users WHERE external_id = $1`, [`${source}-x/z1`])).rows[0].n).toBe(0);
+  });
+
+  it("when a concurrent writer logs the same events first, counts them as duplicates", async () => {
+    const raced = `${source}-race`;
+    const a = await BehaviorLoader.open(pool(), policy);
+    await a.loadEvents(batchOf(raced, [{ user: "r" }, { user: "r", tsMs: 2 }]), { write: true });
+    const b = await BehaviorLoader.open(pool(), policy);
+    // b waits on a's uncommitted rows in the unique index, then meets them once a commits.
+    const pending = b.loadEvents(batchOf(raced, [{ user: "r" }, { user: "r", tsMs: 2 }, { user: "r", sourceEventId: "only-b" }]), { write: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await a.commit();
+    const outcome = await pending;
+    await b.commit();
+    expect(outcome).toMatchObject({ inserted: 1, duplicates: 2 });
+    expect(await counters(raced)).toEqual([
+      { external_id: `${raced}/r`, event_count: 3, first_event_at: new Date(2), last_event_at: new Date(1_000_002), logged: 3 },
+    ]);
+  });
+});
+
+describe("BehaviorLoader with unknown users rejected", () => {
+  it("reports them by line and creates nothing", async () => {
+    const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "reject" });
+    const outcome = await loader.loadEvents(batchOf("strict-users", [{ user: "ghost" }]), { write: true });
+    await loader.commit();
+    expect(outcome).toMatchObject({ inserted: 0, rejected: [{ file: 0, line: 2, reason: 'unknown user "strict-users/ghost"' }] });
+  });
+});
