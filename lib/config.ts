@@ -16,7 +16,6 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LIBER_HOST: z.string().min(1).default("127.0.0.1"),
   LIBER_DEMO_DATA: z.enum(["movielens", "none"]).default("movielens"),
-  LIBER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** First run only: creates the admin account "admin" with this password when no admin exists. */
   LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
   // UIL (issue 5): defaults of the LLM settings, which an admin can override in the app

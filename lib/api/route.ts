@@ -3,6 +3,7 @@ import { z } from "zod";
 import { roleAllows, type Role } from "../auth/roles";
 import { authenticate, type Caller } from "../auth/caller";
 import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
+import { readBodyCapped } from "./body";
 import { findNul, NUL_MESSAGE } from "./nul";
 
 /**
@@ -56,9 +57,12 @@ export function route<
       if (spec.body && spec.body !== "raw") {
         let json: unknown;
         try {
-          json = await req.json();
-        } catch {
-          throw badRequest("The request body is not valid JSON.");
+          // Capped read: a huge body is refused (413) before it is held in memory.
+          const bytes = await readBodyCapped(req.body, req.headers.get("content-length"));
+          json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+        } catch (err) {
+          if (err instanceof ApiError) throw err;
+          throw badRequest("The request body is not valid JSON (in UTF-8).");
         }
         const nulAt = findNul(json);
         if (nulAt !== null) throw unprocessable("Invalid body.", [{ path: nulAt, message: NUL_MESSAGE }]);

@@ -1,4 +1,7 @@
 import { badRequest, payloadTooLarge } from "../api/errors";
+import { readBodyCapped } from "../api/body";
+
+export { readBodyCapped };
 import { findNul, NUL_MESSAGE } from "../api/nul";
 
 /** Limits of one POST /api/behaviors request. */
@@ -6,40 +9,6 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EVENTS_PER_REQUEST = 50_000;
 
 const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"]);
-
-/**
- * Reads a request body, stopping as soon as it exceeds `maxBytes` (413): Content-Length is
- * checked first as a shortcut but not trusted, since a client may omit it or lie.
- */
-export async function readBodyCapped(
-  body: ReadableStream<Uint8Array> | null,
-  contentLength: string | null,
-  maxBytes = MAX_BODY_BYTES,
-): Promise<Uint8Array> {
-  const tooLarge = () => payloadTooLarge(`The request body is larger than ${maxBytes / (1024 * 1024)} MB; send fewer events per request.`);
-  if (contentLength !== null && Number(contentLength) > maxBytes) throw tooLarge();
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 /** One element of the payload: the parsed JSON value, or why its NDJSON line could not be parsed. */
 export type PayloadEntry = { index: number; value: unknown } | { index: number; error: string };
