@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiRequestError, retryUnlessClientError } from "@/lib/api/fetch-json";
 import { partitionsApi } from "@/lib/partitions/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type PromptSelector, type UserSummaries } from "@/lib/uil/api-client";
+import { uilApi, type ConfigSelector, type PromptSelector, type UserSummaries } from "@/lib/uil/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { Section } from "@/components/ui/page-header";
 import { formatDuration, formatNumber } from "@/components/ui/format";
@@ -14,21 +14,26 @@ import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import { cascadeCounts, datedPartitions, formatCost, formatTokens, runResultText, totalsOf } from "./cascade-format";
 import { CascadeList } from "./cascade-list";
 import { ProviderBadge } from "./provenance";
+import { scrollTopToReveal } from "./scroll-reveal";
 import { useElapsed } from "./use-elapsed";
 
 /** While a run is going, the list is re-read this often so cards fill in as partitions are summarised. */
 const RUN_POLL_MS = 1500;
 
 /**
- * The UIL cascade of one user: a card per sealed partition of the active partition config,
- * in the timeline's order and numbering, under the production prompt or another version.
+ * The UIL cascade of one user: a card per sealed partition of a partition config (the active
+ * one unless the timeline picked another), in the timeline's order and numbering, under the
+ * production prompt or another version.
  */
 export function CascadeSection({
   externalId,
+  config = "active",
   selectedSeq = null,
   onSelectSeq,
 }: {
   externalId: string;
+  /** The partition config version whose partitions are summarised: the timeline's. */
+  config?: ConfigSelector;
   /** The partition selected in the timeline: its card is outlined and scrolled into view. */
   selectedSeq?: number | null;
   /** Clicking a card selects its partition (for the timeline to follow). */
@@ -39,8 +44,13 @@ export function CascadeSection({
   const [prompt, setPrompt] = useState<PromptSelector>("production");
   const listRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (selectedSeq === null) return;
-    listRef.current?.querySelector(`[data-seq="${selectedSeq}"]`)?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    const list = listRef.current;
+    const card = selectedSeq === null ? null : list?.querySelector(`[data-seq="${selectedSeq}"]`);
+    if (!list || !card) return;
+    // Scroll the list only, not the page: a band picked on the timeline should stay in sight.
+    const top = card.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+    const view = { top: list.scrollTop, height: list.clientHeight };
+    list.scrollTo({ top: scrollTopToReveal(view, { top, height: card.getBoundingClientRect().height }), behavior: "smooth" });
   }, [selectedSeq]);
 
   const run = useMutation({
@@ -49,8 +59,8 @@ export function CascadeSection({
   });
 
   const summaries = useQuery({
-    queryKey: queryKeys.uil.summaries(externalId, "active", prompt),
-    queryFn: () => uilApi.summaries(externalId, "active", prompt),
+    queryKey: queryKeys.uil.summaries(externalId, config, prompt),
+    queryFn: () => uilApi.summaries(externalId, config, prompt),
     retry: retryUnlessClientError,
     placeholderData: keepPreviousData,
     refetchInterval: run.isPending ? RUN_POLL_MS : false,
@@ -58,8 +68,8 @@ export function CascadeSection({
   const prompts = useQuery({ queryKey: queryKeys.uil.prompts(), queryFn: uilApi.prompts, retry: retryUnlessClientError });
   // The same query as the timeline's (same key), so the dates cost no extra request.
   const partitions = useQuery({
-    queryKey: queryKeys.partitions.user(externalId, "active"),
-    queryFn: () => partitionsApi.userPartitions(externalId, "active"),
+    queryKey: queryKeys.partitions.user(externalId, config),
+    queryFn: () => partitionsApi.userPartitions(externalId, config),
     retry: retryUnlessClientError,
   });
   const cardPartitions = useMemo(

@@ -16,18 +16,32 @@ import { DominantLegend } from "./dominant-legend";
 import { PartitionBehaviorsPanel } from "./partition-behaviors-panel";
 import { PartitionTimeline, type SelectedBand, type TimelineScaleMode } from "./partition-timeline";
 import { ScaleToggle } from "./scale-toggle";
+import { togglePick, type PartitionPick } from "@/components/users/partition-pick";
 
 const ROW_ID = "user";
 
 /**
  * A user's partitions over their whole life under one config version (the active one by
  * default): the timeline, the behaviours of the partition clicked, and the evolution of
- * category shares from partition to partition.
+ * category shares from partition to partition. The config and the picked partition are the
+ * page's (the cascade below follows them), so they come in as props.
  */
-export function UserPartitionTimeline({ externalId }: { externalId: string }) {
-  const [config, setConfig] = useState<ConfigRef>("active");
+export function UserPartitionTimeline({
+  externalId,
+  config,
+  onConfigChange,
+  picked,
+  onPick,
+}: {
+  externalId: string;
+  config: ConfigRef;
+  onConfigChange: (config: ConfigRef) => void;
+  /** The partition whose band is outlined and whose behaviours are listed. */
+  picked: PartitionPick | null;
+  /** The new pick: a band clicked (or Enter pressed on it), null when it is clicked again or closed. */
+  onPick: (pick: PartitionPick | null) => void;
+}) {
   const [mode, setMode] = useState<TimelineScaleMode>("time");
-  const [selected, setSelected] = useState<TimelineBand | null>(null);
   const { can } = useSession();
   const queryClient = useQueryClient();
 
@@ -39,16 +53,14 @@ export function UserPartitionTimeline({ externalId }: { externalId: string }) {
   });
   const bands = useMemo(() => (partitions.data ? bandsFromUserPartitions(partitions.data) : []), [partitions.data]);
   const rows = useMemo(() => [{ id: ROW_ID, bands }], [bands]);
+  const selected: TimelineBand | null = (picked && bands.find((b) => b.seq === picked.seq && b.open === picked.open)) ?? null;
 
   const compute = useMutation({
     mutationFn: (id: number) => partitionsApi.recompute(id, [externalId]),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.partitions.all }),
   });
 
-  const chooseConfig = (value: string) => {
-    setSelected(null);
-    setConfig(value === "active" ? "active" : Number(value));
-  };
+  const chooseConfig = (value: string) => onConfigChange(value === "active" ? "active" : Number(value));
   const activeVersion = configs.data?.find((c) => c.labels.includes("active"));
   const selectedBand: SelectedBand | null = selected ? { row: ROW_ID, seq: selected.seq, open: selected.open } : null;
   const sealedCount = bands.filter((b) => !b.open).length;
@@ -147,7 +159,7 @@ export function UserPartitionTimeline({ externalId }: { externalId: string }) {
             rows={rows}
             mode={mode}
             selected={selectedBand}
-            onSelect={(_row, band) => setSelected((prev) => (prev && prev.seq === band.seq && prev.open === band.open ? null : band))}
+            onSelect={(_row, band) => onPick(togglePick(picked, { seq: band.seq, open: band.open }))}
             label={`Partitions of user ${externalId} under ${configVersionLabel(data.config)}`}
           />
           <DominantLegend bands={bands} />
@@ -158,7 +170,7 @@ export function UserPartitionTimeline({ externalId }: { externalId: string }) {
         </div>
       )}
       {selected && (
-        <PartitionBehaviorsPanel externalId={externalId} config={config} band={selected} onClose={() => setSelected(null)} />
+        <PartitionBehaviorsPanel externalId={externalId} config={config} band={selected} onClose={() => onPick(null)} />
       )}
       {sealedCount > 0 && (
         <div className="mt-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">

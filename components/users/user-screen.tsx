@@ -2,7 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import { ApiRequestError } from "@/lib/api/fetch-json";
+import type { ConfigRef } from "@/lib/partitions/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import { usersApi } from "@/lib/users/api-client";
 import { PageHeader } from "@/components/ui/page-header";
@@ -11,14 +13,24 @@ import { CascadeSection } from "@/components/cascade/cascade-section";
 import { ActivitySection } from "./activity-chart";
 import { BehaviorLogSection } from "./behavior-log";
 import { InterestTimelineSlot } from "./interest-timeline-slot";
+import { cascadeSeqOf, pickFromCascade, type PartitionPick } from "./partition-pick";
 import { ProfileCard } from "./profile-card";
 
 /**
  * One user's page, top to bottom: profile, activity over time, the interest timeline
- * (partitions and LLM summaries: a slot for now) and the raw behaviour log.
+ * (partitions), the interest cascade (LLM summaries) and the raw behaviour log. The timeline
+ * and the cascade share the partition config and the picked partition: a band picks its
+ * card and a card picks its band.
  */
 export function UserScreen({ externalId }: { externalId: string }) {
   const profile = useQuery({ queryKey: queryKeys.users.detail(externalId), queryFn: () => usersApi.profile(externalId) });
+  const [config, setConfig] = useState<ConfigRef>("active");
+  const [pick, setPick] = useState<PartitionPick | null>(null);
+  const chooseConfig = (next: ConfigRef) => {
+    // Seqs number the partitions of one config: a pick means nothing under another.
+    setPick(null);
+    setConfig(next);
+  };
 
   const back = (
     <Link href="/users" className="text-sm text-slate-500 hover:text-slate-900">
@@ -59,8 +71,13 @@ export function UserScreen({ externalId }: { externalId: string }) {
         externalId={externalId}
         span={profile.data ? { first: profile.data.firstEventAt, last: profile.data.lastEventAt } : undefined}
       />
-      <InterestTimelineSlot externalId={externalId} />
-      <CascadeSection externalId={externalId} />
+      <InterestTimelineSlot externalId={externalId} config={config} onConfigChange={chooseConfig} picked={pick} onPick={setPick} />
+      <CascadeSection
+        externalId={externalId}
+        config={config}
+        selectedSeq={cascadeSeqOf(pick)}
+        onSelectSeq={(seq) => setPick(pickFromCascade(seq))}
+      />
       <BehaviorLogSection externalId={externalId} />
     </>
   );
