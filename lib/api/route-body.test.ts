@@ -13,8 +13,7 @@ function post(body: BodyInit, headers: Record<string, string> = {}) {
     method: "POST",
     body,
     headers: { "content-type": "application/json", ...headers },
-    duplex: "half",
-  } as RequestInit & { duplex: "half" });
+  });
 }
 
 describe("route() JSON bodies", () => {
