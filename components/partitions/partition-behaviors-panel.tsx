@@ -3,10 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { partitionsApi, type ConfigRef } from "@/lib/partitions/api-client";
 import { queryKeys } from "@/lib/query-keys";
+import { BehaviorTableHead, BehaviorTableRow } from "@/components/behaviors/behavior-table";
 import { Badge } from "@/components/ui/badge";
-import { formatDateTime, formatNumber, formatValue } from "@/components/ui/format";
+import { formatNumber } from "@/components/ui/format";
 import { ErrorState, TableSkeleton } from "@/components/ui/states";
-import { Table, TBody, Td, Th, THead } from "@/components/ui/table";
+import { Table, TBody } from "@/components/ui/table";
 import { bandDates, bandTitle, SEAL_REASONS, type TimelineBand } from "./bands";
 import { categoryColour } from "./category-colours";
 import { formatShare } from "./category-shares";
@@ -69,41 +70,10 @@ export function PartitionBehaviorsPanel({
           </div>
         ) : (
           <Table label={`Behaviours of ${title.toLowerCase()}`} className="rounded-none border-0 shadow-none">
-            <THead>
-              <tr>
-                <Th className="w-40">Time (UTC)</Th>
-                <Th className="w-24">Kind</Th>
-                <Th className="w-16 text-right">Value</Th>
-                <Th>Item</Th>
-              </tr>
-            </THead>
+            <BehaviorTableHead />
             <TBody>
               {behaviors.data.map((b) => (
-                <tr key={b.id} className="hover:bg-slate-50">
-                  <Td className="whitespace-nowrap tabular-nums text-slate-600">
-                    <time dateTime={b.ts}>{formatDateTime(b.ts)}</time>
-                  </Td>
-                  <Td>
-                    <Badge>{b.kind}</Badge>
-                  </Td>
-                  <Td className="text-right tabular-nums">{formatValue(b.value)}</Td>
-                  <Td>
-                    {/* Titles come from imported files: rendered as text, never as HTML. */}
-                    <span className="text-slate-900" title={`Item ${b.item.externalId}`}>
-                      {b.item.title}
-                    </span>
-                    {b.item.categories.length > 0 && (
-                      <span className="ml-2 inline-flex flex-wrap gap-1 align-middle">
-                        {b.item.categories.map((c) => (
-                          <span key={c} className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-px text-[11px] text-slate-600">
-                            <span className="inline-block h-1.5 w-1.5 rounded-full" style={{ background: categoryColour(c) }} />
-                            {c}
-                          </span>
-                        ))}
-                      </span>
-                    )}
-                  </Td>
-                </tr>
+                <BehaviorTableRow key={b.id} behavior={b} />
               ))}
             </TBody>
           </Table>
