@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { ingestApiEvents } from "@/lib/ingest/api";
 import { parseEventPayload, readBodyCapped } from "@/lib/ingest/body";
 

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { createConfigVersion, listConfigs } from "@/lib/partitions/configs";
 import { createConfigBody } from "@/lib/partitions/schemas";
 

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { createPromptVersion, listPrompts, newPromptSchema } from "@/lib/uil/prompts";
 
 export const dynamic = "force-dynamic";

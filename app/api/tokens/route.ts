@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { roleSchema } from "@/lib/auth/accounts";
 import { createApiToken, listApiTokens } from "@/lib/auth/api-tokens";
 

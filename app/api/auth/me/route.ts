@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { SESSION_COOKIE, SESSION_TTL_MS } from "@/lib/auth/cookie";
 import { setSessionCookie } from "@/lib/auth/http";
 import { toSessionInfo } from "@/lib/auth/session-info";

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { playgroundBody } from "@/lib/uil/schemas";
 import { runPlayground } from "@/lib/uil/service";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { runCascadeBody } from "@/lib/uil/schemas";
 import { runUserCascade } from "@/lib/uil/service";
 import { userPathParams } from "@/lib/users/schemas";

@@ -1,10 +1,11 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { roleAllows, type Role } from "../auth/roles";
-import { authenticate, type Caller } from "../auth/caller";
-import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
-import { readBodyCapped } from "./body";
-import { findNul, NUL_MESSAGE } from "./nul";
+import { roleAllows, type Role } from "./roles";
+import { authenticate } from "./caller";
+import type { Caller } from "./types";
+import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "../api/errors";
+import { readBodyCapped } from "../api/body";
+import { findNul, NUL_MESSAGE } from "../api/nul";
 
 /**
  * The one wrapper every route handler goes through: it authenticates the caller, checks the

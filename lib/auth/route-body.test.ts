@@ -1,7 +1,7 @@
 import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MAX_JSON_BODY_BYTES } from "./body";
+import { MAX_JSON_BODY_BYTES } from "../api/body";
 import { route } from "./route";
 
 // A public route, so that no database is needed to authenticate (no credentials are sent).
