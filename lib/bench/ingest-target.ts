@@ -1,16 +1,7 @@
 import { DEMO_DATASET_DIR } from "../datasets/demo";
+import { behaviorsRouteLoader } from "./handed-in";
 import { runIngestBench, type RouteHandler } from "./ingest";
 import { positiveInt, withScratchDatabase, type BenchTarget } from "./target";
-
-/**
- * The POST /api/behaviors handler for the API measure. lib/ never imports app/, so the entry
- * point (bin/liber.mjs) hands the route in; without it the API measure is refused.
- */
-let loadBehaviorsRoute: (() => Promise<RouteHandler>) | null = null;
-
-export function provideBehaviorsRoute(load: () => Promise<RouteHandler>): void {
-  loadBehaviorsRoute = load;
-}
 
 export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestBench>>> = {
   name: "ingest",
@@ -26,7 +17,7 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
   run: async (opts, log) => {
     const repeat = positiveInt(opts.repeat, "--repeat");
     const apiBatchSize = positiveInt(opts.apiBatch, "--api-batch");
-    const load = loadBehaviorsRoute;
+    const load = behaviorsRouteLoader();
     if (opts.api !== false && !load) throw new Error("the API measure needs the route handler from bin/liber.mjs (or pass --no-api)");
     return withScratchDatabase(log, async () => {
       let api: { handler: RouteHandler; token: string } | null = null;

@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
  * Summaries are not saved; traces are (run kind "playground").
  */
 export const POST = route({ access: "editor", body: playgroundBody }, async ({ body, caller }) =>
-  runPlayground({ ...body, createdBy: caller?.name ?? null }),
+  runPlayground({ ...body, createdBy: caller.name }),
 );

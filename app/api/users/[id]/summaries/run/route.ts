@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
  * (only partitions whose input hash has no summary) and answers the run's totals.
  */
 export const POST = route({ access: "editor", params: userPathParams, body: runCascadeBody }, async ({ params, body, caller }) =>
-  runUserCascade(params.id, { ...body, createdBy: caller?.name ?? null }),
+  runUserCascade(params.id, { ...body, createdBy: caller.name }),
 );
