@@ -32,7 +32,7 @@ beforeAll(async () => {
   for (let i = 0; i < events.length; i += 97) await ingest(events.slice(i, i + 97));
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: Handler, url: string, opts: { method?: string; body?: unknown; auth?: string; params?: Record<string, string> } = {}) {
