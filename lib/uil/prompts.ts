@@ -12,7 +12,7 @@ import {
   type BehaviorField,
   type BehaviorRenderOptions,
 } from "../llm";
-import type { DiffHunk, PromptDiff, PromptField, PromptVersion as PromptVersionView } from "./api-client";
+import type { DiffHunk, PromptDiff, PromptField, PromptVersion as PromptVersionView } from "./contract";
 
 /**
  * Prompt management (Langfuse style): a prompt name has immutable, numbered versions; labels

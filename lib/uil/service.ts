@@ -2,7 +2,7 @@ import { notFound } from "../api/errors";
 import { pool } from "../db/client";
 import type { LlmProvider, SummariseParams } from "../llm";
 import { resolveConfigId } from "../partitions/configs";
-import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./api-client";
+import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./contract";
 import { outcomeView, missingView, runCascade, RunRecorder, storedView, type CascadeProgress, type StepOutcome } from "./cascade";
 import { expectedChain, promptIdentity, staleFlags } from "./chain";
 import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
