@@ -14,7 +14,7 @@ import { pool } from "../db/client";
 import { diffPartitions, estimateSummarisationWork, replay, type Partition } from "../liber/ubsp";
 import { DEFAULT_PRICING } from "./schemas";
 import { ingest, insertItems, movieLensSample, plain, storedMembers, storedPartitions, userIdOf, userLog } from "./test-helpers";
-import type { PartitionConfigView } from "./types";
+import type { PartitionConfigView } from "./contract";
 import { partitionView } from "./views";
 
 useTestDatabase();

@@ -10,7 +10,7 @@ import {
 import { findUserId } from "../users/profile";
 import { populationStream, userEvents, userIndex } from "./population";
 import { DEFAULT_PRICING } from "./schemas";
-import type { Pricing, PreviewResult, SizeBucket } from "./types";
+import type { Pricing, PreviewResult, SizeBucket } from "./contract";
 import { openCacheView, partitionView } from "./views";
 
 /**

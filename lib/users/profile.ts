@@ -1,5 +1,5 @@
 import { db, pool } from "../db/client";
-import type { KindCount, UserProfile } from "./types";
+import type { KindCount, UserProfile } from "./contract";
 
 /** The internal id of the user with this external id, or null when there is none. */
 export async function findUserId(externalId: string): Promise<number | null> {

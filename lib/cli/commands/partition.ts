@@ -6,7 +6,7 @@ import { diffConfigs } from "../../partitions/diff";
 import { previewConfig } from "../../partitions/preview";
 import { recomputePartitions, type RecomputeProgress } from "../../partitions/recompute";
 import { CONFIG_NAME_PATTERN } from "../../partitions/schemas";
-import type { PartitionConfigView } from "../../partitions/types";
+import type { PartitionConfigView } from "../../partitions/contract";
 import { CliError, info, printJson, withDatabase } from "../context";
 
 /**
