@@ -81,7 +81,10 @@ export interface LlmCallTrace {
   cacheHit: boolean;
   renderedSystem: string;
   renderedUser: string;
+  /** Null for a viewer or editor when the call failed: then it is whatever the endpoint sent (admins see it). */
   rawResponse: string | null;
+  /** True when rawResponse was withheld from this reader (see above). */
+  rawResponseHidden?: boolean;
   parsed: unknown;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -191,6 +194,8 @@ export interface LlmSettings {
   tokensPerMinute: number | null;
   apiKeyConfigured: boolean;
   apiKeySource: "env" | null;
+  /** Whether the key goes to the base URL in force (only to LIBER_LLM_BASE_URL's origin or an allowed one). */
+  apiKeySentToBaseUrl: boolean;
 }
 
 export interface LlmSettingsUpdate {
