@@ -323,6 +323,27 @@ describe("POST /api/behaviors with malformed bodies", () => {
     expect(answer.errors.map((e) => e.index)).toEqual([1, 2, 3, 4]);
     expect(await count("behaviors")).toBe(before + 1);
   });
+
+  it("with ?mode=partial, U+0000 and a lone surrogate in a key: 200, the valid event stored, errors safe and recorded as answered", async () => {
+    const before = await count("behaviors");
+    const runsBefore = await count("import_runs");
+    // Keys are not checked for NUL before zod, whose "Unrecognized key" message quotes them.
+    const body = `[${JSON.stringify(ev({ ts: 1_700_000_003_000 }))},${JSON.stringify(ev({ ts: 1_700_000_003_001 })).replace(/}$/, ',"ev\\u0000il":1,"x\\ud800":2}')}]`;
+    const res = await post(body, { query: "?mode=partial" });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const answer = JSON.parse(text) as { accepted: number; rejected: number; errors: { index: number; message: string }[] };
+    expect(answer).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(answer.errors).toHaveLength(1);
+    const message = answer.errors[0]!.message;
+    expect(message).toMatch(/ev\\u0000il/);
+    expect(message).not.toMatch(/\u0000|[\ud800-\udfff]/);
+    expect(await count("behaviors")).toBe(before + 1);
+    expect(await count("import_runs")).toBe(runsBefore + 1);
+    const run = await one<{ status: string; errors: { line: number; reason: string }[] }>(`SELECT status, errors FROM import_runs ORDER BY id DESC LIMIT 1`);
+    expect(run.status).toBe("succeeded");
+    expect(run.errors).toEqual([{ file: "request", line: 1, reason: message }]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { roleAllows, type Role } from "../auth/roles";
 import { authenticate, type Caller } from "../auth/caller";
 import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
 import { readBodyCapped } from "./body";
-import { findNul, NUL_MESSAGE } from "./nul";
+import { findNul, NUL_MESSAGE, safeText, safeTexts } from "./nul";
 
 /**
  * The one wrapper every route handler goes through: it authenticates the caller, checks the
@@ -88,13 +88,14 @@ function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: strin
 export function errorResponse(err: unknown): Response {
   if (err instanceof ApiError) {
     return NextResponse.json(
-      { error: { code: err.code, message: err.message, details: err.details } },
+      // Messages and details may quote the input: returned in the same safe form as stored.
+      { error: { code: err.code, message: safeText(err.message), details: safeTexts(err.details) } },
       { status: err.status },
     );
   }
   if (err instanceof z.ZodError) {
     return NextResponse.json(
-      { error: { code: "unprocessable", message: "Invalid input.", details: zodDetails(err) } },
+      { error: { code: "unprocessable", message: "Invalid input.", details: safeTexts(zodDetails(err)) } },
       { status: 422 },
     );
   }

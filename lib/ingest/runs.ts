@@ -1,3 +1,4 @@
+import { safeText } from "../api/nul";
 import { db, pool } from "../db/client";
 
 /** A rejected row as reported to people: which file, which line, and why. */
@@ -44,8 +45,9 @@ const OUTCOME_VALUES = (o: RunOutcome) => [
   o.rejected,
   o.usersCreated,
   o.itemsCreated,
-  JSON.stringify(o.errors),
-  o.errorMessage ?? null,
+  // Reasons quote file contents and request input: PostgreSQL refuses U+0000 and lone surrogates.
+  JSON.stringify(o.errors.map((e) => ({ ...e, file: safeText(e.file), reason: safeText(e.reason) }))),
+  o.errorMessage === undefined ? null : safeText(o.errorMessage),
   Math.round(o.durationMs),
 ];
 

@@ -1,3 +1,4 @@
+import { safeText } from "../api/nul";
 import type { AttemptRecord, InterestSummary, SummariseParams } from "../llm";
 import { pool } from "../db/client";
 import type { BehaviorRecord, PartitionRecord } from "./context";
@@ -333,9 +334,8 @@ export interface WriteBatch {
   cacheHitKeys: string[];
 }
 
-/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL, which a model can send. */
-const jsonRows = (rows: unknown[]) =>
-  JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? value.replace(/\u0000/g, "\uFFFD") : value));
+/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL or lone surrogates, which a model can send. */
+const jsonRows = (rows: unknown[]) => JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? safeText(value) : value));
 
 /** Writes a batch in one transaction; sets `id` on every trace. */
 export async function writeBatch(batch: WriteBatch, run: { id: number; totals: RunTotalsRow } | null): Promise<void> {
