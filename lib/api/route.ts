@@ -4,6 +4,7 @@ import { roleAllows, type Role } from "../auth/roles";
 import { authenticate, type Caller } from "../auth/caller";
 import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
 import { readBodyCapped } from "./body";
+import { assertJsonDepth } from "./json-depth";
 import { findNul, NUL_MESSAGE, safeText, safeTexts } from "./nul";
 
 /**
@@ -44,12 +45,14 @@ export function route<
 ) {
   const wrapped = async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
     try {
+      const rawParams = await segment.params;
+      assertNoNulInUrl(req, rawParams);
       const caller = await authenticate(req, { mutating: MUTATING.has(req.method) });
       if (spec.access !== "public") {
         if (!caller) throw unauthorized();
         if (!roleAllows(caller.role, spec.access)) throw forbidden();
       }
-      const params = spec.params ? parseOr422(spec.params, await segment.params, "path") : undefined;
+      const params = spec.params ? parseOr422(spec.params, rawParams, "path") : undefined;
       const query = spec.query
         ? parseOr422(spec.query, Object.fromEntries(req.nextUrl.searchParams), "query")
         : undefined;
@@ -59,6 +62,7 @@ export function route<
         try {
           // Capped read: a huge body is refused (413) before it is held in memory.
           const bytes = await readBodyCapped(req.body, req.headers.get("content-length"));
+          assertJsonDepth(bytes);
           json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
         } catch (err) {
           if (err instanceof ApiError) throw err;
@@ -76,7 +80,23 @@ export function route<
     }
   };
   // Declared access travels with the handler, so that test/routes.integration.test.ts can check every route.
-  return Object.assign(wrapped, { access: spec.access });
+  // ... and what it reads, so that test/hostile-input.integration.test.ts can throw bad bodies at every one.
+  return Object.assign(wrapped, { access: spec.access, reads: spec.body === undefined ? "nothing" : spec.body === "raw" ? "raw" : "json" });
+}
+
+/**
+ * U+0000 (%00) in a path segment or the query would reach PostgreSQL, which refuses it
+ * (error 22021) with a 500: refused here for every route, before anything else runs.
+ */
+function assertNoNulInUrl(req: NextRequest, params: Record<string, string | string[]> | undefined): void {
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if ([value].flat().some((v) => v.includes("\u0000"))) throw badRequest(`The path parameter ${name} ${NUL_MESSAGE}.`);
+  }
+  for (const [name, value] of req.nextUrl.searchParams) {
+    if (name.includes("\u0000") || value.includes("\u0000")) {
+      throw badRequest(`The query parameter ${safeText(name)} ${NUL_MESSAGE}.`);
+    }
+  }
 }
 
 function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
