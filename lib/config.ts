@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -15,6 +16,14 @@ const envSchema = z.object({
   LIBER_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LIBER_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * The reverse proxies whose X-Forwarded-For / X-Forwarded-Host are believed: comma-separated
+   * IP addresses and/or `loopback`. Unset: forwarded headers are ignored.
+   */
+  LIBER_TRUST_PROXY: z
+    .string()
+    .refine(isValidTrustProxy, "must be comma-separated IP addresses and/or 'loopback'")
+    .optional(),
   LIBER_DEMO_DATA: z.enum(["movielens", "none"]).default("movielens"),
   /** First run only: creates the admin account "admin" with this password when no admin exists. */
   LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
@@ -59,6 +68,14 @@ export function isPlainHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isValidTrustProxy(value: string): boolean {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .every((e) => e.toLowerCase() === "loopback" || isIP(e) !== 0);
 }
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };
