@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { newNonce, pageCsp } from "./lib/api/security-headers";
 import { SESSION_COOKIE } from "./lib/auth/cookie";
 import { isSignInFlowPath, PATH_HEADER, signInUrl } from "./lib/auth/next-path";
 
@@ -9,7 +10,8 @@ import { isSignInFlowPath, PATH_HEADER, signInUrl } from "./lib/auth/next-path";
  * - API routes then pass untouched (they answer 401 themselves, see lib/api/route.ts);
  * - pages without a session cookie go to /signin?next=<path>. The cookie is not validated here
  *   (no database); the root layout does that on the server. Pages also get the requested path,
- *   which server components cannot read otherwise.
+ *   which server components cannot read otherwise, and a Content-Security-Policy with a fresh
+ *   nonce (on the request, where Next.js finds it for its scripts, and on the response).
  */
 export function proxy(req: NextRequest) {
   const { pathname, search } = req.nextUrl;
@@ -24,9 +26,13 @@ export function proxy(req: NextRequest) {
   if (!isSignInFlowPath(pathname) && !req.cookies.get(SESSION_COOKIE)?.value) {
     return NextResponse.redirect(new URL(signInUrl(path), req.url));
   }
+  const csp = pageCsp(newNonce());
   const headers = new Headers(req.headers);
   headers.set(PATH_HEADER, path);
-  return NextResponse.next({ request: { headers } });
+  headers.set("content-security-policy", csp);
+  const res = NextResponse.next({ request: { headers } });
+  res.headers.set("content-security-policy", csp);
+  return res;
 }
 
 function decodable(pathname: string): boolean {
