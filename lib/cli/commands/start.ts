@@ -24,7 +24,7 @@ export function registerStart(program: Command): void {
       process.env.NEXT_TELEMETRY_DISABLED = "1";
 
       if (!dev && opts.build) ensureProductionBuild(info);
-      const database = await openDatabase({ log: info });
+      const database = await openDatabase({ log: info, adoptOrphan: true });
       info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
       await seedDemoDataOnFirstRun({ log: info });
       // UBSP: a log that the active partition config has never seen (data from before partitions existed) is partitioned in the background.
