@@ -186,6 +186,22 @@ describe("API tokens over HTTP", () => {
     // A broken Authorization header does not fall back to the cookie.
     expect((await request(meRoute.GET, { headers: { authorization: "Basic abc", cookie } })).status).toBe(401);
   });
+  it("can be created with an expiry in days (POST /api/tokens expiresInDays), listed with it", async () => {
+    const cookie = sessionCookie(await signIn("boss", "boss-password"));
+    const before = Date.now();
+    const created = await request(tokensRoute.POST, { method: "POST", body: { name: "month", role: "viewer", expiresInDays: 30 }, headers: { cookie } });
+    expect(created.status).toBe(200);
+    const { apiToken } = (await created.json()) as { apiToken: { id: number; expiresAt: string } };
+    const expires = Date.parse(apiToken.expiresAt);
+    expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000 - 1000);
+    expect(expires - before).toBeLessThan(30 * 86_400_000 + 60_000);
+    const list = (await (await request(tokensRoute.GET, { headers: { cookie } })).json()) as { tokens: { id: number; expiresAt: string | null }[] };
+    expect(list.tokens.find((t) => t.id === apiToken.id)?.expiresAt).toBe(apiToken.expiresAt);
+    for (const bad of [0, -1, 1.5, "30", 99_999]) {
+      const res = await request(tokensRoute.POST, { method: "POST", body: { name: "bad", role: "viewer", expiresInDays: bad }, headers: { cookie } });
+      expect(res.status, String(bad)).toBe(422);
+    }
+  });
 });
 
 describe("accounts over HTTP", () => {
