@@ -1,6 +1,7 @@
 // The wire contract of GET /api/imports (built with the importers): import runs, newest first.
 
-export type ImportRunStatus = "running" | "succeeded" | "failed";
+/** interrupted: the process running the import died (marked at the next start). */
+export type ImportRunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 export interface ImportRowError {
   file: string;

@@ -1,5 +1,6 @@
 import { safeText } from "../api/nul";
 import { db, pool } from "../db/client";
+import { currentProcess } from "../db/process-identity";
 
 /** A rejected row as reported to people: which file, which line, and why. */
 export interface RowError {
@@ -24,9 +25,11 @@ export interface RunCounts {
  * starting Prisma's query engine.
  */
 export async function startImportRun(source: string, file: string, options: Record<string, unknown>): Promise<number> {
+  // The owner, so that the next start can tell a run whose process was killed (lib/db/stale-runs.ts).
+  const owner = currentProcess();
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO import_runs (source, file, options) VALUES ($1, $2, $3) RETURNING id`,
-    [source, file, JSON.stringify(options)],
+    `INSERT INTO import_runs (source, file, options, owner_pid, owner_host, owner_start_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [source, file, JSON.stringify(options), owner.pid, owner.host, owner.startId],
   );
   return rows[0]!.id;
 }
@@ -82,7 +85,7 @@ export interface ImportRunListItem {
   id: number;
   source: string;
   file: string;
-  status: "running" | "succeeded" | "failed";
+  status: "running" | "succeeded" | "failed" | "interrupted";
   options: unknown;
   rowsRead: number;
   inserted: number;
@@ -97,7 +100,7 @@ export interface ImportRunListItem {
   durationMs: number | null;
 }
 
-export const IMPORT_STATUSES = ["running", "succeeded", "failed"] as const;
+export const IMPORT_STATUSES = ["running", "succeeded", "failed", "interrupted"] as const;
 
 export interface ImportRunPage {
   runs: ImportRunListItem[];

@@ -1,6 +1,8 @@
 import { config } from "../config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrate } from "../db/migrate";
+import { pool } from "../db/client";
+import { markInterruptedRuns } from "../db/stale-runs";
 
 export interface SelectedDatabase {
   url: string;
@@ -48,5 +50,11 @@ export async function openDatabase(
     throw err;
   }
   process.env.DATABASE_URL = url;
+  // Runs left "running" by a killed process of this host become "interrupted" (lib/db/stale-runs.ts).
+  const interrupted = await markInterruptedRuns(pool());
+  const n = interrupted.importRuns.length + interrupted.llmRuns.length;
+  if (n > 0) {
+    log(`marked ${n} run(s) interrupted, their process is gone (import runs ${interrupted.importRuns.join(", ") || "none"}; LLM runs ${interrupted.llmRuns.join(", ") || "none"})`);
+  }
   return { url, embedded: Boolean(embedded), stop: async () => embedded?.stop() };
 }

@@ -103,7 +103,8 @@ export interface LlmCallTrace {
 export interface LlmRun {
   id: number;
   kind: "ingest" | "cascade" | "playground" | "bench";
-  status: "running" | "succeeded" | "failed";
+  /** interrupted: the process running it died (marked at the next start). */
+  status: "running" | "succeeded" | "failed" | "interrupted";
   calls: number;
   cacheHits: number;
   failed: number;

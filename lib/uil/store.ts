@@ -1,6 +1,7 @@
 import { safeText } from "../api/nul";
 import type { AttemptRecord, InterestSummary, SummariseParams } from "../llm";
 import { pool } from "../db/client";
+import { currentProcess } from "../db/process-identity";
 import type { BehaviorRecord, PartitionRecord } from "./context";
 
 /**
@@ -10,7 +11,7 @@ import type { BehaviorRecord, PartitionRecord } from "./context";
  */
 
 export type RunKind = "ingest" | "cascade" | "playground" | "bench";
-export type RunStatus = "running" | "succeeded" | "failed";
+export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 // ---------------------------------------------------------------------------------------
 // Inputs
@@ -236,9 +237,11 @@ export async function createRun(input: {
   promptVersionId: number | null;
   createdBy: string | null;
 }): Promise<number> {
+  const owner = currentProcess(); // lib/db/stale-runs.ts marks the run interrupted if this process dies
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy],
+    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by, owner_pid, owner_host, owner_start_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy, owner.pid, owner.host, owner.startId],
   );
   return rows[0]!.id;
 }
