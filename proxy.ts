@@ -7,7 +7,7 @@ import { isSignInFlowPath, PATH_HEADER, signInUrl } from "./lib/auth/next-path";
  * A cheap first filter for every request but static files:
  * - a path whose percent-encoding is broken (`/api/users/%ff`) is answered 400 here, as JSON,
  *   before Next.js fails to decode it (it answers a plain-text 500 in production);
- * - API routes then pass untouched (they answer 401 themselves, see lib/api/route.ts);
+ * - API routes then pass untouched (they answer 401 themselves, see lib/auth/route.ts);
  * - pages without a session cookie go to /signin?next=<path>. The cookie is not validated here
  *   (no database); the root layout does that on the server. Pages also get the requested path,
  *   which server components cannot read otherwise, and a Content-Security-Policy with a fresh

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { isPidAlive } from "../lib/db/process-identity";
-import { freePort } from "./free-port";
+import { freePort } from "../lib/db/free-port";
 
 /**
  * Issue 9 item 10: an embedded PostgreSQL left running by a killed `liber start` is adopted by

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { roleSchema } from "@/lib/auth/accounts";
 import { createApiToken, listApiTokens } from "@/lib/auth/api-tokens";
 
@@ -22,6 +22,6 @@ const createBody = z.object({
 export const POST = route({ access: "admin", body: createBody }, async ({ body, caller }) => {
   const { expiresInDays, ...rest } = body;
   const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
-  const { token, summary } = await createApiToken({ ...rest, expiresAt, createdById: caller!.accountId });
+  const { token, summary } = await createApiToken({ ...rest, expiresAt, createdById: caller.accountId });
   return { token, apiToken: summary };
 });

@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { idParams } from "@/lib/uil/schemas";
 import { getLlmCall, visibleTo } from "@/lib/uil/traces";
 
@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const GET = route({ access: "viewer", params: idParams }, async ({ params, caller }) => {
   const call = await getLlmCall(params.id);
   if (!call) throw notFound("LLM call");
-  return { call: visibleTo(call, caller?.role ?? "viewer") };
+  return { call: visibleTo(call, caller.role) };
 });
