@@ -38,6 +38,7 @@ function summary(seq: number, over: Partial<CascadeSummary> = {}): CascadeSummar
     llmCallId: seq + 100,
     createdAt: "2026-01-01T10:00:00.000Z",
     error: null,
+    waitingBehind: null,
     ...over,
   };
 }

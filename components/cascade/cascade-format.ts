@@ -191,6 +191,7 @@ export function runResultText(result: {
   cacheHits: number;
   skipped: number;
   failed: number;
+  blocked?: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -201,6 +202,7 @@ export function runResultText(result: {
     `${integer.format(result.skipped)} already summarised`,
   ];
   if (result.failed > 0) parts.push(`${integer.format(result.failed)} failed`);
+  if (result.blocked) parts.push(`${integer.format(result.blocked)} waiting behind a failed partition`);
   parts.push(formatTokens(result.promptTokens, result.completionTokens), formatCost(result.costUsd));
   return parts.join(", ");
 }

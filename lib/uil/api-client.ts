@@ -36,6 +36,8 @@ export interface CascadeSummary {
   llmCallId: number | null;
   createdAt: IsoDate | null;
   error: string | null;
+  /** A missing summary that waits for this earlier partition, whose summary failed (its "previous"). */
+  waitingBehind: number | null;
 }
 
 export interface UserSummaries {
@@ -51,6 +53,8 @@ export interface CascadeRunResult {
   cacheHits: number;
   skipped: number;
   failed: number;
+  /** Partitions left undone behind a failed earlier partition of the same user. */
+  blocked: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -108,6 +112,8 @@ export interface LlmRun {
   calls: number;
   cacheHits: number;
   failed: number;
+  /** Partitions left undone behind a failed earlier partition of the same user. */
+  blocked: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;

@@ -84,7 +84,7 @@ describe("summaries and runs (built-in provider: no endpoint configured)", () =>
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ calls: 3, cacheHits: 0, skipped: 0, failed: 0, costUsd: 0 });
     expect(Object.keys(run.body).sort()).toEqual(
-      ["runId", "calls", "cacheHits", "skipped", "failed", "promptTokens", "completionTokens", "costUsd", "durationMs"].sort(),
+      ["runId", "calls", "cacheHits", "skipped", "failed", "blocked", "promptTokens", "completionTokens", "costUsd", "durationMs"].sort(),
     );
     expect(run.body.promptTokens).toBeGreaterThan(0);
 

@@ -252,6 +252,8 @@ export interface RunTotalsRow {
   cacheHits: number;
   skipped: number;
   failed: number;
+  /** Partitions left undone because an earlier partition of the same user failed. */
+  blocked: number;
   retries: number;
   promptTokens: number;
   completionTokens: number;
@@ -259,15 +261,15 @@ export interface RunTotalsRow {
 }
 
 export function emptyTotals(): RunTotalsRow {
-  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, blocked: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
 }
 
 const TOTALS_SQL = `users = $2, calls = $3, cache_hits = $4, skipped = $5, failed = $6, retries = $7,
-  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10`;
-const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd];
+  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10, blocked = $11`;
+const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd, t.blocked];
 
 export async function finishRun(runId: number, totals: RunTotalsRow, status: Exclude<RunStatus, "running">, error: string | null): Promise<void> {
-  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $11, error = $12, finished_at = now() WHERE id = $1`, [
+  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $12, error = $13, finished_at = now() WHERE id = $1`, [
     runId,
     ...totalsParams(totals),
     status,

@@ -111,6 +111,7 @@ export async function listRuns(limit: number): Promise<RunView[]> {
     cache_hits: number;
     skipped: number;
     failed: number;
+    blocked: number;
     retries: number;
     prompt_tokens: number;
     completion_tokens: number;
@@ -127,6 +128,7 @@ export async function listRuns(limit: number): Promise<RunView[]> {
     calls: r.calls,
     cacheHits: r.cache_hits,
     failed: r.failed,
+    blocked: r.blocked,
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
     costUsd: r.cost_usd,
