@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeText } from "../api/nul";
 import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
@@ -135,6 +136,9 @@ export async function ingestApiEvents(
   if (!committed) duplicates = 0;
 
   errors.sort((a, b) => a.index - b.index);
+  // Messages quote the input (zod's "Unrecognized key" quotes the key): made storable here, once,
+  // so that the answer and the import_runs row carry the same text.
+  for (const e of errors) e.message = safeText(e.message);
   const result: IngestResult = {
     accepted: inserted,
     duplicate: duplicates,

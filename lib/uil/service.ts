@@ -92,13 +92,14 @@ export async function summariseUsers(
   return {
     runId: recorder.runId,
     status: t.failed > 0 ? "failed" : "succeeded",
-    error: null,
+    error: recorder.firstError,
     users: outcome?.users ?? 0,
     partitions: outcome?.partitions ?? 0,
     calls: t.calls,
     cacheHits: t.cacheHits,
     skipped: t.skipped,
     failed: t.failed,
+    blocked: t.blocked,
     retries: t.retries,
     promptTokens: t.promptTokens,
     completionTokens: t.completionTokens,
@@ -114,11 +115,11 @@ export async function runUserCascade(
   overrides: Overrides = {},
 ): Promise<CascadeRunResult> {
   const userId = await requireUserId(externalId);
-  const { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
+  const { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
     { kind: "cascade", ...input, userIds: [userId] },
     overrides,
   );
-  return { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs };
+  return { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs };
 }
 
 /**
@@ -155,13 +156,21 @@ export async function getUserSummaries(
   const shown = partitions.map((p, i) => byHash.get(chain[i]!) ?? newestBySeq.get(p.seq) ?? null);
   const stale = staleFlags(partitions, shown);
   const promptVersion = { id: prompt.id!, version: prompt.version! };
+  // A missing summary after a failed one waits for it (the cascade needs it as "previous").
+  let failedSeq: number | null = null;
+  const waitingBehind = partitions.map((p, i) => {
+    const row = shown[i];
+    if (row?.status === "failed") failedSeq ??= p.seq;
+    else if (row) failedSeq = null;
+    return row ? null : failedSeq;
+  });
   return {
     config: config.rows[0]!,
     prompt: { id: prompt.id!, name: prompt.name, version: prompt.version!, labels: prompt.labels },
     provider: { provider: provider.provider, model: params.model },
     summaries: partitions.map((p, i) => {
       const row = shown[i];
-      return row ? storedView(row, stale[i]!, promptVersion) : missingView(p.seq, p.contentHash);
+      return row ? storedView(row, stale[i]!, promptVersion) : missingView(p.seq, p.contentHash, waitingBehind[i]!);
     }),
     usage,
   };

@@ -1,5 +1,7 @@
+import { safeText } from "../api/nul";
 import type { AttemptRecord, InterestSummary, SummariseParams } from "../llm";
 import { pool } from "../db/client";
+import { currentProcess } from "../db/process-identity";
 import type { BehaviorRecord, PartitionRecord } from "./context";
 
 /**
@@ -9,7 +11,7 @@ import type { BehaviorRecord, PartitionRecord } from "./context";
  */
 
 export type RunKind = "ingest" | "cascade" | "playground" | "bench";
-export type RunStatus = "running" | "succeeded" | "failed";
+export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 // ---------------------------------------------------------------------------------------
 // Inputs
@@ -235,9 +237,11 @@ export async function createRun(input: {
   promptVersionId: number | null;
   createdBy: string | null;
 }): Promise<number> {
+  const owner = currentProcess(); // lib/db/stale-runs.ts marks the run interrupted if this process dies
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy],
+    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by, owner_pid, owner_host, owner_start_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy, owner.pid, owner.host, owner.startId],
   );
   return rows[0]!.id;
 }
@@ -248,6 +252,8 @@ export interface RunTotalsRow {
   cacheHits: number;
   skipped: number;
   failed: number;
+  /** Partitions left undone because an earlier partition of the same user failed. */
+  blocked: number;
   retries: number;
   promptTokens: number;
   completionTokens: number;
@@ -255,15 +261,15 @@ export interface RunTotalsRow {
 }
 
 export function emptyTotals(): RunTotalsRow {
-  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, blocked: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
 }
 
 const TOTALS_SQL = `users = $2, calls = $3, cache_hits = $4, skipped = $5, failed = $6, retries = $7,
-  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10`;
-const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd];
+  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10, blocked = $11`;
+const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd, t.blocked];
 
 export async function finishRun(runId: number, totals: RunTotalsRow, status: Exclude<RunStatus, "running">, error: string | null): Promise<void> {
-  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $11, error = $12, finished_at = now() WHERE id = $1`, [
+  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $12, error = $13, finished_at = now() WHERE id = $1`, [
     runId,
     ...totalsParams(totals),
     status,
@@ -333,9 +339,8 @@ export interface WriteBatch {
   cacheHitKeys: string[];
 }
 
-/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL, which a model can send. */
-const jsonRows = (rows: unknown[]) =>
-  JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? value.replace(/\u0000/g, "\uFFFD") : value));
+/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL or lone surrogates, which a model can send. */
+const jsonRows = (rows: unknown[]) => JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? safeText(value) : value));
 
 /** Writes a batch in one transaction; sets `id` on every trace. */
 export async function writeBatch(batch: WriteBatch, run: { id: number; totals: RunTotalsRow } | null): Promise<void> {
