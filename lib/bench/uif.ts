@@ -1,14 +1,15 @@
 import os from "node:os";
 import { NextRequest } from "next/server";
 import { createApiToken } from "../auth/api-tokens";
+import type { GetRouteHandler } from "./handed-in";
 import { pool } from "../db/client";
 import { ingestApiEvents } from "../ingest/api";
 import { activateConfig, createConfigVersion } from "../partitions/configs";
 import { recomputePartitions } from "../partitions/recompute";
 import { summariseUsers } from "../uil/service";
-import { BuiltinEncoder, fitIdf } from "./builtin";
-import { encodeMissing, fitBuiltinVersion, resolveScope } from "./encoding";
-import { getEncoderVersion } from "./store";
+import { BuiltinEncoder, fitIdf } from "../uif/builtin";
+import { encodeMissing, fitBuiltinVersion, resolveScope } from "../uif/encoding";
+import { getEncoderVersion } from "../uif/store";
 
 /**
  * Database part of `liber bench uif` (run on a fresh temporary database by the CLI):
@@ -33,7 +34,7 @@ const GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime
 const K = 4;
 const DAY = 86_400_000;
 
-export async function runUifBench(opts: { sizes: number[]; requests: number; log: (line: string) => void }): Promise<UifBenchResult> {
+export async function runUifBench(opts: { sizes: number[]; requests: number; featuresRoute: GetRouteHandler; log: (line: string) => void }): Promise<UifBenchResult> {
   const { log } = opts;
   const started = performance.now();
   const items = 400;
@@ -89,8 +90,7 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; log
   const meanChars = corpus.reduce((s, x) => s + x.length, 0) / corpus.length;
 
   // Features latency through the route handler.
-  const { GET } = await import("../../app/api/users/[id]/features/route");
-  const handler = GET as unknown as (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+  const handler = opts.featuresRoute;
   const { token } = await createApiToken({ name: "bench-uif", role: "viewer", createdById: null });
   const asOf = Date.UTC(2100, 0, 1);
   const features: UifBenchResult["features"] = [];
