@@ -23,7 +23,7 @@ import { contentHash, vectorToBase64 } from "./encoder";
 import { encodeMissing, encoderRef, findEncoderVersion, resolveScope, type EncoderOverrides, type Scope } from "./encoding";
 import { csvHeader, csvRows, jsonlRows, npyHeader, npyRows, parquetFile, type ExportRow } from "./export";
 import { DEFAULT_FUSION, fuse, fusionVersion, partitionVector, type FusionInput } from "./fusion";
-import { pca2d, umap2d, type Point2 } from "./projection";
+import { pca2d, umap2dYielding, type Point2 } from "./projection";
 import { ensureFusionConfig, getFusionConfig, partitionFeatureRows, type EncoderVersionRow, type FusionConfigRow, type PartitionFeatureRow } from "./store";
 import { driftCurve, kNearest, topVarianceDimensions } from "./vectors";
 
@@ -240,6 +240,8 @@ interface Population {
   users: string[];
   partitions: number[];
   fused: Float32Array[];
+  /** The PCA map, computed once per population (6,000 x 256 takes a moment). */
+  pca?: Point2[];
 }
 
 const USERS_PER_READ = 1000;
@@ -325,17 +327,16 @@ export async function getNeighbours(externalId: string, q: Omit<FeatureQuery, "a
 }
 
 async function colours(userIds: readonly number[], color: PopulationColor, configId: number): Promise<Map<number, { color: string | number | null; events: number }>> {
-  const { rows } = await pool().query<{ id: number; events: number; attributes: Record<string, unknown> | null; dominant: string | null; partitions: number }>(
+  const { rows } = await pool().query<{ id: number; events: number; attributes: Record<string, unknown> | null; dominant: string | null }>(
     `SELECT u.id, u.event_count AS events, u.attributes,
        ${
          color === "dominantCategory"
            ? `(SELECT h.key FROM partitions p, jsonb_each_text(p.category_histogram) h
                WHERE p.user_id = u.id AND p.config_id = $2 GROUP BY h.key ORDER BY sum(h.value::float8) DESC, h.key LIMIT 1)`
            : "NULL"
-       } AS dominant,
-       0 AS partitions
+       } AS dominant
      FROM users u WHERE u.id = ANY($1::int[])`,
-    [userIds, configId],
+    color === "dominantCategory" ? [userIds, configId] : [userIds],
   );
   return new Map(
     rows.map((r) => {
@@ -373,13 +374,13 @@ export async function getPopulation(
       cached = true;
       computedAt = hit.computedAt.toISOString();
     } else {
-      startUmap(ctx, pop);
+      void startUmap(ctx, pop);
       pending = true;
       projection = "pca";
-      xy = pca2d(pop.fused);
+      xy = (pop.pca ??= pca2d(pop.fused));
     }
   } else {
-    xy = pca2d(pop.fused);
+    xy = (pop.pca ??= pca2d(pop.fused));
   }
   const colourOf = await colours(pop.userIds, q.color, ctx.scope.configId);
   const points: PopulationPoint[] = pop.users.map((user, i) => {
@@ -411,8 +412,7 @@ export function startUmap(ctx: FeatureContext, pop: Population): Promise<void> {
   let run = umapRuns.get(key);
   if (!run) {
     run = (async () => {
-      await new Promise((r) => setImmediate(r)); // answer the request first
-      const xy = umap2d(pop.fused, { seed: 42 });
+      const xy = await umap2dYielding(pop.fused, { seed: 42 });
       await pool().query(
         `INSERT INTO uif_projections (key, method, encoder_version_id, fusion_version, user_set_hash, points)
          VALUES ($1, 'umap', $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET points = EXCLUDED.points, computed_at = now()`,
