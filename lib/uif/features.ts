@@ -1,5 +1,7 @@
 import { notFound, unprocessable } from "../api/errors";
 import { pool } from "../db/client";
+import { ACTIVE_LABEL } from "../partitions/configs";
+import { DEFAULT_PROMPT_NAME, PRODUCTION_LABEL } from "../uil/prompts";
 import type { ConfigRef } from "../uil/service";
 import type {
   ConfigRefInfo,
@@ -73,16 +75,42 @@ export async function resolveFusion(id: number | undefined): Promise<FusionConfi
 }
 
 export async function featureContext(q: FeatureQuery, overrides: EncoderOverrides = {}): Promise<FeatureContext> {
-  const scopeRef = { ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) };
-  const [{ scope, config }, encoder, fusion] = await Promise.all([
-    resolveScope(scopeRef).then(async (scope) => ({
-      scope,
-      config: (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!,
-    })),
+  const [resolved, encoder, fusion] = await Promise.all([
+    fastScope(q).then(async (fast) => fast ?? slowScope(q)),
     findEncoderVersion(q.encoder, q.asOf, overrides),
     resolveFusion(q.fusion),
   ]);
-  return { scope, config, encoder, fusion, asOf: q.asOf };
+  return { scope: resolved.scope, config: resolved.config, encoder, fusion, asOf: q.asOf };
+}
+
+/**
+ * Config and prompt version (by id, or the "active" and "production" labels) in one round
+ * trip: the features API's fixed cost. Null when either is missing, so that the slow path
+ * (lib/uil's resolvers: seeding the default prompt, 404 messages) decides.
+ */
+async function fastScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo } | null> {
+  const configId = typeof q.config === "number" ? q.config : null;
+  const promptId = typeof q.prompt === "number" ? q.prompt : null;
+  const { rows } = await pool().query<{ config_id: number; config_name: string; config_version: number; prompt_id: number; prompt_name: string; prompt_version: number }>(
+    `SELECT c.id AS config_id, c.name AS config_name, c.version AS config_version,
+            pv.id AS prompt_id, pv.name AS prompt_name, pv.version AS prompt_version
+     FROM partition_configs c, prompt_versions pv
+     WHERE c.id = coalesce($1::int, (SELECT config_id FROM partition_config_labels WHERE label = $3))
+       AND pv.id = coalesce($2::int, (SELECT prompt_version_id FROM prompt_labels WHERE name = $4 AND label = $5))`,
+    [configId, promptId, ACTIVE_LABEL, DEFAULT_PROMPT_NAME, PRODUCTION_LABEL],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    scope: { configId: r.config_id, promptVersionId: r.prompt_id, prompt: { id: r.prompt_id, name: r.prompt_name, version: r.prompt_version } },
+    config: { id: r.config_id, name: r.config_name, version: r.config_version },
+  };
+}
+
+async function slowScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo }> {
+  const scope = await resolveScope({ ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) });
+  const config = (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!;
+  return { scope, config };
 }
 
 async function userIdsOf(externalIds: readonly string[]): Promise<Map<string, number>> {
