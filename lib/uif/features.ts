@@ -270,6 +270,8 @@ interface Population {
   fused: Float32Array[];
   /** The PCA map, computed once per population (6,000 x 256 takes a moment). */
   pca?: Point2[];
+  /** Colour values per attribute, read once per population. */
+  colours: Map<PopulationColor, Map<number, { color: string | number | null; events: number }>>;
 }
 
 const USERS_PER_READ = 1000;
@@ -301,7 +303,7 @@ async function population(ctx: FeatureContext): Promise<Population> {
      ORDER BY u.external_id`,
     [ctx.encoder!.id, ctx.scope.configId, ctx.scope.promptVersionId],
   );
-  const out: Population = { key, userIds: [], users: [], partitions: [], fused: [] };
+  const out: Population = { key, userIds: [], users: [], partitions: [], fused: [], colours: new Map() };
   for (let i = 0; i < users.length; i += USERS_PER_READ) {
     const chunk = users.slice(i, i + USERS_PER_READ);
     const rows = await partitionFeatureRows({
@@ -410,7 +412,8 @@ export async function getPopulation(
   } else {
     xy = (pop.pca ??= pca2d(pop.fused));
   }
-  const colourOf = await colours(pop.userIds, q.color, ctx.scope.configId);
+  let colourOf = pop.colours.get(q.color);
+  if (!colourOf) pop.colours.set(q.color, (colourOf = await colours(pop.userIds, q.color, ctx.scope.configId)));
   const points: PopulationPoint[] = pop.users.map((user, i) => {
     const c = colourOf.get(pop.userIds[i]!);
     return { user, x: xy[i]![0], y: xy[i]![1], partitions: pop.partitions[i]!, events: c?.events ?? 0, color: q.color === "partitions" ? pop.partitions[i]! : (c?.color ?? null) };
