@@ -32,6 +32,13 @@ const envSchema = z.object({
   LIBER_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   LIBER_LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   LIBER_LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  // UIF (issue 11): the openai text encoder (embeddings). Same key as the LLM (above).
+  /** Embeddings endpoint; default LIBER_LLM_BASE_URL. Unset both: the openai encoder is not configured. */
+  LIBER_EMBED_BASE_URL: z.string().url().optional(),
+  LIBER_EMBED_MODEL: z.string().min(1).max(200).default("text-embedding-3-small"),
+  LIBER_EMBED_DIMENSIONS: z.coerce.number().int().min(2).max(4096).default(256),
+  /** Texts per embeddings request. */
+  LIBER_EMBED_BATCH: z.coerce.number().int().min(1).max(2048).default(64),
 });
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };

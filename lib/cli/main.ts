@@ -9,11 +9,15 @@ import { registerSummarise } from "./commands/summarise";
 import { registerToken } from "./commands/token";
 import { registerUser } from "./commands/user";
 import { CliError } from "./context";
+import { enableEncodingAfterSummaries } from "../uif/hook";
 
 const program = new Command()
   .name("liber")
   .description("LIBER Studio: lifelong user interests from LLM summaries")
   .showHelpAfterError();
+
+// UIF: every summarise run of any command (start's background ingest, import, summarise) is followed by encoding.
+enableEncodingAfterSummaries();
 
 registerStart(program);
 registerStats(program);

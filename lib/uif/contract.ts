@@ -9,6 +9,11 @@ export type EncoderKind = "builtin" | "openai";
 /** Which text of a partition's summary a vector encodes. */
 export type TextKind = "summary" | "shift";
 
+/** GET /api/uif/fusion: fusion configs; POST (editor) { temperature, halfLifeDays, shiftWeight, note? } -> FusionConfigInfo (same params: the existing version). */
+export interface FusionConfigsResponse {
+  fusions: FusionConfigInfo[];
+}
+
 /** One immutable encoder version; every stored vector names the version that made it. */
 export interface EncoderVersionInfo {
   id: number;
@@ -196,7 +201,10 @@ export interface PopulationPoint {
 
 /** GET /api/uif/population?projection=pca|umap&color=…&encoder=&fusion= */
 export interface PopulationResponse {
+  /** What the points are: the requested method, or "pca" while a UMAP is being computed (`pending`). */
   projection: ProjectionMethod;
+  /** UMAP was asked for and is being computed off the request path; ask again in a few seconds. */
+  pending: boolean;
   color: PopulationColor;
   encoder: EncoderRefInfo | null;
   fusion: FusionConfigInfo;

@@ -7,6 +7,7 @@ import { outcomeView, missingView, runCascade, RunRecorder, storedView, type Cas
 import { expectedChain, promptIdentity, staleFlags } from "./chain";
 import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
 import { currentProvider, PriceTable } from "./settings";
+import { notifySummariesWritten } from "./hooks";
 import { loadPartitions, loadSummaries, type RunKind, type StoredSummary } from "./store";
 
 /**
@@ -94,6 +95,9 @@ export async function summariseUsers(
   }
   await recorder.finish(failure); // rethrows `failure`
   const t = recorder.totals;
+  if (t.calls + t.cacheHits > 0) {
+    await notifySummariesWritten({ configId, promptVersionId: prompt.id!, userIds: input.userIds ?? null });
+  }
   return {
     runId: recorder.runId,
     status: t.failed > 0 ? "failed" : "succeeded",
