@@ -54,7 +54,8 @@ export function VectorsSection({
   const [versions, setVersions] = useState<VersionSelection>({});
   const [top, setTop] = useState<number>(16);
   const [limit, setLimit] = useState<number>(100);
-  const [offset, setOffset] = useState(0);
+  // undefined: the newest window (the API's default), which is what an analyst looks at first.
+  const [offset, setOffset] = useState<number | undefined>(undefined);
 
   const query = { asOf: asOfIso(asOf), ...versions, top, offset, limit };
   const vectors = useQuery({
@@ -71,6 +72,7 @@ export function VectorsSection({
   const data = vectors.data;
   const rows = useMemo(() => chartRows(data?.columns ?? []), [data]);
   const window = data ? partitionWindow(data.offset, limit, data.total) : null;
+  const shownRange = data ? { start: data.offset, end: data.offset + data.columns.length, total: data.total } : null;
 
   const controls = (
     <div className="flex flex-wrap items-center gap-3">
@@ -78,14 +80,14 @@ export function VectorsSection({
         value={asOf}
         onChange={(v) => {
           setAsOf(v);
-          setOffset(0);
+          setOffset(undefined);
         }}
       />
       <VersionPickers
         value={versions}
         onChange={(v) => {
           setVersions(v);
-          setOffset(0);
+          setOffset(undefined);
         }}
       />
     </div>
@@ -164,7 +166,7 @@ export function VectorsSection({
                   value={limit}
                   onChange={(e) => {
                     setLimit(Number(e.target.value));
-                    setOffset(0);
+                    setOffset(undefined);
                   }}
                   className="rounded border border-slate-300 bg-white px-1 py-0.5"
                 >
@@ -175,7 +177,7 @@ export function VectorsSection({
                   ))}
                 </select>
               </label>
-              {window && <WindowPager window={window} onOffset={setOffset} />}
+              {window && shownRange && <WindowPager window={window} range={shownRange} onOffset={setOffset} />}
             </div>
           </div>
           <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
@@ -185,7 +187,7 @@ export function VectorsSection({
             <VectorHeatmap
               columns={data!.columns}
               dimensions={data!.dimensions}
-              label={`Partition vectors of user ${externalId}: ${windowLabel(window!)}`}
+              label={`Partition vectors of user ${externalId}: ${windowLabel(shownRange!)}`}
               selectedSeq={selectedSeq}
               onSelectSeq={onSelectSeq}
             />
@@ -201,7 +203,15 @@ export function VectorsSection({
   );
 }
 
-function WindowPager({ window: w, onOffset }: { window: ReturnType<typeof partitionWindow>; onOffset: (offset: number) => void }) {
+function WindowPager({
+  window: w,
+  range,
+  onOffset,
+}: {
+  window: ReturnType<typeof partitionWindow>;
+  range: { start: number; end: number; total: number };
+  onOffset: (offset: number) => void;
+}) {
   const button = (label: string, target: number | null, title: string) => (
     <button
       type="button"
@@ -219,7 +229,7 @@ function WindowPager({ window: w, onOffset }: { window: ReturnType<typeof partit
       {button("«", w.first, "Oldest partitions")}
       {button("‹", w.older, "Older partitions")}
       <span className="px-1 tabular-nums text-slate-600" aria-live="polite">
-        {windowLabel(w)}
+        {windowLabel(range)}
       </span>
       {button("›", w.newer, "Newer partitions")}
       {button("»", w.latest, "Newest partitions")}
