@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { fetchJson, retryUnlessClientError } from "@/lib/api/fetch-json";
 import { queryKeys } from "@/lib/query-keys";
-import { uifApi, type EmptyReason, type EncodersAction, type EncodersPostResponse, type VersionSelection } from "@/lib/uif/api-client";
+import { uifApi, type EmptyReason, type EncodersAction, type EncodersPostResponse, type FitResult, type VersionSelection } from "@/lib/uif/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
@@ -64,8 +64,17 @@ export function VectorsSection({
     retry: retryUnlessClientError,
     placeholderData: keepPreviousData,
   });
+  // Editors fill the gaps the section reports: a builtin version fitted on what the as-of
+  // instant allows (its IDF must not see later summaries), then this user's partitions encoded.
   const encode = useMutation({
-    mutationFn: postEncoders,
+    mutationFn: async (step: { fit: boolean; encoder?: number }) => {
+      let encoder = step.encoder;
+      if (step.fit) {
+        const fitted = (await postEncoders({ action: "fit", asOf: asOfIso(asOf) })) as FitResult;
+        encoder = fitted.encoder.id;
+      }
+      return postEncoders({ action: "encode", encoder, users: [externalId] });
+    },
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.uif.all }),
   });
 
@@ -97,8 +106,8 @@ export function VectorsSection({
     if (!can("editor")) return null;
     if (code === "no_encoder")
       return (
-        <button type="button" disabled={encode.isPending} onClick={() => encode.mutate({ action: "fit" })} className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60">
-          {encode.isPending ? "Fitting…" : "Fit the builtin encoder"}
+        <button type="button" disabled={encode.isPending} onClick={() => encode.mutate({ fit: true })} className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60">
+          {encode.isPending ? "Fitting and encoding…" : `Fit the builtin encoder on data before ${asOfText(asOf)}`}
         </button>
       );
     if (code === "no_vectors")
@@ -106,7 +115,7 @@ export function VectorsSection({
         <button
           type="button"
           disabled={encode.isPending}
-          onClick={() => encode.mutate({ action: "encode", encoder: typeof versions.encoder === "number" ? versions.encoder : undefined, users: [externalId] })}
+          onClick={() => encode.mutate({ fit: false, encoder: data?.encoder?.id ?? (typeof versions.encoder === "number" ? versions.encoder : undefined) })}
           className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60"
         >
           {encode.isPending ? "Encoding…" : "Encode this user's partitions"}
