@@ -227,3 +227,49 @@ test("a user with no sealed partition gets a clear empty Vectors section, not an
   await expect(section.getByRole("alert")).toHaveCount(0);
   await expect(section.getByTestId("vector-heatmap")).toHaveCount(0);
 });
+
+test("as of an earlier instant the section shows only the partitions sealed before it, under an encoder fitted on that past only", async ({ page }) => {
+  test.setTimeout(120_000);
+  encoder ??= await defaultEncoder();
+  chosen ??= await userWithVectors(encoder.id);
+  // The middle partition's seal day (UTC midnight): some partitions before it, some not.
+  const [{ as_of: asOf }] = (await query<{ as_of: string }>(
+    `SELECT to_char(date_trunc('day', v.sealed_at_ts AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI') AS as_of
+       FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id
+      WHERE u.external_id = $1 AND v.encoder_version_id = $2 AND v.text_kind = 'summary'
+      ORDER BY v.seq OFFSET $3 LIMIT 1`,
+    [chosen.externalId, encoder.id, Math.floor(chosen.partitions / 2)],
+  )) as [{ as_of: string }];
+  const [{ before }] = (await query<{ before: number }>(
+    `SELECT count(DISTINCT v.seq)::int AS before FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id
+      WHERE u.external_id = $1 AND v.encoder_version_id = $2 AND v.text_kind = 'summary' AND v.sealed_at_ts < $3::timestamptz`,
+    [chosen.externalId, encoder.id, `${asOf}:00Z`],
+  )) as [{ before: number }];
+  expect(before).toBeGreaterThan(0);
+  expect(before).toBeLessThan(chosen.partitions);
+
+  await signIn(page, "admin");
+  await page.goto(`/users/${encodeURIComponent(chosen.externalId)}`);
+  const section = vectorsSection(page);
+  await expect(section.getByTestId("vector-heatmap")).toBeVisible({ timeout: 30_000 });
+  // The section's own picker (the export form below has one too).
+  await section.getByLabel("As of (UTC)").first().fill(asOf);
+
+  // The demo's encoder saw every summary: it may not be used in the past. An editor fits one on the past only.
+  const fit = section.getByRole("button", { name: /^Fit the builtin encoder on data before / });
+  const heatmap = section.getByTestId("vector-heatmap");
+  const versions = section.getByTestId("uif-versions");
+  const answeredAsOf = versions.filter({ hasText: `As of ${asOf.replace("T", " ")} UTC` });
+  // Either answer for the new instant (the previous one stays on screen while it loads).
+  await expect(fit.or(answeredAsOf)).toBeVisible({ timeout: 30_000 });
+  if (await fit.isVisible()) {
+    await expect(section.getByText("No encoder fitted yet")).toBeVisible();
+    await fit.click();
+  }
+  await expect(heatmap).toHaveAttribute("aria-label", `Partition vectors of user ${chosen.externalId}: ${before} partition${before === 1 ? "" : "s"}`, { timeout: 60_000 });
+  await expect(versions).toContainText(`As of ${asOf.replace("T", " ")} UTC`);
+  const shown = (await versions.locator("strong").first().innerText()).trim();
+  const [used] = await query<{ fitted_until: Date | null }>(`SELECT fitted_until FROM uif_encoder_versions WHERE version = $1`, [shown]);
+  expect(used, "the versions line names a stored encoder version").toBeDefined();
+  expect(used!.fitted_until!.getTime(), "its IDF saw nothing sealed at or after the as-of instant").toBeLessThanOrEqual(Date.parse(`${asOf}:00Z`));
+});
