@@ -4,7 +4,7 @@ import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
 import { encodeDemoData } from "../uif/demo";
-import { summariseDemoData } from "../uil/ingest";
+import { summariseDemoData } from "../uil/after-ingest";
 import { importMovieLens } from "./movielens";
 
 /** The demo dataset shipped with the repository (MovieLens ml-latest-small, 100,836 ratings). */

@@ -109,8 +109,17 @@ export interface EncoderRefInfo {
   fittedUntil: IsoDate | null;
 }
 
+/**
+ * A vector on the wire: JSON numbers by default, or with `vectors=base64` the base64 of its
+ * float32 little-endian bytes (4 bytes a dimension; decode with
+ * `new Float32Array(Uint8Array.from(atob(s), c => c.charCodeAt(0)).buffer)`), about 3x smaller
+ * and much faster to produce and parse for users with many partitions.
+ */
+export type WireVector = number[] | string;
+export type VectorEncoding = "json" | "base64";
+
 /** One partition sealed before asOf, with its vectors and attention weight. */
-export interface FeaturePartition {
+export interface FeaturePartition<V = number[]> {
   seq: number;
   startTs: IsoDate;
   endTs: IsoDate;
@@ -122,9 +131,9 @@ export interface FeaturePartition {
   ageDays: number;
   /** Attention weight in the fused vector; the weights sum to 1. */
   weight: number;
-  summary: number[];
+  summary: V;
   /** null when the summary has no shift text. */
-  shift: number[] | null;
+  shift: V | null;
 }
 
 export type EmptyReason =
@@ -133,8 +142,8 @@ export type EmptyReason =
   | "no_encoder"
   | "no_vectors";
 
-/** GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id] */
-export interface UserFeatures {
+/** GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64] */
+export interface UserFeatures<V extends WireVector = number[]> {
   user: string;
   asOf: IsoDate;
   config: ConfigRefInfo;
@@ -143,9 +152,11 @@ export interface UserFeatures {
   encoder: EncoderRefInfo | null;
   fusion: FusionConfigInfo;
   dims: number;
-  /** L2-normalised; empty when there is no partition vector. */
-  fused: number[];
-  partitions: FeaturePartition[];
+  /** How `fused` and the partition vectors are written. */
+  vectors: VectorEncoding;
+  /** L2-normalised; all zeros (dims long) when there is no partition vector. */
+  fused: V;
+  partitions: FeaturePartition<V>[];
   /** Set when `partitions` is empty: why, and what to do. */
   reason: { code: EmptyReason; message: string } | null;
   /** Sealed before asOf but left out (no ok summary, or no vector under the encoder version). */

@@ -45,16 +45,26 @@ export function l2Normalise(v: Float32Array): Float32Array {
 
 /** Little-endian float32 bytes (the bytea layout of stored vectors). */
 export function vectorToBytes(v: Float32Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   const out = Buffer.allocUnsafe(v.length * 4);
   for (let i = 0; i < v.length; i++) out.writeFloatLE(v[i]!, i * 4);
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export function bytesToVector(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0) throw new RangeError(`vector bytes: length ${bytes.byteLength} is not a multiple of 4`);
+  // Fast path: a copy (aligned, as Float32Array needs) read in the host's order, which is the stored one.
+  if (LITTLE_ENDIAN) return new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
   const n = bytes.byteLength / 4;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
+}
+
+/** A vector as base64 of its float32 little-endian bytes (the compact wire form). */
+export function vectorToBase64(v: ArrayLike<number>): string {
+  return vectorToBytes(v instanceof Float32Array ? v : Float32Array.from(v)).toString("base64");
 }

@@ -16,8 +16,10 @@ import type {
   UserFeatures,
   UserVectors,
   VectorColumn,
+  VectorEncoding,
+  WireVector,
 } from "./contract";
-import { contentHash } from "./encoder";
+import { contentHash, vectorToBase64 } from "./encoder";
 import { encodeMissing, encoderRef, findEncoderVersion, resolveScope, type EncoderOverrides, type Scope } from "./encoding";
 import { csvHeader, csvRows, jsonlRows, npyHeader, npyRows, parquetFile, type ExportRow } from "./export";
 import { DEFAULT_FUSION, fuse, fusionVersion, partitionVector, type FusionInput } from "./fusion";
@@ -52,19 +54,31 @@ export function fusionInfo(row: FusionConfigRow): FusionConfigInfo {
   return { id: row.id, version: row.version, params: row.params, createdAt: row.createdAt.toISOString(), isDefault: row.version === fusionVersion(DEFAULT_FUSION) };
 }
 
+// The default fusion row, once per process (rows are immutable).
+const defaultFusion = globalThis as unknown as { __liberUifDefaultFusion?: { url: string; row: Promise<FusionConfigRow> } };
+
 export async function resolveFusion(id: number | undefined): Promise<FusionConfigRow> {
-  if (id === undefined) return ensureFusionConfig(DEFAULT_FUSION);
+  if (id === undefined) {
+    const url = process.env.DATABASE_URL ?? "";
+    if (defaultFusion.__liberUifDefaultFusion?.url !== url) {
+      const row = ensureFusionConfig(DEFAULT_FUSION);
+      row.catch(() => delete defaultFusion.__liberUifDefaultFusion);
+      defaultFusion.__liberUifDefaultFusion = { url, row };
+    }
+    return defaultFusion.__liberUifDefaultFusion!.row;
+  }
   const row = await getFusionConfig(id);
   if (!row) throw notFound(`Fusion config ${id}`);
   return row;
 }
 
 export async function featureContext(q: FeatureQuery, overrides: EncoderOverrides = {}): Promise<FeatureContext> {
-  const scope = await resolveScope({ ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) });
-  const [config, encoder, fusion] = await Promise.all([
-    pool()
-      .query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])
-      .then((r) => r.rows[0]!),
+  const scopeRef = { ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) };
+  const [{ scope, config }, encoder, fusion] = await Promise.all([
+    resolveScope(scopeRef).then(async (scope) => ({
+      scope,
+      config: (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!,
+    })),
     findEncoderVersion(q.encoder, q.asOf, overrides),
     resolveFusion(q.fusion),
   ]);
@@ -105,7 +119,7 @@ async function rowsAt(ctx: FeatureContext, userIds: readonly number[], withTexts
 }
 
 interface UserFused {
-  partitions: FeaturePartition[];
+  partitions: FeaturePartition<Float32Array>[];
   fused: Float32Array;
   reason: { code: EmptyReason; message: string } | null;
   missing: { withoutSummary: number; withoutVector: number };
@@ -138,17 +152,23 @@ function fuseUser(ctx: FeatureContext, rows: readonly PartitionFeatureRow[]): Us
       inputHash: r.inputHash!,
       ageDays: result.ageDays[i]!,
       weight: result.weights[i]!,
-      summary: Array.from(r.summary!),
-      shift: r.shift ? Array.from(r.shift) : null,
+      summary: r.summary!,
+      shift: r.shift,
     })),
   };
 }
 
-/** GET /api/users/{id}/features */
-export async function getUserFeatures(externalId: string, q: FeatureQuery, overrides: EncoderOverrides = {}): Promise<UserFeatures> {
-  const userId = await requireUserId(externalId);
-  const ctx = await featureContext(q, overrides);
+/** GET /api/users/{id}/features (vectors as JSON numbers, or base64 float32 with `vectors: "base64"`). */
+export async function getUserFeatures(externalId: string, q: FeatureQuery, overrides?: EncoderOverrides): Promise<UserFeatures>;
+export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: VectorEncoding }, overrides?: EncoderOverrides): Promise<UserFeatures<WireVector>>;
+export async function getUserFeatures(
+  externalId: string,
+  q: FeatureQuery & { vectors?: VectorEncoding },
+  overrides: EncoderOverrides = {},
+): Promise<UserFeatures<WireVector>> {
+  const [userId, ctx] = await Promise.all([requireUserId(externalId), featureContext(q, overrides)]);
   const fusedUser = fuseUser(ctx, await rowsAt(ctx, [userId]));
+  const wire: (v: Float32Array) => WireVector = q.vectors === "base64" ? vectorToBase64 : (v) => Array.from(v);
   return {
     user: externalId,
     asOf: ctx.asOf.toISOString(),
@@ -157,8 +177,9 @@ export async function getUserFeatures(externalId: string, q: FeatureQuery, overr
     encoder: ctx.encoder ? encoderRef(ctx.encoder) : null,
     fusion: fusionInfo(ctx.fusion),
     dims: ctx.encoder?.dims ?? 0,
-    fused: Array.from(fusedUser.fused),
-    partitions: fusedUser.partitions,
+    vectors: q.vectors ?? "json",
+    fused: wire(fusedUser.fused),
+    partitions: fusedUser.partitions.map((p) => ({ ...p, summary: wire(p.summary), shift: p.shift ? wire(p.shift) : null })),
     reason: fusedUser.reason,
     missing: fusedUser.missing,
   };

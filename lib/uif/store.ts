@@ -143,14 +143,19 @@ export interface SummaryText {
  * The summary of each sealed partition that the vectors and features use: the newest
  * successful one for the partition's current content under the prompt version.
  */
-export const CHOSEN_SUMMARIES_SQL = `
-  SELECT DISTINCT ON (s.user_id, s.seq) s.id AS summary_id, s.user_id, s.config_id, s.seq, p.sealed_at_ts, s.prompt_version_id,
-         s.input_hash, s.created_at AS summary_created_at, s.summary, s.shift
-  FROM partition_summaries s
-  JOIN partitions p ON p.user_id = s.user_id AND p.config_id = s.config_id AND p.seq = s.seq AND p.content_hash = s.partition_content_hash
-  WHERE s.config_id = $1 AND s.prompt_version_id = $2 AND s.status = 'ok' AND s.summary IS NOT NULL`;
+export const CHOSEN_SUMMARY_LATERAL = `
+  JOIN LATERAL (
+    SELECT s.id, s.input_hash, s.created_at, s.summary, s.shift, s.prompt_version_id FROM partition_summaries s
+    WHERE s.user_id = p.user_id AND s.config_id = p.config_id AND s.prompt_version_id = $2 AND s.seq = p.seq
+      AND s.partition_content_hash = p.content_hash AND s.status = 'ok' AND s.summary IS NOT NULL
+    ORDER BY s.id DESC LIMIT 1) s ON true`;
 
-/** Chosen summaries of partitions sealed before `before` (all when null), for some users or all. */
+/**
+ * Chosen summaries of partitions sealed before `before` (all when null), for some users or
+ * all; with `missingFor`, only those without a current vector under that encoder version.
+ * Written as LATERAL lookups so that every step is an index probe whatever the statistics
+ * (a fresh database has none, and a misestimated join here cost seconds).
+ */
 export async function chosenSummaries(
   configId: number,
   promptVersionId: number,
@@ -168,15 +173,14 @@ export async function chosenSummaries(
     summary: string;
     shift: string | null;
   }>(
-    `SELECT * FROM (${CHOSEN_SUMMARIES_SQL}
-       AND ($3::int[] IS NULL OR s.user_id = ANY($3::int[]))
-       AND ($4::timestamptz IS NULL OR p.sealed_at_ts < $4)
-       ORDER BY s.user_id, s.seq, s.id DESC) c
-     WHERE $5::int IS NULL OR NOT EXISTS (
-       SELECT 1 FROM uif_partition_vectors v
-       WHERE v.encoder_version_id = $5 AND v.summary_id = c.summary_id AND v.text_kind = 'summary'
-         AND v.summary_created_at = c.summary_created_at)
-     ORDER BY user_id, seq`,
+    `SELECT s.id AS summary_id, p.user_id, p.config_id, p.seq, p.sealed_at_ts, s.prompt_version_id, s.input_hash,
+            s.created_at AS summary_created_at, s.summary, s.shift
+     FROM partitions p ${CHOSEN_SUMMARY_LATERAL}
+     WHERE p.config_id = $1 AND ($3::int[] IS NULL OR p.user_id = ANY($3::int[])) AND ($4::timestamptz IS NULL OR p.sealed_at_ts < $4)
+       AND ($5::int IS NULL OR NOT EXISTS (
+         SELECT 1 FROM uif_partition_vectors v
+         WHERE v.encoder_version_id = $5 AND v.summary_id = s.id AND v.text_kind = 'summary' AND v.summary_created_at = s.created_at))
+     ORDER BY p.user_id, p.seq`,
     [configId, promptVersionId, opts.userIds ?? null, opts.before ?? null, opts.missingFor ?? null],
   );
   return rows.map((r) => ({
@@ -271,8 +275,11 @@ export interface PartitionFeatureRow {
 
 /**
  * Sealed partitions (sealed_at_ts < asOf) of some users with their chosen summary and its
- * vectors under the encoder version, in (user, seq) order. Nothing sealed at or after asOf is
- * read: the partition filter comes first and the summaries and vectors join onto it.
+ * vectors under the encoder version, in (user, seq) order. Three index range scans run in
+ * parallel and are joined here (a single SQL join was at the planner's mercy on a database
+ * without statistics: seconds instead of milliseconds at 1,000 partitions). Each of them is
+ * bounded by the seal time: summaries and vectors of partitions sealed at or after asOf are
+ * never read.
  */
 export async function partitionFeatureRows(input: {
   userIds: readonly number[];
@@ -282,53 +289,59 @@ export async function partitionFeatureRows(input: {
   asOf: Date;
   withTexts?: boolean;
 }): Promise<PartitionFeatureRow[]> {
-  const { rows } = await pool().query<{
-    user_id: number;
-    seq: number;
-    start_ts: Date;
-    end_ts: Date;
-    sealed_at_ts: Date;
-    count: number;
-    summary_id: number | null;
-    input_hash: string | null;
-    summary: string | null;
-    shift: string | null;
-    summary_vector: Buffer | null;
-    shift_vector: Buffer | null;
-  }>(
-    `WITH p AS (
-       SELECT user_id, seq, content_hash, start_ts, end_ts, sealed_at_ts, count FROM partitions
-       WHERE config_id = $1 AND user_id = ANY($2::int[]) AND sealed_at_ts < $4
-     ), s AS (
-       SELECT DISTINCT ON (s.user_id, s.seq) s.id, s.user_id, s.seq, s.input_hash, s.summary, s.shift
-       FROM partition_summaries s JOIN p ON p.user_id = s.user_id AND p.seq = s.seq AND p.content_hash = s.partition_content_hash
-       WHERE s.config_id = $1 AND s.prompt_version_id = $3 AND s.status = 'ok' AND s.summary IS NOT NULL
-       ORDER BY s.user_id, s.seq, s.id DESC
-     )
-     SELECT p.user_id, p.seq, p.start_ts, p.end_ts, p.sealed_at_ts, p.count, s.id AS summary_id, s.input_hash,
-            ${input.withTexts ? "s.summary, s.shift" : "NULL::text AS summary, NULL::text AS shift"},
-            vs.vector AS summary_vector, vh.vector AS shift_vector
-     FROM p
-     LEFT JOIN s ON s.user_id = p.user_id AND s.seq = p.seq
-     LEFT JOIN uif_partition_vectors vs ON vs.encoder_version_id = $5 AND vs.summary_id = s.id AND vs.text_kind = 'summary'
-     LEFT JOIN uif_partition_vectors vh ON vh.encoder_version_id = $5 AND vh.summary_id = s.id AND vh.text_kind = 'shift'
-     ORDER BY p.user_id, p.seq`,
-    [input.configId, input.userIds, input.promptVersionId, input.asOf, input.encoderVersionId ?? -1],
-  );
-  return rows.map((r) => ({
-    userId: r.user_id,
-    seq: r.seq,
-    startTs: r.start_ts,
-    endTs: r.end_ts,
-    sealedAt: r.sealed_at_ts,
-    count: r.count,
-    summaryId: r.summary_id,
-    inputHash: r.input_hash,
-    summaryText: r.summary,
-    shiftText: r.shift,
-    summary: r.summary_vector ? bytesToVector(r.summary_vector) : null,
-    shift: r.shift_vector ? bytesToVector(r.shift_vector) : null,
-  }));
+  const { configId, promptVersionId, userIds, asOf } = input;
+  const [partitions, summaries, vectors] = await Promise.all([
+    pool().query<{ user_id: number; seq: number; content_hash: string; start_ts: Date; end_ts: Date; sealed_at_ts: Date; count: number }>(
+      `SELECT user_id, seq, content_hash, start_ts, end_ts, sealed_at_ts, count FROM partitions
+       WHERE user_id = ANY($2::int[]) AND config_id = $1 AND sealed_at_ts < $3 ORDER BY user_id, seq`,
+      [configId, userIds, asOf],
+    ),
+    pool().query<{ id: number; user_id: number; seq: number; partition_content_hash: string; input_hash: string; summary: string | null; shift: string | null }>(
+      `SELECT s.id, s.user_id, s.seq, s.partition_content_hash, s.input_hash,
+              ${input.withTexts ? "s.summary, s.shift" : "NULL::text AS summary, NULL::text AS shift"}
+       FROM partition_summaries s
+       WHERE s.user_id = ANY($2::int[]) AND s.config_id = $1 AND s.prompt_version_id = $3 AND s.status = 'ok' AND s.summary IS NOT NULL
+         AND EXISTS (SELECT 1 FROM partitions p WHERE p.user_id = s.user_id AND p.config_id = s.config_id AND p.seq = s.seq
+                       AND p.content_hash = s.partition_content_hash AND p.sealed_at_ts < $4)
+       ORDER BY s.id DESC`,
+      [configId, userIds, promptVersionId, asOf],
+    ),
+    input.encoderVersionId === null
+      ? Promise.resolve({ rows: [] as { summary_id: number; text_kind: string; vector: Buffer }[] })
+      : pool().query<{ summary_id: number; text_kind: string; vector: Buffer }>(
+          `SELECT summary_id, text_kind, vector FROM uif_partition_vectors
+           WHERE user_id = ANY($2::int[]) AND config_id = $1 AND encoder_version_id = $3 AND sealed_at_ts < $4`,
+          [configId, userIds, input.encoderVersionId, asOf],
+        ),
+  ]);
+  // The chosen summary of a partition: the newest ok one for its current content (rows come newest first).
+  const chosen = new Map<string, (typeof summaries.rows)[number]>();
+  for (const s of summaries.rows) {
+    const key = `${s.user_id}:${s.seq}:${s.partition_content_hash}`;
+    if (!chosen.has(key)) chosen.set(key, s);
+  }
+  const summaryVectors = new Map<number, Buffer>();
+  const shiftVectors = new Map<number, Buffer>();
+  for (const v of vectors.rows) (v.text_kind === "summary" ? summaryVectors : shiftVectors).set(v.summary_id, v.vector);
+  return partitions.rows.map((p) => {
+    const s = chosen.get(`${p.user_id}:${p.seq}:${p.content_hash}`) ?? null;
+    const sv = s ? summaryVectors.get(s.id) : undefined;
+    const hv = s ? shiftVectors.get(s.id) : undefined;
+    return {
+      userId: p.user_id,
+      seq: p.seq,
+      startTs: p.start_ts,
+      endTs: p.end_ts,
+      sealedAt: p.sealed_at_ts,
+      count: p.count,
+      summaryId: s?.id ?? null,
+      inputHash: s?.input_hash ?? null,
+      summaryText: s?.summary ?? null,
+      shiftText: s?.shift ?? null,
+      summary: sv ? bytesToVector(sv) : null,
+      shift: hv ? bytesToVector(hv) : null,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -178,6 +178,19 @@ describe("as-of features without leakage", () => {
   });
 });
 
+describe("vector encodings on the wire", () => {
+  it("base64 float32 decodes to the same vectors as JSON numbers", async () => {
+    const url = (v: string) => `/api/users/mid/features?asOf=2030-01-01T00:00:00Z&vectors=${v}`;
+    const a = (await json(featuresRoute, "viewer", url("json"), { params: { id: "mid" } })).body as UserFeatures;
+    const b = (await json(featuresRoute, "viewer", url("base64"), { params: { id: "mid" } })).body as UserFeatures<string>;
+    expect(b.vectors).toBe("base64");
+    const decode = (s: string) => Array.from(new Float32Array(Uint8Array.from(Buffer.from(s, "base64")).buffer));
+    expect(decode(b.fused)).toEqual(a.fused.map(Math.fround));
+    expect(decode(b.partitions[1]!.summary)).toEqual(a.partitions[1]!.summary.map(Math.fround));
+    expect(b.partitions.map((p) => p.weight)).toEqual(a.partitions.map((p) => p.weight));
+  });
+});
+
 describe("encoding follows summarisation", () => {
   it("new partitions get vectors after their summaries, nothing is re-encoded, same text reuses the vector", async () => {
     enableEncodingAfterSummaries();

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { listEncoders } from "@/lib/uif/encoding";
 import { encodersBody } from "@/lib/uif/schemas";
 import { runEncodersAction } from "@/lib/uif/service";
@@ -10,5 +10,5 @@ export const GET = route({ access: "viewer" }, async () => listEncoders());
 
 /** POST /api/uif/encoders { action: "fit", asOf?, dims? } | { action: "encode", encoder?, users? } (editor). */
 export const POST = route({ access: "editor", body: encodersBody }, async ({ body, caller }) =>
-  runEncodersAction(body, caller?.name ?? null),
+  runEncodersAction(body, caller.name),
 );

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { EXPORT_CONTENT_TYPES } from "@/lib/uif/export";
 import { exportChunks, planExport } from "@/lib/uif/features";
 import { exportQuery } from "@/lib/uif/schemas";

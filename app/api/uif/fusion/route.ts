@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { fusionBody } from "@/lib/uif/schemas";
 import { createFusion, listFusions } from "@/lib/uif/service";
 
@@ -9,5 +9,5 @@ export const GET = route({ access: "viewer" }, async () => listFusions());
 
 /** POST /api/uif/fusion { temperature, halfLifeDays, shiftWeight, note? } (editor): the version of these params. */
 export const POST = route({ access: "editor", body: fusionBody }, async ({ body, caller }) =>
-  createFusion({ temperature: body.temperature, halfLifeDays: body.halfLifeDays, shiftWeight: body.shiftWeight }, caller?.name ?? null, body.note ?? null),
+  createFusion({ temperature: body.temperature, halfLifeDays: body.halfLifeDays, shiftWeight: body.shiftWeight }, caller.name, body.note ?? null),
 );

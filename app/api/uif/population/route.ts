@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getPopulation } from "@/lib/uif/features";
 import { populationQuery } from "@/lib/uif/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getUserFeatures } from "@/lib/uif/features";
 import { featuresQuery } from "@/lib/uif/schemas";
 import { userPathParams } from "@/lib/users/schemas";

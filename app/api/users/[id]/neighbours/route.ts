@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getNeighbours } from "@/lib/uif/features";
 import { neighboursQuery } from "@/lib/uif/schemas";
 import { userPathParams } from "@/lib/users/schemas";

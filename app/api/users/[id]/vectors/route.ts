@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getUserVectors } from "@/lib/uif/features";
 import { vectorsQuery } from "@/lib/uif/schemas";
 import { userPathParams } from "@/lib/users/schemas";
