@@ -7,6 +7,7 @@ import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
 import { registerSummarise } from "./commands/summarise";
 import { registerToken } from "./commands/token";
+import { registerUif } from "./commands/uif";
 import { registerUser } from "./commands/user";
 import { CliError } from "./context";
 import { enableEncodingAfterSummaries } from "../uif/hook";
@@ -27,6 +28,7 @@ registerImport(program);
 registerBench(program);
 registerSummarise(program);
 registerPartition(program);
+registerUif(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,7 @@
 import { notFound, unprocessable } from "../api/errors";
 import { pool } from "../db/client";
+import { ACTIVE_LABEL } from "../partitions/configs";
+import { DEFAULT_PROMPT_NAME, PRODUCTION_LABEL } from "../uil/prompts";
 import type { ConfigRef } from "../uil/service";
 import type {
   ConfigRefInfo,
@@ -23,7 +25,7 @@ import { contentHash, vectorToBase64 } from "./encoder";
 import { encodeMissing, encoderRef, findEncoderVersion, resolveScope, type EncoderOverrides, type Scope } from "./encoding";
 import { csvHeader, csvRows, jsonlRows, npyHeader, npyRows, parquetFile, type ExportRow } from "./export";
 import { DEFAULT_FUSION, fuse, fusionVersion, partitionVector, type FusionInput } from "./fusion";
-import { pca2d, umap2d, type Point2 } from "./projection";
+import { pca2d, umap2dYielding, type Point2 } from "./projection";
 import { ensureFusionConfig, getFusionConfig, partitionFeatureRows, type EncoderVersionRow, type FusionConfigRow, type PartitionFeatureRow } from "./store";
 import { driftCurve, kNearest, topVarianceDimensions } from "./vectors";
 
@@ -73,16 +75,42 @@ export async function resolveFusion(id: number | undefined): Promise<FusionConfi
 }
 
 export async function featureContext(q: FeatureQuery, overrides: EncoderOverrides = {}): Promise<FeatureContext> {
-  const scopeRef = { ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) };
-  const [{ scope, config }, encoder, fusion] = await Promise.all([
-    resolveScope(scopeRef).then(async (scope) => ({
-      scope,
-      config: (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!,
-    })),
+  const [resolved, encoder, fusion] = await Promise.all([
+    fastScope(q).then(async (fast) => fast ?? slowScope(q)),
     findEncoderVersion(q.encoder, q.asOf, overrides),
     resolveFusion(q.fusion),
   ]);
-  return { scope, config, encoder, fusion, asOf: q.asOf };
+  return { scope: resolved.scope, config: resolved.config, encoder, fusion, asOf: q.asOf };
+}
+
+/**
+ * Config and prompt version (by id, or the "active" and "production" labels) in one round
+ * trip: the features API's fixed cost. Null when either is missing, so that the slow path
+ * (lib/uil's resolvers: seeding the default prompt, 404 messages) decides.
+ */
+async function fastScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo } | null> {
+  const configId = typeof q.config === "number" ? q.config : null;
+  const promptId = typeof q.prompt === "number" ? q.prompt : null;
+  const { rows } = await pool().query<{ config_id: number; config_name: string; config_version: number; prompt_id: number; prompt_name: string; prompt_version: number }>(
+    `SELECT c.id AS config_id, c.name AS config_name, c.version AS config_version,
+            pv.id AS prompt_id, pv.name AS prompt_name, pv.version AS prompt_version
+     FROM partition_configs c, prompt_versions pv
+     WHERE c.id = coalesce($1::int, (SELECT config_id FROM partition_config_labels WHERE label = $3))
+       AND pv.id = coalesce($2::int, (SELECT prompt_version_id FROM prompt_labels WHERE name = $4 AND label = $5))`,
+    [configId, promptId, ACTIVE_LABEL, DEFAULT_PROMPT_NAME, PRODUCTION_LABEL],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    scope: { configId: r.config_id, promptVersionId: r.prompt_id, prompt: { id: r.prompt_id, name: r.prompt_name, version: r.prompt_version } },
+    config: { id: r.config_id, name: r.config_name, version: r.config_version },
+  };
+}
+
+async function slowScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo }> {
+  const scope = await resolveScope({ ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) });
+  const config = (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!;
+  return { scope, config };
 }
 
 async function userIdsOf(externalIds: readonly string[]): Promise<Map<string, number>> {
@@ -240,6 +268,8 @@ interface Population {
   users: string[];
   partitions: number[];
   fused: Float32Array[];
+  /** The PCA map, computed once per population (6,000 x 256 takes a moment). */
+  pca?: Point2[];
 }
 
 const USERS_PER_READ = 1000;
@@ -325,17 +355,16 @@ export async function getNeighbours(externalId: string, q: Omit<FeatureQuery, "a
 }
 
 async function colours(userIds: readonly number[], color: PopulationColor, configId: number): Promise<Map<number, { color: string | number | null; events: number }>> {
-  const { rows } = await pool().query<{ id: number; events: number; attributes: Record<string, unknown> | null; dominant: string | null; partitions: number }>(
+  const { rows } = await pool().query<{ id: number; events: number; attributes: Record<string, unknown> | null; dominant: string | null }>(
     `SELECT u.id, u.event_count AS events, u.attributes,
        ${
          color === "dominantCategory"
            ? `(SELECT h.key FROM partitions p, jsonb_each_text(p.category_histogram) h
                WHERE p.user_id = u.id AND p.config_id = $2 GROUP BY h.key ORDER BY sum(h.value::float8) DESC, h.key LIMIT 1)`
            : "NULL"
-       } AS dominant,
-       0 AS partitions
+       } AS dominant
      FROM users u WHERE u.id = ANY($1::int[])`,
-    [userIds, configId],
+    color === "dominantCategory" ? [userIds, configId] : [userIds],
   );
   return new Map(
     rows.map((r) => {
@@ -373,13 +402,13 @@ export async function getPopulation(
       cached = true;
       computedAt = hit.computedAt.toISOString();
     } else {
-      startUmap(ctx, pop);
+      void startUmap(ctx, pop);
       pending = true;
       projection = "pca";
-      xy = pca2d(pop.fused);
+      xy = (pop.pca ??= pca2d(pop.fused));
     }
   } else {
-    xy = pca2d(pop.fused);
+    xy = (pop.pca ??= pca2d(pop.fused));
   }
   const colourOf = await colours(pop.userIds, q.color, ctx.scope.configId);
   const points: PopulationPoint[] = pop.users.map((user, i) => {
@@ -411,8 +440,7 @@ export function startUmap(ctx: FeatureContext, pop: Population): Promise<void> {
   let run = umapRuns.get(key);
   if (!run) {
     run = (async () => {
-      await new Promise((r) => setImmediate(r)); // answer the request first
-      const xy = umap2d(pop.fused, { seed: 42 });
+      const xy = await umap2dYielding(pop.fused, { seed: 42 });
       await pool().query(
         `INSERT INTO uif_projections (key, method, encoder_version_id, fusion_version, user_set_hash, points)
          VALUES ($1, 'umap', $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET points = EXCLUDED.points, computed_at = now()`,

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FUSION, fuse, fusionVersion } from "./fusion";
 import { driftCurve, kNearest, topVarianceDimensions } from "./vectors";
-import { pca2d, umap2d } from "./projection";
+import { PCA } from "ml-pca";
+import { pca2d, pcaProject, seededRandom, umap2d, umap2dYielding } from "./projection";
 
 const DAY = 86_400_000;
 const unit = (xs: number[]) => {
@@ -79,7 +80,19 @@ describe("vector helpers", () => {
     expect(hits[0]!.similarity).toBeGreaterThan(hits[1]!.similarity);
   });
 
-  it("projections are deterministic and separate two clusters", () => {
+  it("PCA matches ml-pca's projection (up to the sign of each axis)", () => {
+    const random = seededRandom(3);
+    // Anisotropic data: distinct variances so the components are well defined.
+    const rows = Array.from({ length: 120 }, () => Array.from({ length: 10 }, (_, d) => (random() - 0.5) * (10 - d)));
+    const ours = pcaProject(rows, 2);
+    const reference = new PCA(rows, { center: true, scale: false }).predict(rows, { nComponents: 2 }).to2DArray();
+    for (let c = 0; c < 2; c++) {
+      const sign = Math.sign(ours[0]![c]!) === Math.sign(reference[0]![c]!) ? 1 : -1;
+      rows.forEach((_, i) => expect(ours[i]![c]!).toBeCloseTo(sign * reference[i]![c]!, 5));
+    }
+  });
+
+  it("projections are deterministic and separate two clusters", async () => {
     const rows: Float32Array[] = [];
     for (let i = 0; i < 40; i++) rows.push(unit(Array.from({ length: 8 }, (_, d) => (d < 4 ? (i < 20 ? 1 : 0) : i < 20 ? 0 : 1) + ((i * 7 + d * 3) % 5) * 0.01)));
     const p1 = pca2d(rows);
@@ -90,5 +103,7 @@ describe("vector helpers", () => {
     const u1 = umap2d(rows, { seed: 7 });
     expect(u1).toEqual(umap2d(rows, { seed: 7 }));
     expect(u1).toHaveLength(40);
+    // The server's epoch-by-epoch run yields the same map.
+    expect(await umap2dYielding(rows, { seed: 7 }, 0)).toEqual(u1);
   });
 });
