@@ -1,6 +1,6 @@
 import { encodeMissing, fitBuiltinVersion, resolveScope } from "./encoding";
 import { precomputeUmap } from "./features";
-import { getEncoderVersion, latestEncoderVersion } from "./store";
+import { getEncoderVersion, latestEncoderVersion, usersWithSummaries } from "./store";
 
 /**
  * After the demo's summaries: a builtin IDF version fitted on the stored summaries (unless the
@@ -11,6 +11,8 @@ export async function encodeDemoData(log: (line: string) => void): Promise<void>
   try {
     const started = performance.now();
     const scope = await resolveScope();
+    // Nothing summarised (e.g. too few events to seal a partition): no encoder version, no line.
+    if ((await usersWithSummaries(scope.configId, scope.promptVersionId)).length === 0) return;
     let row = await latestEncoderVersion("builtin", null);
     if (!row) row = await getEncoderVersion((await fitBuiltinVersion({ scope, createdBy: "demo" })).encoder.id);
     const result = await encodeMissing(row!, { scope, createdBy: "demo" });

@@ -20,6 +20,7 @@ import type { EncodeResult, FitResult, UserFeatures } from "./contract";
 import { bytesToVector } from "./encoder";
 import { encodeMissing, ensureOpenAiEncoderVersion, resolveScope, type EncoderOverrides } from "./encoding";
 import { getUserFeatures } from "./features";
+import { encodeDemoData } from "./demo";
 import { enableEncodingAfterSummaries } from "./hook";
 import { getEncoderVersion, loadBuiltinEncoder } from "./store";
 
@@ -235,6 +236,24 @@ describe("views", () => {
     expect(n.body.neighbours).toHaveLength(2);
     expect(n.body.neighbours[0].similarity).toBeGreaterThanOrEqual(n.body.neighbours[1].similarity);
     expect(n.body.neighbours.map((x: { user: string }) => x.user)).not.toContain("mid");
+  });
+});
+
+describe("demo seeding's encoding step", () => {
+  it("leaves a vector for every summarised partition and the population UMAP stored", async () => {
+    const lines: string[] = [];
+    await encodeDemoData((l) => lines.push(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^demo data: [\d,]+ partition vectors \(builtin-tfidf\/d256\/idf:[0-9a-f]{12}\), population map computed in /);
+    const { rows } = await pool().query<{ missing: number; umap: number }>(
+      `SELECT (SELECT count(*)::int FROM partition_summaries s WHERE s.status = 'ok' AND NOT EXISTS (
+                 SELECT 1 FROM uif_partition_vectors v WHERE v.summary_id = s.id AND v.text_kind = 'summary'
+                   AND v.encoder_version_id = (SELECT id FROM uif_encoder_versions WHERE kind = 'builtin' ORDER BY fitted_until DESC, id DESC LIMIT 1))) AS missing,
+              (SELECT count(*)::int FROM uif_projections WHERE method = 'umap') AS umap`,
+    );
+    expect(rows[0]).toEqual({ missing: 0, umap: 1 });
+    const p = await json(populationRoute, "viewer", `/api/uif/population?projection=umap`);
+    expect(p.body).toMatchObject({ projection: "umap", cached: true, pending: false });
   });
 });
 
