@@ -1,5 +1,4 @@
 import os from "node:os";
-import { NextRequest } from "next/server";
 import { createApiToken } from "../auth/api-tokens";
 import type { GetRouteHandler } from "./handed-in";
 import { pool } from "../db/client";
@@ -89,7 +88,9 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; fea
   const encodingMs = performance.now() - t;
   const meanChars = corpus.reduce((s, x) => s + x.length, 0) / corpus.length;
 
-  // Features latency through the route handler.
+  // Features latency through the route handler. next/server is loaded here, not at the top: every
+  // CLI command loads this file, and a static import breaks `liber start` (AsyncLocalStorage invariant).
+  const { NextRequest } = await import("next/server");
   const handler = opts.featuresRoute;
   const { token } = await createApiToken({ name: "bench-uif", role: "viewer", createdById: null });
   const asOf = Date.UTC(2100, 0, 1);
