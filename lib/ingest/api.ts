@@ -3,7 +3,7 @@ import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
-import { scheduleSummariesAfterIngest } from "../uil/ingest";
+import { scheduleSummariesAfterIngest } from "../uil/after-ingest";
 import { withTransactionRetry } from "./retry";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
@@ -132,7 +132,7 @@ export async function ingestApiEvents(
     });
     for (const r of written.outcome.rejected) errors.push({ index: r.line, message: r.reason });
     if (written.committed) {
-      scheduleSummariesAfterIngest({ sealed: written.sealed }); // UIL: summarise them in the background (lib/uil/ingest.ts)
+      scheduleSummariesAfterIngest({ sealed: written.sealed }); // UIL: summarise them in the background (lib/uil/after-ingest.ts)
       inserted = written.outcome.inserted;
       duplicates = written.outcome.duplicates;
       usersCreated = written.outcome.usersCreated;

@@ -3,7 +3,7 @@ import { useTestDatabase } from "../../test/db";
 import { POST } from "../../app/api/behaviors/route";
 import { createApiToken } from "../auth/api-tokens";
 import { pool } from "../db/client";
-import { serveRoute, type RouteHandler, type ServedRoute } from "../server/route-http";
+import { serveRoute, type RouteHandler, type ServedRoute } from "../bench/serve-route";
 
 /**
  * Issue 9, item 1: concurrent POST /api/behaviors whose users overlap used to deadlock (most
