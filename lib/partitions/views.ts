@@ -128,11 +128,15 @@ export async function getPartitionBehaviors(
     title: string;
     categories: string[];
   }>(
-    `SELECT b.id::float8 AS id, b.ts, b.kind, b.value, i.external_id, i.title, i.categories
-       FROM partition_members m
-       JOIN behaviors b ON b.id = m.behavior_id AND b.user_id = m.user_id
+    `WITH m AS (
+       SELECT unnest(behavior_ids) AS id FROM partitions WHERE config_id = $1 AND user_id = $2 AND seq = $3
+       UNION ALL
+       SELECT unnest(open_behavior_ids) FROM partition_states
+        WHERE config_id = $1 AND user_id = $2 AND (state->>'nextSeq')::int = $3)
+     SELECT b.id::float8 AS id, b.ts, b.kind, b.value, i.external_id, i.title, i.categories
+       FROM m
+       JOIN behaviors b ON b.id = m.id AND b.user_id = $2
        JOIN items i ON i.id = b.item_id
-      WHERE m.config_id = $1 AND m.user_id = $2 AND m.seq = $3
       ORDER BY b.ts, b.id`,
     [config.id, userId, seq],
   );

@@ -82,11 +82,15 @@ export async function loadPartitionBehaviors(
     title: string;
     categories: string[];
   }>(
-    `SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
-     FROM partition_members m
-     JOIN behaviors b ON b.id = m.behavior_id
+    `WITH m AS (
+       SELECT seq, unnest(behavior_ids) AS id FROM partitions WHERE config_id = $1 AND user_id = $2 AND seq = ANY($3::int[])
+       UNION ALL
+       SELECT (state->>'nextSeq')::int, unnest(open_behavior_ids) FROM partition_states
+        WHERE config_id = $1 AND user_id = $2 AND (state->>'nextSeq')::int = ANY($3::int[]))
+     SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
+     FROM m
+     JOIN behaviors b ON b.id = m.id AND b.user_id = $2
      JOIN items i ON i.id = b.item_id
-     WHERE m.config_id = $1 AND m.user_id = $2 AND m.seq = ANY($3::int[])
      ORDER BY m.seq, b.ts, b.id`,
     [configId, userId, seqs],
   );
