@@ -13,7 +13,9 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
       .option("--dataset <dir>", "a MovieLens folder", DEMO_DATASET_DIR)
       .option("--repeat <n>", "importer repetitions (the median is reported)", "1")
       .option("--api-batch <n>", "events per API request", "1000")
-      .option("--no-api", "skip the API measure"),
+      .option("--no-api", "skip the API measures (in-process and HTTP)")
+      .option("--http-clients <list>", "concurrent HTTP clients per level, comma-separated", "1,4,16")
+      .option("--http-events <n>", "events sent at each HTTP level", "32000"),
   run: async (opts, log) => {
     const repeat = positiveInt(opts.repeat, "--repeat");
     const apiBatchSize = positiveInt(opts.apiBatch, "--api-batch");
@@ -26,7 +28,12 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
         const { token } = await createApiToken({ name: "bench", role: "editor", createdById: null });
         api = { handler: await load(), token };
       }
-      return runIngestBench({ dataset: String(opts.dataset), repeat, apiBatchSize, api, log });
+      const httpClients = String(opts.httpClients ?? "1,4,16")
+        .split(",")
+        .filter((c) => c.trim() !== "")
+        .map((c) => positiveInt(c.trim(), "--http-clients"));
+      const httpEvents = positiveInt(opts.httpEvents ?? "32000", "--http-events");
+      return runIngestBench({ dataset: String(opts.dataset), repeat, apiBatchSize, api, httpClients, httpEvents, log });
     });
   },
   describe: (r) => {
@@ -39,6 +46,11 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
       r.api
         ? `  API            ${n(r.api.eventsPerSec)} events/s  (${r.api.requests} requests of ${r.api.batchSize}, ${n(r.api.durationMs)} ms; ${r.api.method})`
         : "  API            skipped",
+      ...(r.http ?? []).map(
+        (h) =>
+          `  HTTP x${String(h.clients).padEnd(3)}      ${n(h.eventsPerSec)} events/s  (p50 ${h.p50Ms} ms, p95 ${h.p95Ms} ms per request of ` +
+          `${r.api?.batchSize ?? "?"}; ${n(h.events)} events; ${h.toImporterRatio} of the importer)`,
+      ),
       `  bare COPY      ${n(r.copyReference.eventsPerSec)} rows/s  (${n(r.copyReference.rows)} rows in ${n(r.copyReference.durationMs)} ms` +
         `${r.repeat > 1 ? `; median of ${r.repeat}: ${r.copyReference.runsEventsPerSec.map(n).join(", ")}` : ""})`,
       `  importer/COPY  ${r.importerToCopyRatio} (without the partition update: ${r.ingestOnlyToCopyRatio})`,
