@@ -2,6 +2,7 @@ import { pool } from "../db/client";
 import { openCacheSummary, userPartitionStateSchema, type Partition, type SealReason, type UserPartitionState } from "../liber/ubsp";
 import { findUserId } from "../users/profile";
 import { configRef, requireConfig } from "./configs";
+import { PARTITION_PAGE_DEFAULT } from "./schemas";
 import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./types";
 
 /** How the API shows partitions and the open cache (stored or previewed alike). */
@@ -73,23 +74,44 @@ interface PartitionRow {
  * A user's stored partitions and open cache under a config version (default the active one).
  * Null for an unknown user; an unknown version is a 404.
  */
-export async function getUserPartitions(externalId: string, configReference = "active"): Promise<UserPartitions | null> {
+export async function getUserPartitions(
+  externalId: string,
+  configReference = "active",
+  window: { fromSeq?: number; limit?: number; from?: string; to?: string } = {},
+): Promise<UserPartitions | null> {
   const config = await requireConfig(configReference);
   const userId = await findUserId(externalId);
   if (userId === null) return null;
-  const [partitions, state] = await Promise.all([
+  const fromSeq = window.fromSeq ?? 0;
+  const limit = window.limit ?? PARTITION_PAGE_DEFAULT;
+  const [partitions, state, overview] = await Promise.all([
+    // One more than the page, to know whether another follows.
     pool().query<PartitionRow>(
       `SELECT seq, first_behavior_id::float8 AS first_behavior_id, last_behavior_id::float8 AS last_behavior_id,
               start_ts, end_ts, sealed_at_ts, count, category_histogram, seal_reason, content_hash, late_count
-         FROM partitions WHERE user_id = $1 AND config_id = $2 ORDER BY seq`,
-      [userId, config.id],
+         FROM partitions
+        WHERE user_id = $1 AND config_id = $2 AND seq >= $3
+          AND ($5::timestamptz IS NULL OR end_ts >= $5) AND ($6::timestamptz IS NULL OR start_ts <= $6)
+        ORDER BY seq LIMIT $4`,
+      [userId, config.id, fromSeq, limit + 1, window.from ?? null, window.to ?? null],
     ),
     pool().query<{ state: unknown }>(`SELECT state FROM partition_states WHERE user_id = $1 AND config_id = $2`, [userId, config.id]),
+    partitionOverview(userId, config.id),
   ]);
   const saved = userPartitionStateSchema.safeParse(state.rows[0]?.state);
+  const more = partitions.rows.length > limit;
+  const rows = more ? partitions.rows.slice(0, limit) : partitions.rows;
   return {
     config: configRef(config),
-    partitions: partitions.rows.map((r) => ({
+    page: {
+      total: overview.total,
+      fromSeq,
+      limit,
+      returned: rows.length,
+      nextFromSeq: more ? partitions.rows[limit]!.seq : null,
+    },
+    overview: overview.bins,
+    partitions: rows.map((r) => ({
       seq: r.seq,
       firstBehaviorId: r.first_behavior_id,
       lastBehaviorId: r.last_behavior_id,
@@ -150,3 +172,33 @@ export async function getPartitionBehaviors(
     })),
   };
 }
+
+/** Bins of the overview (see UserPartitions.overview). */
+export const OVERVIEW_BINS = 120;
+
+/** A user's partitions in at most OVERVIEW_BINS equal time bins, and how many there are in all: one aggregate query. */
+async function partitionOverview(userId: number, configId: number): Promise<{ total: number; bins: UserPartitions["overview"] }> {
+  const { rows } = await pool().query<{ bin: number | null; lo: Date; hi: Date; partitions: number; events: number; total: number; min_ts: Date; max_ts: Date }>(
+    `WITH p AS (SELECT start_ts, end_ts, count FROM partitions WHERE user_id = $1 AND config_id = $2),
+          r AS (SELECT min(start_ts) AS lo, max(end_ts) AS hi, count(*)::int AS total FROM p)
+     SELECT least(width_bucket(extract(epoch FROM p.start_ts), extract(epoch FROM r.lo), extract(epoch FROM r.hi) + 1e-3, $3), $3) AS bin,
+            min(p.start_ts) AS min_ts, max(p.end_ts) AS max_ts, count(*)::int AS partitions, sum(p.count)::int AS events,
+            max(r.total) AS total, max(r.lo) AS lo, max(r.hi) AS hi
+       FROM p, r GROUP BY 1 ORDER BY 1`,
+    [userId, configId, OVERVIEW_BINS],
+  );
+  if (rows.length === 0) return { total: 0, bins: [] };
+  const lo = rows[0]!.lo.getTime();
+  const width = (rows[0]!.hi.getTime() + 1 - lo) / OVERVIEW_BINS;
+  return {
+    total: rows[0]!.total,
+    // Bins are equal slices of the user's time span (empty ones are left out).
+    bins: rows.map((r) => ({
+      startTs: new Date(lo + (r.bin! - 1) * width).toISOString(),
+      endTs: new Date(lo + r.bin! * width).toISOString(),
+      partitions: r.partitions,
+      events: r.events,
+    })),
+  };
+}
+

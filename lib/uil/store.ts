@@ -133,6 +133,7 @@ export async function loadSummaries(
   promptVersionId: number,
   userIds: readonly number[],
   inputHashes?: readonly string[],
+  ids?: readonly number[],
 ): Promise<StoredSummary[]> {
   const { rows } = await pool().query<{
     id: number;
@@ -162,8 +163,9 @@ export async function loadSummaries(
      FROM partition_summaries s LEFT JOIN llm_calls c ON c.id = s.llm_call_id
      WHERE s.config_id = $1 AND s.prompt_version_id = $2 AND s.user_id = ANY($3::int[])
        AND ($4::text[] IS NULL OR s.input_hash = ANY($4::text[]))
+       AND ($5::int[] IS NULL OR s.id = ANY($5::int[]))
      ORDER BY s.id DESC`,
-    [configId, promptVersionId, userIds, inputHashes ?? null],
+    [configId, promptVersionId, userIds, inputHashes ?? null, ids ?? null],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -475,3 +477,24 @@ export async function writeBatch(batch: WriteBatch, run: { id: number; totals: R
     client.release();
   }
 }
+
+/** What the cascade's chain and staleness need of a summary row (no text): newest first. */
+export interface SummaryLink {
+  id: number;
+  seq: number;
+  inputHash: string;
+  previousInputHash: string;
+  partitionContentHash: string;
+}
+
+export async function loadSummaryLinks(configId: number, promptVersionId: number, userId: number): Promise<SummaryLink[]> {
+  const { rows } = await pool().query<SummaryLink>(
+    `SELECT id, seq, input_hash AS "inputHash", previous_input_hash AS "previousInputHash",
+            partition_content_hash AS "partitionContentHash"
+       FROM partition_summaries WHERE config_id = $1 AND prompt_version_id = $2 AND user_id = $3
+      ORDER BY id DESC`,
+    [configId, promptVersionId, userId],
+  );
+  return rows;
+}
+
