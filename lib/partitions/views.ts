@@ -176,29 +176,43 @@ export async function getPartitionBehaviors(
 /** Bins of the overview (see UserPartitions.overview). */
 export const OVERVIEW_BINS = 120;
 
-/** A user's partitions in at most OVERVIEW_BINS equal time bins, and how many there are in all: one aggregate query. */
+/**
+ * A user's partitions in at most OVERVIEW_BINS equal time bins, and how many there are in all.
+ * Two narrow columns of every partition (an index-ordered scan) binned here: an aggregate with
+ * width_bucket over extract(epoch) (numeric) measured ~200 ms for 1,000 partitions.
+ */
 async function partitionOverview(userId: number, configId: number): Promise<{ total: number; bins: UserPartitions["overview"] }> {
-  const { rows } = await pool().query<{ bin: number | null; lo: Date; hi: Date; partitions: number; events: number; total: number; min_ts: Date; max_ts: Date }>(
-    `WITH p AS (SELECT start_ts, end_ts, count FROM partitions WHERE user_id = $1 AND config_id = $2),
-          r AS (SELECT min(start_ts) AS lo, max(end_ts) AS hi, count(*)::int AS total FROM p)
-     SELECT least(width_bucket(extract(epoch FROM p.start_ts), extract(epoch FROM r.lo), extract(epoch FROM r.hi) + 1e-3, $3), $3) AS bin,
-            min(p.start_ts) AS min_ts, max(p.end_ts) AS max_ts, count(*)::int AS partitions, sum(p.count)::int AS events,
-            max(r.total) AS total, max(r.lo) AS lo, max(r.hi) AS hi
-       FROM p, r GROUP BY 1 ORDER BY 1`,
-    [userId, configId, OVERVIEW_BINS],
-  );
+  const { rows } = await pool().query<[startMs: number, endMs: number, count: number]>({
+    text: `SELECT (extract(epoch FROM start_ts) * 1000)::float8, (extract(epoch FROM end_ts) * 1000)::float8, count
+             FROM partitions WHERE user_id = $1 AND config_id = $2`,
+    values: [userId, configId],
+    rowMode: "array",
+  });
   if (rows.length === 0) return { total: 0, bins: [] };
-  const lo = rows[0]!.lo.getTime();
-  const width = (rows[0]!.hi.getTime() + 1 - lo) / OVERVIEW_BINS;
-  return {
-    total: rows[0]!.total,
-    // Bins are equal slices of the user's time span (empty ones are left out).
-    bins: rows.map((r) => ({
-      startTs: new Date(lo + (r.bin! - 1) * width).toISOString(),
-      endTs: new Date(lo + r.bin! * width).toISOString(),
-      partitions: r.partitions,
-      events: r.events,
-    })),
-  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const [start, end] of rows) {
+    if (start < lo) lo = start;
+    if (end > hi) hi = end;
+  }
+  const width = (hi + 1 - lo) / OVERVIEW_BINS;
+  const partitions = new Array<number>(OVERVIEW_BINS).fill(0);
+  const events = new Array<number>(OVERVIEW_BINS).fill(0);
+  for (const [start, , count] of rows) {
+    const bin = Math.min(OVERVIEW_BINS - 1, Math.floor((start - lo) / width));
+    partitions[bin]!++;
+    events[bin]! += count;
+  }
+  const bins: UserPartitions["overview"] = [];
+  for (let k = 0; k < OVERVIEW_BINS; k++) {
+    // Equal slices of the user's time span; empty ones are left out.
+    if (partitions[k] === 0) continue;
+    bins.push({
+      startTs: new Date(lo + k * width).toISOString(),
+      endTs: new Date(lo + (k + 1) * width).toISOString(),
+      partitions: partitions[k]!,
+      events: events[k]!,
+    });
+  }
+  return { total: rows.length, bins };
 }
-
