@@ -167,7 +167,7 @@ export function UserPartitionTimeline({
             label={`Partitions of user ${externalId} under ${configVersionLabel(data.config)}`}
           />
           <DominantLegend bands={bands} />
-          {data.page.total > 0 && (
+          {data.page && data.page.total > 0 && (
             <p className="mt-1 text-[11px] text-slate-500">
               {timeWindow
                 ? `Showing ${formatNumber(data.page.returned)} of ${formatNumber(data.page.total)} partitions, ${timeWindow.from.slice(0, 10)} to ${timeWindow.to.slice(0, 10)}`
@@ -176,7 +176,7 @@ export function UserPartitionTimeline({
                   : null}
             </p>
           )}
-          <LifeBrush overview={data.overview} onWindow={setTimeWindow} />
+          <LifeBrush overview={data.overview ?? []} onWindow={setTimeWindow} />
           <p className="mt-1 text-[11px] text-slate-400">
             Hover or focus a band for details; click it (or press Enter) to list its behaviours.
             {mode === "time" ? " Bursts of activity are widened so every partition stays visible; date ticks are not evenly spaced." : ""}
