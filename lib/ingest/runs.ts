@@ -40,13 +40,15 @@ const OUTCOME_VALUES = (o: RunOutcome) => [
   Math.round(o.durationMs),
 ];
 
-export async function finishImportRun(runId: number, outcome: RunOutcome): Promise<void> {
+/** `report`: what the importer found worth saying (kept in options.report; see ImportContext.report). */
+export async function finishImportRun(runId: number, outcome: RunOutcome & { report?: Record<string, unknown> }): Promise<void> {
   await pool().query(
     `UPDATE import_runs SET status = $2::import_status, rows_read = $3, inserted = $4, duplicates = $5, rejected = $6,
             users_created = $7, items_created = $8, errors = $9::jsonb, error_message = $10, duration_ms = $11,
-            finished_at = now()
+            finished_at = now(),
+            options = CASE WHEN $12::jsonb = '{}' THEN options ELSE options || jsonb_build_object('report', $12::jsonb) END
       WHERE id = $1`,
-    [runId, ...OUTCOME_VALUES(outcome)],
+    [runId, ...OUTCOME_VALUES(outcome), JSON.stringify(outcome.report ?? {})],
   );
 }
 

@@ -42,7 +42,10 @@ export interface UserSummaries {
   config: { id: number; name: string; version: number };
   prompt: { id: number; name: string; version: number; labels: string[] };
   provider: { provider: string; model: string };
+  /** One page of the summaries, by seq (see page). */
   summaries: CascadeSummary[];
+  /** total: sealed partitions of the user; nextFromSeq: the next page's fromSeq, null at the end. */
+  page: { total: number; fromSeq: number; limit: number; returned: number; nextFromSeq: number | null };
 }
 
 export interface CascadeRunResult {

@@ -84,11 +84,15 @@ export async function loadPartitionBehaviors(
     title: string;
     categories: string[];
   }>(
-    `SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
-     FROM partition_members m
-     JOIN behaviors b ON b.id = m.behavior_id
+    `WITH m AS (
+       SELECT seq, unnest(behavior_ids) AS id FROM partitions WHERE config_id = $1 AND user_id = $2 AND seq = ANY($3::int[])
+       UNION ALL
+       SELECT (state->>'nextSeq')::int, unnest(open_behavior_ids) FROM partition_states
+        WHERE config_id = $1 AND user_id = $2 AND (state->>'nextSeq')::int = ANY($3::int[]))
+     SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
+     FROM m
+     JOIN behaviors b ON b.id = m.id AND b.user_id = $2
      JOIN items i ON i.id = b.item_id
-     WHERE m.config_id = $1 AND m.user_id = $2 AND m.seq = ANY($3::int[])
      ORDER BY m.seq, b.ts, b.id`,
     [configId, userId, seqs],
   );
@@ -131,6 +135,7 @@ export async function loadSummaries(
   promptVersionId: number,
   userIds: readonly number[],
   inputHashes?: readonly string[],
+  ids?: readonly number[],
 ): Promise<StoredSummary[]> {
   const { rows } = await pool().query<{
     id: number;
@@ -160,8 +165,9 @@ export async function loadSummaries(
      FROM partition_summaries s LEFT JOIN llm_calls c ON c.id = s.llm_call_id
      WHERE s.config_id = $1 AND s.prompt_version_id = $2 AND s.user_id = ANY($3::int[])
        AND ($4::text[] IS NULL OR s.input_hash = ANY($4::text[]))
+       AND ($5::int[] IS NULL OR s.id = ANY($5::int[]))
      ORDER BY s.id DESC`,
-    [configId, promptVersionId, userIds, inputHashes ?? null],
+    [configId, promptVersionId, userIds, inputHashes ?? null, ids ?? null],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -476,3 +482,26 @@ export async function writeBatch(batch: WriteBatch, run: { id: number; totals: R
     client.release();
   }
 }
+
+/** What the cascade's chain and staleness need of a summary row (no text): newest first. */
+export interface SummaryLink {
+  id: number;
+  seq: number;
+  inputHash: string;
+  previousInputHash: string;
+  partitionContentHash: string;
+  /** ok | failed: a missing summary after a failed one waits behind it. */
+  status: string;
+}
+
+export async function loadSummaryLinks(configId: number, promptVersionId: number, userId: number): Promise<SummaryLink[]> {
+  const { rows } = await pool().query<SummaryLink>(
+    `SELECT id, seq, input_hash AS "inputHash", previous_input_hash AS "previousInputHash",
+            partition_content_hash AS "partitionContentHash", status
+       FROM partition_summaries WHERE config_id = $1 AND prompt_version_id = $2 AND user_id = $3
+      ORDER BY id DESC`,
+    [configId, promptVersionId, userId],
+  );
+  return rows;
+}
+
