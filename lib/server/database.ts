@@ -1,4 +1,4 @@
-import { config } from "../config";
+import { config, setDatabaseUrl } from "../config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrate } from "../db/migrate";
 import { pool } from "../db/client";
@@ -49,7 +49,7 @@ export async function openDatabase(
     await embedded?.stop();
     throw err;
   }
-  process.env.DATABASE_URL = url;
+  setDatabaseUrl(url);
   // Runs left "running" by a killed process of this host become "interrupted" (lib/db/stale-runs.ts).
   const interrupted = await markInterruptedRuns(pool());
   const n = interrupted.importRuns.length + interrupted.llmRuns.length;

@@ -1,6 +1,6 @@
 import { pool } from "../db/client";
 import { roleAllows, type Role } from "../auth/roles";
-import type { LlmAttempt, LlmCallTrace, LlmRun } from "./api-client";
+import type { LlmAttempt, LlmCallTrace, LlmRun } from "./contract";
 
 /** Reading trace rows and runs for the API. */
 
