@@ -179,8 +179,8 @@ describe("run results and JSON", () => {
       runResultText({ calls: 1, cacheHits: 2, skipped: 3, failed: 0, blocked: 0, promptTokens: 1000, completionTokens: 200, costUsd: 0 }),
     ).toBe("1 call, 2 cache hits, 3 already summarised, 1,000 in · 200 out tokens, $0");
     expect(
-      runResultText({ calls: 4, cacheHits: 0, skipped: 0, failed: 2, blocked: 0, promptTokens: 1, completionTokens: 1, costUsd: 0.5 }),
-    ).toContain("2 failed");
+      runResultText({ calls: 4, cacheHits: 0, skipped: 0, failed: 2, blocked: 3, promptTokens: 1, completionTokens: 1, costUsd: 0.5 }),
+    ).toContain("2 failed, 3 waiting behind a failed partition");
   });
 
   it("pretty-prints JSON values and JSON text, and leaves other text alone", () => {

@@ -35,6 +35,8 @@ export function ApiTokensSection() {
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [role, setRole] = useState<Role>("editor");
   const [expiresInDays, setExpiresInDays] = useState<number | null>(null);
+  // When the page was opened: "expired" marks are as of then (the list refetches after changes).
+  const [openedAt] = useState(() => Date.now());
   const tokens = useQuery({
     queryKey: TOKENS_KEY,
     queryFn: () => fetchJson<{ tokens: TokenRow[] }>("/api/tokens").then((r) => r.tokens),
@@ -117,7 +119,7 @@ export function ApiTokensSection() {
                 </td>
                 <td className="py-2 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
                 <td className="py-2 text-slate-600" data-testid="token-expiry">
-                  {t.expiresAt ? `${formatDateTime(t.expiresAt)}${Date.parse(t.expiresAt) <= Date.now() ? " (expired)" : ""}` : "never"}
+                  {t.expiresAt ? `${formatDateTime(t.expiresAt)}${Date.parse(t.expiresAt) <= openedAt ? " (expired)" : ""}` : "never"}
                 </td>
                 <td className="py-2 text-right">
                   <button

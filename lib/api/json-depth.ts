@@ -26,7 +26,10 @@ export function nestsDeeperThan(bytes: Uint8Array, limit = MAX_JSON_DEPTH, perLi
     if (inString) {
       if (b === BACKSLASH) i++;
       else if (b === QUOTE) inString = false;
-      else if (b === NEWLINE && perLine) (inString = false), (depth = 0);
+      else if (b === NEWLINE && perLine) {
+        inString = false;
+        depth = 0;
+      }
       continue;
     }
     if (b === QUOTE) inString = true;

@@ -1,7 +1,7 @@
 import { safeText } from "../api/nul";
 import { db, pool } from "../db/client";
-import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 import { currentProcess } from "../db/process-identity";
+import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 
 
 /**
