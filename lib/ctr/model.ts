@@ -12,8 +12,8 @@
  * each partition vector (encoder dim D) passes a mixture-of-experts adaptor to d = 32, plus
  * a learned age term (log of days since the partition was sealed); the target item,
  * projected to d, is the query of a scaled dot-product attention over the adapted vectors
- * (masked: a sample may have fewer than P partitions, or none); the pooled d-vector joins
- * the backbone's input (DIN: the MLP input; DeepFM: an extra field, projected to E, so it
+ * (masked: a sample may have fewer than P partitions, or none); the pooled d-vector and
+ * its product with the query join the backbone's input (DIN: the MLP input; DeepFM: an extra field, projected to E, so it
  * takes part in the FM crosses as well).
  *
  * Parameters are plain tf.Variables created eagerly with seeded initialisers; the seed of
@@ -89,7 +89,7 @@ export class CtrModel {
     const itemWidth = 2 * E; // [item embedding, category mean]: the attention query of both backbones
     if (config.backbone === "din") {
       this.mlpParams("din.attention", 8 * E, config.attentionMlp, 1);
-      const input = E + itemWidth + itemWidth + (config.liber ? config.liberDim : 0);
+      const input = E + itemWidth + itemWidth + (config.liber ? 2 * config.liberDim : 0);
       this.mlpParams("din.mlp", input, config.mlp, 1);
     } else {
       this.param("fm.w.user", [vocab.users, 1], "zeros");
@@ -99,7 +99,7 @@ export class CtrModel {
       const fields = 4 + (config.liber ? 1 : 0);
       this.mlpParams("deepfm.mlp", fields * E, config.mlp, 1);
       if (config.liber) {
-        this.param("liber.to_field.w", [config.liberDim, E], "glorot");
+        this.param("liber.to_field.w", [2 * config.liberDim, E], "glorot");
         this.param("liber.to_field.b", [E], "zeros");
       }
     }
@@ -196,7 +196,9 @@ export class CtrModel {
     const scores = tf.div(tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2), Math.sqrt(d)) as tf.Tensor2D;
     const weights = maskedSoftmax(scores, tf.notEqual(inputs.partRows, 0));
     const pooled = tf.sum(tf.mul(keys, tf.expandDims(weights, 2)), 1) as tf.Tensor2D;
-    return { pooled, weights };
+    // [pooled, pooled * query]: the explicit product lets the backbone read "does this life
+    // period match this item" without having to learn a multiplication in its MLP.
+    return { pooled: tf.concat([pooled, tf.mul(pooled, query)], 1) as tf.Tensor2D, weights };
   }
 
   /** Logits (and attention weights) of a batch. Call inside tf.tidy. */
