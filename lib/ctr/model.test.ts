@@ -26,7 +26,7 @@ describe("embeddingLookup", () => {
     ]);
     const ids = tf.tensor1d([2, 0, 2], "int32");
     expect(Array.from(embeddingLookup(table, ids).dataSync())).toEqual([5, 6, 1, 2, 5, 6]);
-    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids), tf.tensor2d([[1, 1], [10, 10], [100, 100]]))))(table);
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids) as tf.Tensor, tf.tensor2d([[1, 1], [10, 10], [100, 100]]) as tf.Tensor)))(table);
     expect(Array.from(grad.dataSync())).toEqual([10, 10, 0, 0, 101, 101]);
   });
 });
@@ -35,7 +35,7 @@ describe("CtrModel", () => {
   it.each(["din", "deepfm"] as const)("%s: the LIBER variant reads the partition vectors, the baseline does not", (backbone) => {
     const batch = selectRows(dataset.test, dataset.shape, [0, 1, 2, 3, 4, 5, 6, 7]);
     const table = partitionTensor(dataset.partitions);
-    const other = tf.tidy(() => tf.mul(table, -3));
+    const other = tf.tidy(() => tf.mul(table, -3)) as tf.Tensor2D;
     for (const liber of [false, true]) {
       const m = model(backbone, liber, 1);
       const [a, b] = tf.tidy(() => {

@@ -297,10 +297,13 @@ export class CtrModel {
  */
 export function embeddingLookup(table: tf.Tensor2D | tf.Variable, ids: tf.Tensor): tf.Tensor2D {
   const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-  const lookup = tf.customGrad((t: tf.Tensor) => ({
-    value: tf.gather(t, flat),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.expandDims(flat, 1), dy, t.shape),
-  }));
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const t = args[0] as tf.Tensor;
+    return {
+      value: tf.gather(t, flat),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.scatterND(tf.expandDims(flat, 1), dy as tf.Tensor, t.shape),
+    };
+  });
   return lookup(table as tf.Tensor) as tf.Tensor2D;
 }
 

@@ -97,10 +97,12 @@ export async function predict(
   for (let start = 0; start < samples.size; start += chunk) {
     const rows = Array.from({ length: Math.min(chunk, samples.size - start) }, (_, i) => start + i);
     const part = selectRows(samples, model.shape, rows);
-    const [probs, w] = tf.tidy(() => {
+    const { probs, w } = tf.tidy(() => {
       const out = model.forward(batchInputs(part, model.shape), partitions);
-      return [tf.sigmoid(out.logits), weights ? out.partitionWeights! : null] as const;
-    });
+      const kept: { probs: tf.Tensor; w?: tf.Tensor } = { probs: tf.sigmoid(out.logits) };
+      if (weights) kept.w = out.partitionWeights!;
+      return kept as unknown as tf.TensorContainer;
+    }) as unknown as { probs: tf.Tensor; w?: tf.Tensor };
     probabilities.set(await probs.data(), start);
     probs.dispose();
     if (w && weights) {
