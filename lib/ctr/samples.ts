@@ -86,11 +86,7 @@ export function buildSamples(
 
   // 1. cutoffs from the sample times
   const isSample = (e: LogEvent) => Object.prototype.hasOwnProperty.call(rule.kinds, e.kind);
-  const times = events.filter(isSample).map((e) => e.ts).sort((a, b) => a - b);
-  if (times.length === 0) throw new Error(`no behaviour of the label rule's kinds (${Object.keys(rule.kinds).join(", ")})`);
-  const cutoff = (q: number) => (q >= 1 ? Infinity : times[Math.floor(times.length * q)]!);
-  const c1 = cutoff(q1);
-  const c2 = cutoff(q2);
+  const { times, validFrom: c1, testFrom: c2 } = sampleCutoffs(events, rule, [q1, q2]);
 
   // 2. vocabularies from behaviours before c1 only
   const users = new Map<number, number>();
@@ -197,6 +193,18 @@ export function buildSamples(
       vocabFrom: "behaviours before the validation cutoff",
     },
   };
+}
+
+/** Sorted sample times and the two cutoffs (Infinity when a quantile is >= 1). */
+export function sampleCutoffs(events: readonly LogEvent[], rule: LabelRule, [q1, q2]: [number, number]) {
+  const times = events
+    .filter((e) => Object.prototype.hasOwnProperty.call(rule.kinds, e.kind))
+    .map((e) => e.ts)
+    .sort((a, b) => a - b);
+  if (times.length === 0) throw new Error(`no behaviour of the label rule's kinds (${Object.keys(rule.kinds).join(", ")})`);
+  if (!(q1 > 0 && q1 <= q2 && q2 <= 1)) throw new Error(`bad split quantiles ${q1}, ${q2}`);
+  const cutoff = (q: number) => (q >= 1 ? Infinity : times[Math.floor(times.length * q)]!);
+  return { times, validFrom: cutoff(q1), testFrom: cutoff(q2) };
 }
 
 function labelOf(e: LogEvent, rule: LabelRule): boolean {
