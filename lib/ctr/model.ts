@@ -55,6 +55,27 @@ export interface BatchInputs {
   histCats: tf.Tensor3D; // [B, L, C]
   partRows: tf.Tensor2D; // [B, P]
   partAgeDays: tf.Tensor2D; // [B, P]
+  /** the distinct partition-table rows of the batch [U] (row 0 included) */
+  partUnique: tf.Tensor1D;
+  /** partRows re-indexed into partUnique [B, P] */
+  partLocal: tf.Tensor2D;
+}
+
+/**
+ * Distinct partition rows of a batch and the batch's rows re-indexed into them: the adaptor
+ * then runs once per distinct partition instead of once per (sample, slot) — samples of one
+ * user share most of their partitions.
+ */
+export function uniquePartitionRows(partRows: Int32Array): { unique: Int32Array; local: Int32Array } {
+  const index = new Map<number, number>([[0, 0]]);
+  const local = new Int32Array(partRows.length);
+  for (let i = 0; i < partRows.length; i++) {
+    const row = partRows[i]!;
+    let at = index.get(row);
+    if (at === undefined) index.set(row, (at = index.size));
+    local[i] = at;
+  }
+  return { unique: Int32Array.from(index.keys()), local };
 }
 
 export interface ForwardOutput {
@@ -157,7 +178,7 @@ export class CtrModel {
   private mlp(prefix: string, x: tf.Tensor2D, layers: number): tf.Tensor2D {
     let h = x;
     for (let i = 0; i < layers; i++) {
-      h = tf.add(tf.matMul(h, this.p(`${prefix}.${i}.w`)), this.p(`${prefix}.${i}.b`));
+      h = tf.add(matMul(h, this.p(`${prefix}.${i}.w`)), this.p(`${prefix}.${i}.b`));
       if (i < layers - 1) h = tf.relu(h);
     }
     return h;
@@ -183,16 +204,18 @@ export class CtrModel {
   private liberFuse(inputs: BatchInputs, partitionTable: tf.Tensor2D, target: tf.Tensor2D) {
     const { liberDim: d, experts } = this.config;
     const [B, P] = inputs.partRows.shape;
-    const vectors = tf.gather(partitionTable, tf.reshape(inputs.partRows, [-1])) as tf.Tensor2D; // [B*P, D]
-    const gate = tf.softmax(tf.add(tf.matMul(vectors, this.p("liber.gate.w")), this.p("liber.gate.b"))); // [B*P, K]
+    // adapt each distinct partition once, then spread the adapted vectors over the slots
+    const vectors = tf.gather(partitionTable, inputs.partUnique) as tf.Tensor2D; // [U, D]
+    const gate = tf.softmax(tf.add(matMul(vectors, this.p("liber.gate.w")), this.p("liber.gate.b"))); // [U, K]
     let adapted: tf.Tensor2D | null = null;
     for (let k = 0; k < experts; k++) {
       const out = tf.mul(this.mlp(`liber.expert${k}`, vectors, 2), tf.slice(gate, [0, k], [-1, 1])) as tf.Tensor2D;
       adapted = adapted ? (tf.add(adapted, out) as tf.Tensor2D) : out;
     }
+    const slots = embeddingLookup(adapted!, inputs.partLocal); // [B*P, d]
     const age = tf.log1p(tf.maximum(tf.reshape(inputs.partAgeDays, [-1, 1]), 0));
-    const keys = tf.reshape(tf.add(adapted!, tf.matMul(age, this.p("liber.age.w"))), [B, P, d]);
-    const query = tf.add(tf.matMul(target, this.p("liber.query.w")), this.p("liber.query.b")); // [B, d]
+    const keys = tf.reshape(tf.add(slots, matMul(age, this.p("liber.age.w"))), [B, P, d]);
+    const query = tf.add(matMul(target, this.p("liber.query.w")), this.p("liber.query.b")); // [B, d]
     const scores = tf.div(tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2), Math.sqrt(d)) as tf.Tensor2D;
     const weights = maskedSoftmax(scores, tf.notEqual(inputs.partRows, 0));
     const pooled = tf.sum(tf.mul(keys, tf.expandDims(weights, 2)), 1) as tf.Tensor2D;
@@ -251,7 +274,7 @@ export class CtrModel {
     if (this.config.liber) {
       const target = tf.concat([itemEmb, catEmb], 1) as tf.Tensor2D;
       const fused = this.liberFuse(inputs, partitionTable!, target);
-      fields.push(tf.add(tf.matMul(fused.pooled, this.p("liber.to_field.w")), this.p("liber.to_field.b")) as tf.Tensor2D);
+      fields.push(tf.add(matMul(fused.pooled, this.p("liber.to_field.w")), this.p("liber.to_field.b")) as tf.Tensor2D);
       partitionWeights = fused.weights;
     }
     const stacked = tf.stack(fields, 1); // [B, F, E]
@@ -289,6 +312,26 @@ export class CtrModel {
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }
+}
+
+/**
+ * a @ b for 2-D tensors, with a gradient that transposes explicitly: on the wasm backend a
+ * matMul with transposeA/transposeB (what tf.matMul's own gradient uses) measured about 5x
+ * slower than transpose + plain matMul, and these products are most of the training time.
+ */
+export function matMul(a: tf.Tensor2D | tf.Tensor, b: tf.Tensor2D | tf.Tensor): tf.Tensor2D {
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.matMul(x, w),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!)),
+        tf.matMul(tf.transpose(saved[0]!), dy as tf.Tensor2D),
+      ],
+    };
+  });
+  return product(a as tf.Tensor, b as tf.Tensor) as tf.Tensor2D;
 }
 
 /**

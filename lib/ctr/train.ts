@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { auc, logloss } from "./metrics";
-import { CtrModel, type BatchInputs } from "./model";
+import { CtrModel, uniquePartitionRows, type BatchInputs } from "./model";
 import { permutation } from "./random";
 import { selectRows, type CtrShape, type PartitionTable, type SampleBatch } from "./schema";
 
@@ -61,6 +61,7 @@ export interface TrainResult {
 export function batchInputs(batch: SampleBatch, shape: CtrShape): BatchInputs {
   const B = batch.size;
   const { historyLength: L, categoriesPerItem: C, maxPartitions: P } = shape;
+  const { unique, local } = uniquePartitionRows(batch.partRows);
   return {
     user: tf.tensor1d(batch.user, "int32"),
     item: tf.tensor1d(batch.item, "int32"),
@@ -69,6 +70,8 @@ export function batchInputs(batch: SampleBatch, shape: CtrShape): BatchInputs {
     histCats: tf.tensor3d(batch.histCats, [B, L, C], "int32"),
     partRows: tf.tensor2d(batch.partRows, [B, P], "int32"),
     partAgeDays: tf.tensor2d(batch.partAgeDays, [B, P], "float32"),
+    partUnique: tf.tensor1d(unique, "int32"),
+    partLocal: tf.tensor2d(local, [B, P], "int32"),
   };
 }
 
