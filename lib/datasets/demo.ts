@@ -3,7 +3,7 @@ import path from "node:path";
 import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
-import { summariseDemoData } from "../uil/ingest";
+import { summariseDemoData } from "../uil/after-ingest";
 import { importMovieLens } from "./movielens";
 
 /** The demo dataset shipped with the repository (MovieLens ml-latest-small, 100,836 ratings). */

@@ -3,7 +3,7 @@ import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
-import { scheduleSummariesAfterIngest } from "../uil/ingest";
+import { scheduleSummariesAfterIngest } from "../uil/after-ingest";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
 
@@ -121,7 +121,7 @@ export async function ingestApiEvents(
         await loader.rollback();
       } else {
         const { partitions } = await loader.commit();
-        scheduleSummariesAfterIngest({ sealed: partitions.sealed }); // UIL: summarise them in the background (lib/uil/ingest.ts)
+        scheduleSummariesAfterIngest({ sealed: partitions.sealed }); // UIL: summarise them in the background (lib/uil/after-ingest.ts)
         inserted = outcome.inserted;
         duplicates = outcome.duplicates;
         usersCreated = outcome.usersCreated;

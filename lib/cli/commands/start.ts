@@ -6,7 +6,7 @@ import { openDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
 import { seedDemoDataOnFirstRun } from "../../datasets/demo";
 import { ensureActivePartitions } from "../../partitions/recompute";
-import { enableBackgroundSummaries } from "../../uil/ingest";
+import { enableBackgroundSummaries } from "../../uil/after-ingest";
 import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
 import { CLIENT_IP_HEADER } from "../../auth/request";
 import { info } from "../context";

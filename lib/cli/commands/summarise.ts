@@ -2,7 +2,7 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { pool } from "../../db/client";
 import type { CascadeProgress } from "../../uil/cascade";
-import { summariseAfterIngest } from "../../uil/ingest";
+import { summariseAfterIngest } from "../../uil/after-ingest";
 import { summariseUsers, type SummariseRunResult } from "../../uil/service";
 import { CliError, info, printJson, withDatabase } from "../context";
 

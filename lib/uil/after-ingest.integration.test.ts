@@ -3,7 +3,7 @@ import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
 import { startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { ingest } from "../partitions/test-helpers";
-import { backgroundSummariesIdle, disableBackgroundSummaries, enableBackgroundSummaries, summariseAfterIngest } from "./ingest";
+import { backgroundSummariesIdle, disableBackgroundSummaries, enableBackgroundSummaries, summariseAfterIngest } from "./after-ingest";
 import { getUserSummaries } from "./service";
 import { activateCountConfig, chatRequests, insertTestItems, partitionCount, testProvider, userEvents, validAnswers } from "./test-helpers";
 

@@ -1,8 +1,7 @@
-import type { BackendName } from "../../ctr/backend";
-import type { CtrBenchResult } from "../../ctr/bench";
-import type { Backbone } from "../../ctr/model";
-import { CliError } from "../context";
-import type { BenchTarget } from "./bench";
+import type { BackendName } from "../ctr/backend";
+import type { CtrBenchResult } from "./ctr";
+import type { Backbone } from "../ctr/model";
+import { BenchOptionError, type BenchTarget } from "./target";
 
 /**
  * `liber bench ctr`: CTR training samples/s per tfjs backend in Node (wasm, cpu), backbone
@@ -20,13 +19,13 @@ export const ctrBenchTarget: BenchTarget<CtrBenchResult> = {
       .option("--batch-size <n>", "batch size", "256"),
   run: async (opts, log) => {
     const backends = String(opts.backends).split(",").map((s) => s.trim()) as BackendName[];
-    for (const b of backends) if (b !== "wasm" && b !== "cpu") throw new CliError(`--backends: ${b} is not available in Node (wasm, cpu)`);
+    for (const b of backends) if (b !== "wasm" && b !== "cpu") throw new BenchOptionError(`--backends: ${b} is not available in Node (wasm, cpu)`);
     const backbones = String(opts.backbones).split(",").map((s) => s.trim()) as Backbone[];
-    for (const b of backbones) if (b !== "din" && b !== "deepfm") throw new CliError(`--backbones: unknown ${b}`);
+    for (const b of backbones) if (b !== "din" && b !== "deepfm") throw new BenchOptionError(`--backbones: unknown ${b}`);
     const samples = Number(opts.samples);
     const batchSize = Number(opts.batchSize);
-    if (!Number.isInteger(samples) || samples < 1 || !Number.isInteger(batchSize) || batchSize < 1) throw new CliError("--samples and --batch-size must be positive integers");
-    const { runCtrBench } = await import("../../ctr/bench");
+    if (!Number.isInteger(samples) || samples < 1 || !Number.isInteger(batchSize) || batchSize < 1) throw new BenchOptionError("--samples and --batch-size must be positive integers");
+    const { runCtrBench } = await import("./ctr");
     return runCtrBench({ backends, backbones, samples, batchSize, log });
   },
   describe: (r) =>

@@ -6,12 +6,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import os from "node:os";
-import { decodeDataset, encodeDataset } from "./arrow";
-import { useBackend, type BackendName } from "./backend";
-import { CtrModel, DEFAULT_MODEL_CONFIG, type Backbone } from "./model";
-import { makeSyntheticDataset } from "./synthetic";
-import { DEFAULT_TRAIN_CONFIG, partitionTensor, trainModel } from "./train";
-import { selectRows } from "./schema";
+import { decodeDataset, encodeDataset } from "../ctr/arrow";
+import { useBackend, type BackendName } from "../ctr/backend";
+import { CtrModel, DEFAULT_MODEL_CONFIG, type Backbone } from "../ctr/model";
+import { makeSyntheticDataset } from "../ctr/synthetic";
+import { DEFAULT_TRAIN_CONFIG, partitionTensor, trainModel } from "../ctr/train";
+import { selectRows } from "../ctr/schema";
 
 export interface CtrBenchOptions {
   backends: BackendName[];
