@@ -4,7 +4,9 @@ import { pool } from "../../db/client";
 import { activateConfig, createConfigVersion } from "../../partitions/configs";
 import { ingest, insertItems } from "../../partitions/test-helpers";
 import { getLabelledPrompt } from "../../uil/prompts";
+import { decodeDataset } from "../arrow";
 import { CtrDataError, loadCtrSamples } from "./samples-store";
+import { ctrSamplesResponse } from "./samples-stream";
 
 useTestDatabase();
 
@@ -87,6 +89,13 @@ describe("loadCtrSamples over the database", () => {
       }
     }
     expect(referenced).toBeGreaterThan(0);
+
+    // the same samples streamed as Arrow IPC (GET /api/ctr/samples) decode to the same dataset
+    const response = await ctrSamplesResponse({ label: "rate>=4", history: 4, partitions: 3 });
+    expect(response.headers.get("content-type")).toBe("application/vnd.apache.arrow.stream");
+    const streamed = decodeDataset(new Uint8Array(await response.arrayBuffer()));
+    expect(Array.from(streamed.test.partRows)).toEqual(Array.from(d.test.partRows));
+    expect(Array.from(streamed.partitions.vectors)).toEqual(Array.from(d.partitions.vectors));
 
     await expect(loadCtrSamples({ encoderVersionId: late.rows[0]!.id })).rejects.toThrow(CtrDataError);
     const allowed = await loadCtrSamples({ encoderVersionId: late.rows[0]!.id, allowLateEncoder: true });
