@@ -23,6 +23,7 @@ interface CtrEvalFlags {
   from?: string;
   to?: string;
   shuffleLiber?: boolean;
+  save: boolean;
 }
 
 /** `liber ctr-eval`: train a CTR backbone without and with LIBER features on the database's log. */
@@ -48,6 +49,7 @@ export function registerCtr(program: Command): void {
     .option("--from <date>", "only behaviours at or after this time")
     .option("--to <date>", "only behaviours before this time")
     .option("--shuffle-liber", "control: shuffle the LIBER features across users (the lift should vanish)")
+    .option("--no-save", "do not save the run in ctr_runs")
     .action(async (flags: CtrEvalFlags) => {
       const backbone = flags.backbone as Backbone;
       if (backbone !== "din" && backbone !== "deepfm") throw new CliError("--backbone must be din or deepfm");
@@ -81,6 +83,8 @@ export function registerCtr(program: Command): void {
             from: date(flags.from, "--from"),
             to: date(flags.to, "--to"),
             shuffleLiber: flags.shuffleLiber,
+            save: flags.save,
+            createdBy: "cli",
             model: { embedDim: positiveInt(flags.embedDim, "--embed-dim") },
             train: { epochs: positiveInt(flags.epochs, "--epochs"), batchSize: positiveInt(flags.batchSize, "--batch-size"), learningRate: positiveNumber(flags.lr, "--lr") },
             log: info,
@@ -93,7 +97,7 @@ export function registerCtr(program: Command): void {
       }
       const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "n/a");
       const ci = (c: [number, number] | null) => (c ? `[${f(c[0])}, ${f(c[1])}]` : "(one seed: no interval)");
-      info(`${result.backbone}, seeds ${result.seeds.join(",")} (${result.backend})`);
+      info(`${result.backbone}, seeds ${result.seeds.join(",")} (${result.backend})${result.runId ? `, saved as run ${result.runId}` : ""}`);
       info(`  baseline  AUC ${f(result.baseline.auc)}  LogLoss ${f(result.baseline.logloss)}  gAUC ${f(result.baseline.gauc)}`);
       info(`  +LIBER    AUC ${f(result.liber.auc)}  LogLoss ${f(result.liber.logloss)}  gAUC ${f(result.liber.gauc)}`);
       info(`  lift      AUC ${f(result.lift.auc.mean)} ${ci(result.lift.auc.ci95)}  gAUC ${f(result.lift.gauc.mean)}`);

@@ -7,6 +7,7 @@ import { compactResult, runCtrEval, type CtrEvalOptions } from "../evaluate";
 import type { Backbone } from "../model";
 import { describeDataset } from "../samples";
 import { shufflePartitionsAcrossUsers } from "../synthetic";
+import { saveCtrRun } from "./runs";
 import { loadCtrSamples, type LoadSamplesOptions } from "./samples-store";
 
 export interface DbCtrEvalOptions extends LoadSamplesOptions {
@@ -17,6 +18,9 @@ export interface DbCtrEvalOptions extends LoadSamplesOptions {
   train?: CtrEvalOptions["train"];
   /** the sanity control: LIBER features shuffled across users before training */
   shuffleLiber?: boolean;
+  /** save the run in ctr_runs (the result then carries its runId) */
+  save?: boolean;
+  createdBy?: string | null;
   log?: (line: string) => void;
 }
 
@@ -44,9 +48,29 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
       }
     },
   });
-  return {
+  const out = {
     ...compactResult(result),
     data: { ...facts, provenance: loaded.provenance, meta: dataset.meta },
     settings: { model: result.modelConfig, train: result.trainConfig, shape: dataset.shape, shuffledLiber: !!options.shuffleLiber },
   };
+  let runId: number | null = null;
+  if (options.save) {
+    const { data, settings, ...metrics } = out;
+    runId = await saveCtrRun({
+      source: "cli",
+      backbone: options.backbone,
+      status: "succeeded",
+      settings: { ...settings, labelRule: dataset.meta.labelRule, cutoffs: dataset.meta.cutoffs, seeds: result.seeds, samples: result.samples, data },
+      configId: loaded.provenance.configId,
+      promptVersionId: loaded.provenance.promptVersionId,
+      encoderVersionId: loaded.provenance.encoder?.id ?? null,
+      metrics,
+      curves: (["baseline", "liber"] as const).flatMap((variant) =>
+        result[variant].perSeed.map((s) => ({ variant, seed: s.seed, epochs: s.epochs })),
+      ),
+      durationMs: Math.round(result.seconds * 1000),
+      createdBy: options.createdBy ?? null,
+    });
+  }
+  return { runId, ...out };
 }
