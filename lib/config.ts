@@ -55,3 +55,18 @@ export function config(): LiberConfig {
   cached ??= loadConfig();
   return cached;
 }
+
+/**
+ * The database in use, read live (not from the cached config): `liber start`, the benchmarks
+ * and the tests select a database after start-up by setting it (setDatabaseUrl). Only this
+ * file reads DATABASE_URL.
+ */
+export function databaseUrl(): string | undefined {
+  return process.env.DATABASE_URL || undefined;
+}
+
+/** Points lib/db/client (and everything keyed by the database) at another database; undefined unsets it. */
+export function setDatabaseUrl(url: string | undefined): void {
+  if (url === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = url;
+}

@@ -175,7 +175,7 @@ export function UserPartitionTimeline({
       {sealedCount > 0 && (
         <div className="mt-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
           <h3 className="text-xs font-semibold text-slate-700">Category shares from partition to partition</h3>
-          <p className="mb-2 text-[11px] text-slate-500">Each sealed partition's mix of its leading categories, numbered along the x axis.</p>
+          <p className="mb-2 text-[11px] text-slate-500">Each sealed partition&apos;s mix of its leading categories, numbered along the x axis.</p>
           <CategoryShareChart bands={bands} />
         </div>
       )}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { queryKeys } from "@/lib/query-keys";
 import { uilApi, type LlmSettings, type ProviderName } from "@/lib/uil/api-client";
 import { Code } from "@/components/ui/states";
@@ -22,9 +22,8 @@ export function LlmProviderSection() {
   const [form, setForm] = useState<LlmSettingsForm | null>(null);
   const [errors, setErrors] = useState<LlmSettingsErrors>({});
   const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (settings.data && form === null) setForm(formFromSettings(settings.data));
-  }, [settings.data, form]);
+  // The form starts from the saved settings once they arrive (set while rendering, not in an effect).
+  if (settings.data && form === null) setForm(formFromSettings(settings.data));
 
   const save = useMutation({
     mutationFn: uilApi.saveLlmSettings,

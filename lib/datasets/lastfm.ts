@@ -1,7 +1,6 @@
-import path from "node:path";
 import type { ItemRecord, UserRecord } from "../ingest/records";
-import { BatchBuffer, runImport, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
-import { checkRequiredText, checkSource, checkTimestampMs, LIMITS } from "../ingest/validate";
+import { BatchBuffer, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
+import { checkRequiredText, checkTimestampMs, LIMITS } from "../ingest/validate";
 import {
   assertDirectory,
   checkEpochInteger,
@@ -11,7 +10,7 @@ import {
   datasetRows,
   DatasetError,
   findFile,
-  resolvePrefix,
+  runDatasetImport,
   TagCounter,
   type DatasetImportOptions,
 } from "./common";
@@ -65,21 +64,12 @@ export function detectLastFmLayout(dir: string): LastFmFiles {
 
 export async function importLastFm(dir: string, opts: DatasetImportOptions = {}): Promise<ImportSummary> {
   const files = detectLastFmLayout(dir);
-  const source = opts.source ?? "lastfm";
-  const badSource = checkSource(source);
-  if (badSource) throw new DatasetError(badSource);
-  const prefix = resolvePrefix(opts.idPrefix);
-  return runImport({
+  return runDatasetImport({
     importer: "lastfm",
-    source,
-    label: path.resolve(dir),
-    options: { idPrefix: prefix },
-    files: [files.tags, files.artists, files.userArtists, files.friends, files.taggings].filter((f) => f !== undefined),
-    policy: { unknownItems: "reject", unknownUsers: "create" },
-    strict: Boolean(opts.strict),
-    progress: opts.progress,
-    batchSize: opts.batchSize,
-    steps: (ctx) => lastFmSteps(ctx, files, prefix),
+    dir,
+    opts,
+    files: [files.tags, files.artists, files.userArtists, files.friends, files.taggings],
+    steps: (ctx, prefix) => lastFmSteps(ctx, files, prefix),
   });
 }
 

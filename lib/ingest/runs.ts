@@ -1,20 +1,6 @@
 import { db, pool } from "../db/client";
+import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 
-/** A rejected row as reported to people: which file, which line, and why. */
-export interface RowError {
-  file: string;
-  line: number;
-  reason: string;
-}
-
-export interface RunCounts {
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
-}
 
 /**
  * import_runs bookkeeping. These writes go through their own connection, outside the import's
@@ -76,33 +62,7 @@ export async function recordFinishedRun(
   return rows[0]!.id;
 }
 
-export interface ImportRunListItem {
-  id: number;
-  source: string;
-  file: string;
-  status: "running" | "succeeded" | "failed";
-  options: unknown;
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
-  errors: unknown;
-  errorMessage: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-export const IMPORT_STATUSES = ["running", "succeeded", "failed"] as const;
-
-export interface ImportRunPage {
-  runs: ImportRunListItem[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+export const IMPORT_STATUSES = ["running", "succeeded", "failed"] as const satisfies readonly ImportRunStatus[];
 
 /** Newest first, a page at a time (same paging as the users list). */
 export async function listImportRuns(opts: {
@@ -125,7 +85,7 @@ export async function listImportRuns(opts: {
     db().importRun.count({ where }),
   ]);
   return {
-    runs: rows.map((r) => ({
+    runs: rows.map((r): ImportRun => ({
       ...r,
       startedAt: r.startedAt.toISOString(),
       finishedAt: r.finishedAt?.toISOString() ?? null,

@@ -4,7 +4,8 @@ import { pool } from "../db/client";
 import { BehaviorLoader, type LoaderPolicy } from "./loader";
 import { noProgress, type ProgressSink } from "./progress";
 import { EventBatch, type ItemLabels, type ItemRecord, type UserRecord } from "./records";
-import { finishImportRun, reportImportProgress, startImportRun, type RowError } from "./runs";
+import type { RowError, RunCounts } from "./contract";
+import { finishImportRun, reportImportProgress, startImportRun } from "./runs";
 
 /** What an importer produces, in order. Items and users come before the events that use them. */
 export type ImportStep =
@@ -46,18 +47,12 @@ export interface ImportSpec {
   steps(ctx: ImportContext): AsyncIterable<ImportStep>;
 }
 
-export interface ImportSummary {
+export interface ImportSummary extends RunCounts {
   runId: number;
   importer: string;
   source: string;
   status: "succeeded" | "failed";
   files: string[];
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
   durationMs: number;
   /** Behaviour rows processed (inserted + duplicates) per second. */
   eventsPerSec: number;

@@ -8,12 +8,12 @@ import type {
   PreviewResult,
   RecomputeSummary,
   UserPartitions,
-} from "./types";
+} from "./contract";
 
 // The screens' calls to the partitioning (UBSP) API. The wire types are lib/partitions/types.ts
 // (type-only imports: nothing of the server side reaches the browser bundle).
 
-export type * from "./types";
+export type * from "./contract";
 
 export type ConfigId = number;
 /** A config version id, or "active" for whichever version carries the active label. */

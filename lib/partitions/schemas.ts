@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { partitionConfigSchema } from "../liber/ubsp";
-import type { Pricing } from "./types";
+import type { Pricing } from "./contract";
 
 /** Config names: what `name@version` references are made of. */
 export const CONFIG_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;

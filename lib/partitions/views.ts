@@ -2,7 +2,7 @@ import { pool } from "../db/client";
 import { openCacheSummary, userPartitionStateSchema, type Partition, type SealReason, type UserPartitionState } from "../liber/ubsp";
 import { findUserId } from "../users/profile";
 import { configRef, requireConfig } from "./configs";
-import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./types";
+import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./contract";
 
 /** How the API shows partitions and the open cache (stored or previewed alike). */
 

@@ -1,4 +1,4 @@
-import { config } from "../config";
+import { config, setDatabaseUrl } from "../config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrate } from "../db/migrate";
 
@@ -29,6 +29,6 @@ export async function openDatabase(opts: { log?: (line: string) => void; pgLog?:
     await embedded?.stop();
     throw err;
   }
-  process.env.DATABASE_URL = url;
+  setDatabaseUrl(url);
   return { url, embedded: Boolean(embedded), stop: async () => embedded?.stop() };
 }

@@ -8,7 +8,7 @@ import {
   type SummariseParams,
   type SummariseRequest,
 } from "../llm";
-import type { CascadeSummary } from "./api-client";
+import type { CascadeSummary } from "./contract";
 import { expectedChain, promptIdentity, type ChainSettings } from "./chain";
 import { stepContext, type BehaviorRecord, type PartitionRecord } from "./context";
 import type { ResolvedPrompt } from "./prompts";

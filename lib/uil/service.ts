@@ -2,7 +2,8 @@ import { notFound } from "../api/errors";
 import { pool } from "../db/client";
 import type { LlmProvider, SummariseParams } from "../llm";
 import { resolveConfigId } from "../partitions/configs";
-import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./api-client";
+import { requireUserId } from "../users/profile";
+import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./contract";
 import { outcomeView, missingView, runCascade, RunRecorder, storedView, type CascadeProgress, type StepOutcome } from "./cascade";
 import { expectedChain, promptIdentity, staleFlags } from "./chain";
 import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
@@ -30,12 +31,6 @@ export async function requireConfigId(ref: ConfigRef | undefined): Promise<numbe
     throw notFound(ref === undefined || ref === "active" ? "An active partition config" : `Partition config "${ref}"`);
   }
   return id;
-}
-
-async function requireUser(externalId: string): Promise<{ id: number; externalId: string }> {
-  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM users WHERE external_id = $1`, [externalId]);
-  if (!rows[0]) throw notFound("User");
-  return { id: rows[0].id, externalId };
 }
 
 async function providerOf(overrides: Overrides): Promise<LlmProvider> {
@@ -118,9 +113,9 @@ export async function runUserCascade(
   input: { config?: ConfigRef; prompt?: PromptRef; createdBy?: string | null },
   overrides: Overrides = {},
 ): Promise<CascadeRunResult> {
-  const user = await requireUser(externalId);
+  const userId = await requireUserId(externalId);
   const { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
-    { kind: "cascade", ...input, userIds: [user.id] },
+    { kind: "cascade", ...input, userIds: [userId] },
     overrides,
   );
   return { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs };
@@ -137,14 +132,14 @@ export async function getUserSummaries(
   input: { config?: ConfigRef; prompt?: PromptRef },
   overrides: Overrides = {},
 ): Promise<UserSummaries & { usage: UserUsage }> {
-  const user = await requireUser(externalId);
+  const userId = await requireUserId(externalId);
   const [configId, prompt, provider] = await Promise.all([requireConfigId(input.config), requirePrompt(input.prompt), providerOf(overrides)]);
   const params = provider.resolveParams(overrides.params);
   const [config, partitions, rows, usage] = await Promise.all([
     pool().query<{ id: number; name: string; version: number }>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [configId]),
-    loadPartitions(configId, [user.id]).then((m) => m.get(user.id) ?? []),
-    loadSummaries(configId, prompt.id!, [user.id]),
-    userUsage(user.id),
+    loadPartitions(configId, [userId]).then((m) => m.get(userId) ?? []),
+    loadSummaries(configId, prompt.id!, [userId]),
+    userUsage(userId),
   ]);
   const chain = expectedChain(
     { promptIdentity: promptIdentity(prompt), provider: provider.provider, model: params.model, params },
@@ -219,7 +214,7 @@ export async function runPlayground(
   },
   overrides: Overrides = {},
 ): Promise<PlaygroundResult> {
-  const user = await requireUser(input.user);
+  const userId = await requireUserId(input.user);
   let draft: ResolvedPrompt;
   if ("promptId" in input.draft) {
     const version = await getPromptVersion(input.draft.promptId);
@@ -244,13 +239,13 @@ export async function runPlayground(
       configId,
       prompt,
       provider,
-      userIds: [user.id],
+      userIds: [userId],
       persist: false,
       collect: true,
       maxPartitions,
       ...(overrides.params ? { params: overrides.params } : {}),
     });
-    return outcome.outcomes.get(user.id) ?? [];
+    return outcome.outcomes.get(userId) ?? [];
   };
   let steps: { draft: StepOutcome[]; production: StepOutcome[] } | undefined;
   let failure: unknown;

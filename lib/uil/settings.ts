@@ -10,7 +10,7 @@ import {
   type LlmProvider,
   type OpenAiProviderOptions,
 } from "../llm";
-import type { LlmSettings as PublicLlmSettings, ModelPrice } from "./api-client";
+import type { LlmSettingsValues, LlmSettings as PublicLlmSettings, ModelPrice, ProviderName } from "./contract";
 
 /**
  * LLM settings of UIL: which provider, endpoint and model summarise partitions, and the
@@ -21,20 +21,8 @@ import type { LlmSettings as PublicLlmSettings, ModelPrice } from "./api-client"
  * only (LIBER_LLM_API_KEY, else OPENAI_API_KEY), never stored, never returned by the API.
  */
 
-export const PROVIDERS = ["builtin", "openai"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-export interface LlmSettingsValues {
-  provider: ProviderName;
-  /** Null for the built-in provider. */
-  baseUrl: string | null;
-  model: string;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs: number;
-  maxConcurrency: number;
-  tokensPerMinute: number | null;
-}
+export const PROVIDERS = ["builtin", "openai"] as const satisfies readonly ProviderName[];
+export type { LlmSettingsValues, ProviderName };
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";

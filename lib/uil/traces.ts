@@ -1,5 +1,5 @@
 import { pool } from "../db/client";
-import type { LlmAttempt, LlmCallTrace, LlmRun } from "./api-client";
+import type { LlmAttempt, LlmCallTrace, LlmRun } from "./contract";
 
 /** Reading trace rows and runs for the API. */
 

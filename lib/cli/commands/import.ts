@@ -3,7 +3,7 @@ import { DatasetError, type DatasetImportOptions } from "../../datasets/common";
 import { importEventLog, parseColumnMap, type LogFormat } from "../../datasets/generic";
 import { importLastFm } from "../../datasets/lastfm";
 import { importMovieLens } from "../../datasets/movielens";
-import { terminalProgress } from "../../ingest/progress";
+import { terminalProgress } from "../progress";
 import type { ImportSummary } from "../../ingest/session";
 import { TIMESTAMP_FORMATS, type TimestampFormat } from "../../ingest/validate";
 import { CliError, info, printJson, withDatabase } from "../context";

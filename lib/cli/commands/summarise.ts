@@ -1,10 +1,10 @@
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { pool } from "../../db/client";
 import type { CascadeProgress } from "../../uil/cascade";
 import { summariseAfterIngest } from "../../uil/after-ingest";
 import { summariseUsers, type SummariseRunResult } from "../../uil/service";
 import { CliError, info, printJson, withDatabase } from "../context";
+import { terminalBar } from "../progress";
 
 /**
  * `liber summarise [--users a,b] [--config V] [--prompt P] [--json]`: runs the UIL cascade
@@ -64,16 +64,10 @@ async function internalIds(externalIds: string[]): Promise<number[]> {
 
 /** A bar over the partitions that need work, on stderr when it is a terminal. */
 export function progressBar(label = "summarise"): { update: (p: CascadeProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | failed {failed} | ETA {eta_formatted}`,
-      hideCursor: true,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
+  const bar = terminalBar(
+    `${label} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | failed {failed} | ETA {eta_formatted}`,
   );
+  if (!bar) return { update: () => {}, stop: () => {} };
   let started = false;
   return {
     update: (p) => {
