@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import os from "node:os";
 import { decodeDataset, encodeDataset } from "../ctr/arrow";
-import { useBackend, type BackendName } from "../ctr/backend";
+import { selectBackend, type BackendName } from "../ctr/backend";
 import { CtrModel, DEFAULT_MODEL_CONFIG, type Backbone } from "../ctr/model";
 import { makeSyntheticDataset } from "../ctr/synthetic";
 import { DEFAULT_TRAIN_CONFIG, partitionTensor, trainModel } from "../ctr/train";
@@ -46,7 +46,7 @@ export async function runCtrBench(options: CtrBenchOptions): Promise<CtrBenchRes
   const train = selectRows(dataset.train, dataset.shape, Array.from({ length: Math.min(options.samples, dataset.train.size) }, (_, i) => i));
   const training: CtrBenchResult["training"] = [];
   for (const backend of options.backends) {
-    await useBackend(backend);
+    await selectBackend(backend);
     for (const backbone of options.backbones) {
       for (const variant of ["baseline", "liber"] as const) {
         const model = new CtrModel({ ...DEFAULT_MODEL_CONFIG, backbone, liber: variant === "liber" }, dataset.vocab, dataset.shape, dim, 1);

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { measureBackends, useBackend } from "./backend";
+import { measureBackends, selectBackend } from "./backend";
 
 describe("measureBackends", () => {
   it("times each candidate with a training probe and picks the fastest measured", async () => {
-    await useBackend("wasm");
+    await selectBackend("wasm");
     const before = tf.memory().numTensors;
     const { timings, fastest } = await measureBackends(["wasm", "cpu"], { steps: 1, batchSize: 64 });
     expect(timings.map((t) => t.backend)).toEqual(["wasm", "cpu"]);

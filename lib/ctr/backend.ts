@@ -8,7 +8,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 export type BackendName = "wasm" | "cpu" | "webgl";
 
-export async function useBackend(name: BackendName, wasmPath?: string): Promise<string> {
+export async function selectBackend(name: BackendName, wasmPath?: string): Promise<string> {
   if (name === "wasm" && wasmPath) setWasmPaths(wasmPath);
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
@@ -46,7 +46,7 @@ export async function measureBackends(
   const timings: BackendTiming[] = [];
   for (const backend of candidates) {
     try {
-      await useBackend(backend, options.wasmPath);
+      await selectBackend(backend, options.wasmPath);
       const model = new CtrModel({ ...DEFAULT_MODEL_CONFIG, backbone: "deepfm", liber: true }, dataset.vocab, dataset.shape, dataset.partitions.dim, 1);
       const table = partitionTensor(dataset.partitions);
       const optimizer = tf.train.adam(1e-3);
@@ -73,7 +73,7 @@ export async function measureBackends(
   }
   const ok = timings.filter((t) => t.samplesPerSecond > 0).sort((a, b) => b.samplesPerSecond - a.samplesPerSecond);
   const fastest = ok[0]?.backend ?? null;
-  if (options.keep && fastest) await useBackend(fastest, options.wasmPath);
+  if (options.keep && fastest) await selectBackend(fastest, options.wasmPath);
   else if (previous) await tf.setBackend(previous);
   return { timings, fastest };
 }

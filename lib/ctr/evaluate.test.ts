@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { useBackend } from "./backend";
+import { selectBackend } from "./backend";
 import { compactResult, runCtrEval } from "./evaluate";
 import { makeSyntheticDataset, shufflePartitionsAcrossUsers } from "./synthetic";
 
@@ -13,7 +13,7 @@ const settings = {
 };
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await selectBackend("wasm");
 });
 
 describe("runCtrEval on a set where only the LIBER features carry signal", () => {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useBackend } from "./backend";
+import { selectBackend } from "./backend";
 import { CtrModel, DEFAULT_MODEL_CONFIG, embeddingLookup, type Backbone } from "./model";
 import { makeSyntheticDataset } from "./synthetic";
 import { batchInputs, partitionTensor, predict, trainModel } from "./train";
@@ -10,7 +10,7 @@ const small = { ...DEFAULT_MODEL_CONFIG, embedDim: 8, mlp: [16, 8], attentionMlp
 const dataset = makeSyntheticDataset({ seed: 11, users: 30, samplesPerUser: 12, dim: 8 });
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await selectBackend("wasm");
 });
 
 function model(backbone: Backbone, liber: boolean, seed: number) {

@@ -2,7 +2,7 @@
  * CTR evaluation over the database: load samples (samples-store.ts), train both variants of a
  * backbone for each seed (lib/ctr/evaluate.ts) and report. Used by `liber ctr-eval`.
  */
-import { useBackend, type BackendName } from "../backend";
+import { selectBackend, type BackendName } from "../backend";
 import { compactResult, runCtrEval, type CtrEvalOptions } from "../evaluate";
 import type { Backbone } from "../model";
 import { describeDataset } from "../samples";
@@ -26,7 +26,7 @@ export interface DbCtrEvalOptions extends LoadSamplesOptions {
 
 export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
   const log = options.log ?? (() => {});
-  const backend = await useBackend(options.backend ?? "wasm");
+  const backend = await selectBackend(options.backend ?? "wasm");
   const loaded = await loadCtrSamples(options);
   let dataset = loaded.dataset;
   const facts = describeDataset(dataset);
