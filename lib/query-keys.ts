@@ -1,4 +1,5 @@
 import type { ConfigId, ConfigRef, PreviewRequest } from "./partitions/api-client";
+import type { PopulationQuery, VectorsQuery, VersionSelection } from "./uif/api-client";
 import type { ConfigSelector, PromptSelector } from "./uil/api-client";
 import type { UserListQuery } from "./users/schemas";
 
@@ -46,5 +47,14 @@ export const queryKeys = {
     promptDiff: (a: number, b: number) => [...queryKeys.uil.all, "prompt-diff", a, b] as const,
     llmSettings: () => [...queryKeys.uil.all, "settings", "llm"] as const,
     prices: () => [...queryKeys.uil.all, "settings", "prices"] as const,
+  },
+  // UIF: vectors, projections and neighbours. Fitting or encoding invalidates queryKeys.uif.all.
+  uif: {
+    all: ["uif"] as const,
+    encoders: () => [...queryKeys.uif.all, "encoders"] as const,
+    fusions: () => [...queryKeys.uif.all, "fusions"] as const,
+    vectors: (externalId: string, q: VectorsQuery) => [...queryKeys.uif.all, "vectors", externalId, q] as const,
+    neighbours: (externalId: string, q: VersionSelection & { k: number }) => [...queryKeys.uif.all, "neighbours", externalId, q] as const,
+    population: (q: PopulationQuery) => [...queryKeys.uif.all, "population", q] as const,
   },
 };

@@ -193,6 +193,7 @@ export function runResultText(result: Omit<CascadeRunResult, "runId" | "duration
     `${integer.format(result.skipped)} already summarised`,
   ];
   if (result.failed > 0) parts.push(`${integer.format(result.failed)} failed`);
+  if (result.blocked) parts.push(`${integer.format(result.blocked)} waiting behind a failed partition`);
   parts.push(formatTokens(result.promptTokens, result.completionTokens), formatCost(result.costUsd));
   return parts.join(", ");
 }

@@ -23,7 +23,12 @@ const PAGE_SIZE = 20;
 const RUNNING_POLL_MS = 2000;
 const pageParam = z.coerce.number().int().min(1).catch(1);
 
-const STATUS_TONE: Record<ImportRunStatus, "sky" | "green" | "red"> = { running: "sky", succeeded: "green", failed: "red" };
+const STATUS_TONE: Record<ImportRunStatus, "sky" | "green" | "red" | "amber"> = {
+  running: "sky",
+  succeeded: "green",
+  failed: "red",
+  interrupted: "amber",
+};
 const NUMBER_COLUMNS = [
   ["rowsRead", "Rows read"],
   ["inserted", "Inserted"],

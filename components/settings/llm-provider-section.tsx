@@ -162,6 +162,9 @@ function ApiKeyStatus({ settings, provider }: { settings: LlmSettings; provider:
       <p className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="api-key-status">
         API key: <strong>configured</strong>
         {settings.apiKeySource === "env" ? " in the server's environment" : ""}. It is never shown or sent to the browser.
+        {provider === "openai" && !settings.apiKeySentToBaseUrl
+          ? " It is not sent to this base URL: the key goes only to LIBER_LLM_BASE_URL's origin or one listed in LIBER_LLM_KEY_ALLOWED_URLS."
+          : ""}
       </p>
     );
   }

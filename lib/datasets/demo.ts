@@ -3,6 +3,7 @@ import path from "node:path";
 import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
+import { encodeDemoData } from "../uif/demo";
 import { summariseDemoData } from "../uil/after-ingest";
 import { importMovieLens } from "./movielens";
 
@@ -48,4 +49,5 @@ export async function seedDemoDataOnFirstRun(opts: {
       (summary.rejected > 0 ? ` (${summary.rejected} rows rejected)` : ""),
   );
   await summariseDemoData(log); // UIL: the built-in provider's summaries of the sealed partitions
+  await encodeDemoData(log); // UIF: builtin IDF fitted on those summaries, every partition encoded, population map precomputed
 }

@@ -1,7 +1,8 @@
 // The ingest wire types: import runs (GET /api/imports, the CLI's import summary) shared by the
 // lib code that writes them and the browser screens that show them. Types only.
 
-export type ImportRunStatus = "running" | "succeeded" | "failed";
+/** interrupted: the process running the import died (marked at the next start, lib/db/stale-runs.ts). */
+export type ImportRunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 /** A rejected row as reported to people: which file, which line, and why. */
 export interface RowError {

@@ -27,6 +27,11 @@ export interface ImportContext {
   reject(file: number, line: number, reason: string): void;
   rowsRead(count: number): void;
   bytesRead(count: number): void;
+  /**
+   * Something the user should know about this import that is not a rejected row (which file
+   * was read, rows handled by an option): shown by the CLI and kept in the run's options.report.
+   */
+  report(key: string, value: unknown): void;
 }
 
 export interface ImportSpec {
@@ -59,6 +64,8 @@ export interface ImportSummary extends RunCounts {
   /** The first 100 rejected rows. */
   errors: RowError[];
   errorMessage?: string;
+  /** What the importer reported (ImportContext.report), by key. */
+  report: Record<string, unknown>;
   /**
    * The UBSP partitions advanced by the new behaviours before the commit (same transaction;
    * lib/partitions/advance.ts): included in durationMs, shown apart since it is not ingestion.
@@ -82,6 +89,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   const errors: RowError[] = [];
   const counts = { rowsRead: 0, inserted: 0, duplicates: 0, rejected: 0, usersCreated: 0, itemsCreated: 0 };
   let bytes = 0;
+  const report: Record<string, unknown> = {};
 
   const reject = (file: string, line: number, reason: string) => {
     counts.rejected++;
@@ -102,6 +110,9 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
     bytesRead(count) {
       bytes += count;
       progress.update(bytes, counts.rowsRead);
+    },
+    report(key, value) {
+      report[key] = value;
     },
   };
 
@@ -168,7 +179,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   const durationMs = performance.now() - started;
   const status = failure ? "failed" : "succeeded";
   await progressWrite;
-  await finishImportRun(runId, { ...counts, status, errors, errorMessage: failure, durationMs });
+  await finishImportRun(runId, { ...counts, status, errors, errorMessage: failure, durationMs, report });
   return {
     runId,
     importer: spec.importer,
@@ -180,6 +191,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
     eventsPerSec: Math.round((counts.inserted + counts.duplicates) / Math.max(durationMs / 1000, 1e-3)),
     errors,
     ...(failure ? { errorMessage: failure } : {}),
+    report,
     partitions,
   };
 }

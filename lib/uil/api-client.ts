@@ -34,7 +34,8 @@ function sendJson<T>(method: "POST" | "PUT", url: string, body: unknown): Promis
 
 export const uilApi = {
   summaries: (externalId: string, config: ConfigSelector = "active", prompt: PromptSelector = "production") =>
-    fetchJson<UserSummaries>(`${userPath(externalId)}/summaries${queryString({ config, prompt })}`),
+    // The cascade shows up to 1,000 partitions (the API's largest page).
+    fetchJson<UserSummaries>(`${userPath(externalId)}/summaries${queryString({ config, prompt, limit: 1000 })}`),
   runCascade: (externalId: string, body: { config?: number; prompt?: number } = {}) =>
     sendJson<CascadeRunResult>("POST", `${userPath(externalId)}/summaries/run`, body),
   llmCall: (id: number) => fetchJson<{ call: LlmCallTrace }>(`/api/llm-calls/${id}`).then((r) => r.call),

@@ -34,13 +34,18 @@ export interface CascadeSummary {
   llmCallId: number | null;
   createdAt: IsoDate | null;
   error: string | null;
+  /** A missing summary that waits for this earlier partition, whose summary failed (its "previous"). */
+  waitingBehind: number | null;
 }
 
 export interface UserSummaries {
   config: { id: number; name: string; version: number };
   prompt: { id: number; name: string; version: number; labels: string[] };
   provider: { provider: string; model: string };
+  /** One page of the summaries, by seq (see page). */
   summaries: CascadeSummary[];
+  /** total: sealed partitions of the user; nextFromSeq: the next page's fromSeq, null at the end. */
+  page: { total: number; fromSeq: number; limit: number; returned: number; nextFromSeq: number | null };
 }
 
 export interface CascadeRunResult {
@@ -49,6 +54,8 @@ export interface CascadeRunResult {
   cacheHits: number;
   skipped: number;
   failed: number;
+  /** Partitions left undone behind a failed earlier partition of the same user. */
+  blocked: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -79,7 +86,10 @@ export interface LlmCallTrace {
   cacheHit: boolean;
   renderedSystem: string;
   renderedUser: string;
+  /** Null for a viewer or editor when the call failed: then it is whatever the endpoint sent (admins see it). */
   rawResponse: string | null;
+  /** True when rawResponse was withheld from this reader (see above). */
+  rawResponseHidden?: boolean;
   parsed: unknown;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -98,10 +108,13 @@ export interface LlmCallTrace {
 export interface LlmRun {
   id: number;
   kind: "ingest" | "cascade" | "playground" | "bench";
-  status: "running" | "succeeded" | "failed";
+  /** interrupted: the process running it died (marked at the next start). */
+  status: "running" | "succeeded" | "failed" | "interrupted";
   calls: number;
   cacheHits: number;
   failed: number;
+  /** Partitions left undone behind a failed earlier partition of the same user. */
+  blocked: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -195,6 +208,8 @@ export interface LlmSettingsValues {
 export interface LlmSettings extends LlmSettingsValues {
   apiKeyConfigured: boolean;
   apiKeySource: "env" | null;
+  /** Whether the key goes to the base URL in force (only to LIBER_LLM_BASE_URL's origin or an allowed one). */
+  apiKeySentToBaseUrl: boolean;
 }
 
 export interface LlmSettingsUpdate {

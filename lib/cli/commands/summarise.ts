@@ -91,6 +91,8 @@ export function describeRun(r: SummariseRunResult): string {
     `  cache hits      ${n(r.cacheHits)}`,
     `  already done    ${n(r.skipped)}`,
     `  failed          ${n(r.failed)}${r.failed > 0 ? "  (see the run's traces: GET /api/llm-runs, /api/llm-calls/{id})" : ""}`,
+    `  waiting         ${n(r.blocked)}${r.blocked > 0 ? "  (behind a failed earlier partition of the same user; run again once it succeeds)" : ""}`,
+    ...(r.error ? [`  first error     ${r.error}`] : []),
     `  tokens          ${n(r.promptTokens)} prompt, ${n(r.completionTokens)} completion`,
     `  cost            $${r.costUsd.toFixed(4)}`,
   ].join("\n");
