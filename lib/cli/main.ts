@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../config";
 import { registerBench } from "./commands/bench";
+import { registerCtr } from "./commands/ctr";
 import { registerImport } from "./commands/import";
 import { registerPartition } from "./commands/partition";
 import { registerStart } from "./commands/start";
@@ -29,6 +30,7 @@ registerBench(program);
 registerSummarise(program);
 registerPartition(program);
 registerUif(program);
+registerCtr(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,177 @@
+/**
+ * Loads CTR samples from PostgreSQL: the behaviour log, item categories, and the UIF
+ * partition vectors (table uif_partition_vectors, issue 11) of the chosen partition config,
+ * prompt version and encoder version. The pure part (labels, splits, histories, as-of
+ * partitions, vocabularies) is lib/ctr/samples.ts.
+ *
+ * Leakage rule for the encoder: a fitted encoder (UIF's builtin TF-IDF) must have been fitted
+ * only on texts of partitions sealed before the validation cutoff (fitted_until <= cutoff),
+ * or the IDF would carry information from the validation and test periods. Without an
+ * explicit encoder the newest such version with vectors is taken; an explicit one that was
+ * fitted later is refused unless `allowLateEncoder` is set (then the result says so).
+ */
+import { pool } from "../../db/client";
+import { resolveConfigId } from "../../partitions/configs";
+import { getLabelledPrompt } from "../../uil/prompts";
+import { buildSamples, sampleCutoffs, DEFAULT_LABEL_RULE, type LabelRule, type LogEvent, type PartitionVectorRef } from "../samples";
+import type { CtrDataset, CtrShape } from "../schema";
+
+export interface LoadSamplesOptions {
+  /** partition config reference (id, name@version, label); default "active" */
+  config?: string | number;
+  /** prompt version id; default the production label */
+  promptVersionId?: number;
+  /** UIF encoder version id; default: the newest builtin version fitted before the cutoff */
+  encoderVersionId?: number;
+  allowLateEncoder?: boolean;
+  labelRule?: LabelRule;
+  shape?: Partial<CtrShape>;
+  splits?: [number, number];
+  /** only behaviours in [from, to) */
+  from?: Date;
+  to?: Date;
+  /** only these users (external ids) */
+  users?: string[];
+}
+
+export class CtrDataError extends Error {
+  override name = "CtrDataError";
+}
+
+export interface LoadedSamples {
+  dataset: CtrDataset;
+  provenance: {
+    configId: number;
+    promptVersionId: number;
+    encoder: { id: number; kind: string; version: string; dims: number; fittedUntil: string | null } | null;
+    encoderFittedAfterCutoff: boolean;
+    events: number;
+    partitionVectors: number;
+    loadSeconds: number;
+  };
+}
+
+export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<LoadedSamples> {
+  const started = performance.now();
+  const q = pool();
+  const configId = await resolveConfigId(options.config ?? "active");
+  if (configId === null) throw new CtrDataError(`no partition config "${options.config ?? "active"}"`);
+  const promptVersionId = options.promptVersionId ?? (await getLabelledPrompt())?.id;
+  if (!promptVersionId) throw new CtrDataError("no production prompt version");
+  const rule = options.labelRule ?? DEFAULT_LABEL_RULE;
+  const splits = options.splits ?? [0.8, 0.9];
+
+  const userIds = options.users?.length
+    ? (await q.query<{ id: number }>(`SELECT id FROM users WHERE external_id = ANY($1::text[])`, [options.users])).rows.map((r) => r.id)
+    : null;
+  const { rows: eventRows } = await q.query<{ user_id: number; item_id: number; ts: Date; kind: string; value: number | null }>(
+    `SELECT user_id, item_id, ts, kind, value FROM behaviors
+     WHERE ($1::int[] IS NULL OR user_id = ANY($1::int[]))
+       AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)
+     ORDER BY user_id, ts, id`,
+    [userIds, options.from ?? null, options.to ?? null],
+  );
+  const events: LogEvent[] = eventRows.map((r) => ({ userId: r.user_id, itemId: r.item_id, ts: r.ts.getTime(), kind: r.kind, value: r.value }));
+  if (events.length === 0) throw new CtrDataError("no behaviours in the chosen range");
+  const { validFrom } = sampleCutoffs(events, rule, splits);
+
+  const { rows: itemRows } = await q.query<{ id: number; categories: string[] }>(
+    `SELECT id, categories FROM items WHERE id IN (SELECT DISTINCT item_id FROM behaviors WHERE ($1::int[] IS NULL OR user_id = ANY($1::int[])))`,
+    [userIds],
+  );
+  const itemCategories = new Map(itemRows.map((r) => [r.id, r.categories]));
+
+  const encoder = await chooseEncoder(configId, promptVersionId, validFrom, options);
+  const partitions = encoder ? await loadPartitionVectors(configId, promptVersionId, encoder.id, userIds) : [];
+  const dataset = buildSamples(events, itemCategories, partitions, { labelRule: rule, shape: options.shape, splits });
+  const fittedAfter = !!encoder?.fitted_until && encoder.fitted_until.getTime() > validFrom;
+  dataset.meta = {
+    ...dataset.meta,
+    configId,
+    promptVersionId,
+    encoder: encoder ? { id: encoder.id, version: encoder.version, fittedUntil: encoder.fitted_until?.toISOString() ?? null } : null,
+    encoderFittedAfterCutoff: fittedAfter,
+  };
+  return {
+    dataset,
+    provenance: {
+      configId,
+      promptVersionId,
+      encoder: encoder
+        ? { id: encoder.id, kind: encoder.kind, version: encoder.version, dims: encoder.dims, fittedUntil: encoder.fitted_until?.toISOString() ?? null }
+        : null,
+      encoderFittedAfterCutoff: fittedAfter,
+      events: events.length,
+      partitionVectors: partitions.length,
+      loadSeconds: (performance.now() - started) / 1000,
+    },
+  };
+}
+
+interface EncoderRow {
+  id: number;
+  kind: string;
+  version: string;
+  dims: number;
+  fitted_until: Date | null;
+}
+
+async function chooseEncoder(
+  configId: number,
+  promptVersionId: number,
+  validFrom: number,
+  options: LoadSamplesOptions,
+): Promise<EncoderRow | null> {
+  const q = pool();
+  const cutoff = Number.isFinite(validFrom) ? new Date(validFrom) : null;
+  if (options.encoderVersionId !== undefined) {
+    const { rows } = await q.query<EncoderRow>(`SELECT id, kind, version, dims, fitted_until FROM uif_encoder_versions WHERE id = $1`, [
+      options.encoderVersionId,
+    ]);
+    const row = rows[0];
+    if (!row) throw new CtrDataError(`no UIF encoder version ${options.encoderVersionId}`);
+    if (cutoff && row.fitted_until && row.fitted_until > cutoff && !options.allowLateEncoder) {
+      throw new CtrDataError(
+        `encoder version ${row.id} was fitted on texts up to ${row.fitted_until.toISOString()}, after the validation cutoff ` +
+          `${cutoff.toISOString()}: its IDF would see the evaluation period. Fit one as of the cutoff, or allow it explicitly.`,
+      );
+    }
+    return row;
+  }
+  const { rows } = await q.query<EncoderRow>(
+    `SELECT e.id, e.kind, e.version, e.dims, e.fitted_until FROM uif_encoder_versions e
+     WHERE ($1::timestamptz IS NULL OR e.fitted_until IS NULL OR e.fitted_until <= $1)
+       AND EXISTS (SELECT 1 FROM uif_partition_vectors v
+                   WHERE v.encoder_version_id = e.id AND v.config_id = $2 AND v.prompt_version_id = $3)
+     ORDER BY (e.kind = 'builtin') DESC, e.fitted_until DESC NULLS LAST, e.id DESC LIMIT 1`,
+    [cutoff, configId, promptVersionId],
+  );
+  return rows[0] ?? null;
+}
+
+/** The partition vectors (summary texts) of a config, prompt and encoder, by (user, sealed_at). */
+export async function loadPartitionVectors(
+  configId: number,
+  promptVersionId: number,
+  encoderVersionId: number,
+  userIds: number[] | null,
+): Promise<PartitionVectorRef[]> {
+  const { rows } = await pool().query<{ user_id: number; partition_id: number; sealed_at_ts: Date; vector: Buffer }>(
+    `SELECT * FROM (
+       SELECT DISTINCT ON (v.user_id, v.seq) v.user_id, p.id AS partition_id, p.sealed_at_ts, v.vector
+       FROM uif_partition_vectors v
+       JOIN partitions p ON p.user_id = v.user_id AND p.config_id = v.config_id AND p.seq = v.seq
+       WHERE v.encoder_version_id = $1 AND v.config_id = $2 AND v.prompt_version_id = $3 AND v.text_kind = 'summary'
+         AND ($4::int[] IS NULL OR v.user_id = ANY($4::int[]))
+       ORDER BY v.user_id, v.seq, v.summary_created_at DESC) x
+     ORDER BY user_id, sealed_at_ts, partition_id`,
+    [encoderVersionId, configId, promptVersionId, userIds],
+  );
+  return rows.map((r) => ({
+    userId: r.user_id,
+    partitionId: r.partition_id,
+    sealedAt: r.sealed_at_ts.getTime(),
+    // float32 little-endian (UIF's vectorToBytes); copy so the vector owns aligned memory
+    vector: new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)),
+  }));
+}

@@ -1,0 +1,70 @@
+/**
+ * GET /api/ctr/samples: the dataset as Arrow IPC (lib/ctr/arrow.ts: the partition-table
+ * stream, then the samples stream in record batches), streamed in chunks with a
+ * Content-Length so that the browser can show the transfer's progress. Provenance (cutoffs,
+ * encoder, partition config, prompt) rides in the samples schema's metadata and in the
+ * X-Liber-Ctr header.
+ */
+import { unprocessable } from "../../api/errors";
+import { encodeDataset } from "../arrow";
+import { parseLabelRule } from "../samples";
+import { CtrDataError, loadCtrSamples, type LoadSamplesOptions } from "./samples-store";
+
+export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
+const CHUNK = 256 * 1024;
+
+export interface SamplesQuery {
+  config?: string;
+  encoder?: number;
+  label: string;
+  history: number;
+  partitions: number;
+  from?: Date;
+  to?: Date;
+  users?: string;
+  allowLateEncoder?: boolean;
+}
+
+export async function ctrSamplesBytes(query: SamplesQuery) {
+  let options: LoadSamplesOptions;
+  try {
+    options = {
+      config: query.config,
+      encoderVersionId: query.encoder,
+      allowLateEncoder: query.allowLateEncoder,
+      labelRule: parseLabelRule(query.label),
+      shape: { historyLength: query.history, maxPartitions: query.partitions },
+      from: query.from,
+      to: query.to,
+      users: query.users?.split(",").map((s) => s.trim()).filter(Boolean),
+    };
+    const loaded = await loadCtrSamples(options);
+    return { bytes: encodeDataset(loaded.dataset), provenance: loaded.provenance };
+  } catch (err) {
+    if (err instanceof CtrDataError || (err instanceof Error && /label rule/.test(err.message))) throw unprocessable(err.message);
+    throw err;
+  }
+}
+
+export async function ctrSamplesResponse(query: SamplesQuery): Promise<Response> {
+  const { bytes, provenance } = await ctrSamplesBytes(query);
+  let offset = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.subarray(offset, offset + CHUNK));
+      offset += CHUNK;
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": ARROW_STREAM_TYPE,
+      "content-length": String(bytes.length),
+      "cache-control": "no-store",
+      "x-liber-ctr": JSON.stringify({ configId: provenance.configId, promptVersionId: provenance.promptVersionId, encoder: provenance.encoder }),
+    },
+  });
+}
