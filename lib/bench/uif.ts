@@ -33,9 +33,16 @@ const GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime
 const K = 4;
 const DAY = 86_400_000;
 
-export async function runUifBench(opts: { sizes: number[]; requests: number; featuresRoute: GetRouteHandler; log: (line: string) => void }): Promise<UifBenchResult> {
-  const { log } = opts;
-  const started = performance.now();
+export interface UifBenchSetup {
+  events: number;
+  partitions: number;
+  summariseMs: number;
+  fitMs: number;
+  encodeMs: number;
+}
+
+/** Users `bench-<size>` with `size` sealed, summarised and encoded partitions each (the data every measure reads). */
+export async function seedUifBench(sizes: readonly number[], log: (line: string) => void): Promise<UifBenchSetup> {
   const items = 400;
   await pool().query(
     `INSERT INTO items (external_id, title, categories)
@@ -46,7 +53,7 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; fea
   const config = await createConfigVersion({ name: "bench-uif", config: { maxCount: K } });
   await activateConfig(config.id);
   let events = 0;
-  for (const size of opts.sizes) {
+  for (const size of sizes) {
     // A drifting taste: the item window moves through the catalogue over time.
     const n = size * K + 1;
     const entries = Array.from({ length: n }, (_, k) => ({
@@ -72,15 +79,23 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; fea
   t = performance.now();
   await encodeMissing(row, { scope });
   const encodeMs = performance.now() - t;
+  const { rows: counted } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries WHERE status = 'ok'`);
+  const partitions = counted[0]!.n;
+  log(`bench: ${partitions} partitions summarised (${Math.round(summariseMs)} ms), IDF fitted (${Math.round(fitMs)} ms), encoded (${Math.round(encodeMs)} ms)`);
+  return { events, partitions, summariseMs, fitMs, encodeMs };
+}
+
+export async function runUifBench(opts: { sizes: number[]; requests: number; featuresRoute: GetRouteHandler; log: (line: string) => void }): Promise<UifBenchResult> {
+  const { log } = opts;
+  const started = performance.now();
+  const { events, partitions, summariseMs, fitMs, encodeMs } = await seedUifBench(opts.sizes, log);
   const { rows: texts } = await pool().query<{ summary: string; shift: string | null }>(`SELECT summary, shift FROM partition_summaries WHERE status = 'ok'`);
   const corpus = texts.flatMap((r) => (r.shift ? [r.summary, r.shift] : [r.summary]));
-  const partitions = texts.length;
-  log(`bench: ${partitions} partitions summarised (${Math.round(summariseMs)} ms), IDF fitted (${Math.round(fitMs)} ms), encoded (${Math.round(encodeMs)} ms)`);
 
   // Encoding throughput: the pure encoder over the corpus, repeated for at least a second.
   const encoder = new BuiltinEncoder(fitIdf(corpus));
   let encoded = 0;
-  t = performance.now();
+  let t = performance.now();
   while (performance.now() - t < 1000 || encoded < corpus.length) {
     await encoder.encode(corpus);
     encoded += corpus.length;
