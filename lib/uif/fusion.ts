@@ -54,15 +54,30 @@ export function partitionVector(input: FusionInput, shiftWeight: number): Float3
 }
 
 export function fuse(inputs: readonly FusionInput[], asOfMs: number, params: FusionParams, dims: number): FusionResult {
-  const n = inputs.length;
-  const fused = new Float32Array(dims);
-  const weights = new Float64Array(n);
-  const ageDays = new Float64Array(n);
-  if (n === 0) return { fused, weights, ageDays };
   const vectors = inputs.map((x) => {
     if (x.summary.length !== dims) throw new RangeError(`vector of ${x.summary.length} dims, expected ${dims}`);
     return partitionVector(x, params.shiftWeight);
   });
+  return fusePartitionVectors(vectors, inputs.map((x) => x.sealedAtMs), asOfMs, params, dims);
+}
+
+/**
+ * `fuse` over partition vectors already built with `partitionVector` (same shiftWeight as
+ * `params`): the features API keeps them per user between requests, since only the
+ * weights depend on asOf.
+ */
+export function fusePartitionVectors(
+  vectors: readonly Float32Array[],
+  sealedAtMs: readonly number[],
+  asOfMs: number,
+  params: FusionParams,
+  dims: number,
+): FusionResult {
+  const n = vectors.length;
+  const fused = new Float32Array(dims);
+  const weights = new Float64Array(n);
+  const ageDays = new Float64Array(n);
+  if (n === 0) return { fused, weights, ageDays };
   const q = new Float64Array(dims);
   for (const v of vectors) for (let d = 0; d < dims; d++) q[d]! += v[d]!;
   let qn = 0;
@@ -75,7 +90,7 @@ export function fuse(inputs: readonly FusionInput[], asOfMs: number, params: Fus
     let dot = 0;
     const v = vectors[i]!;
     for (let d = 0; d < dims; d++) dot += q[d]! * v[d]!;
-    ageDays[i] = Math.max(0, (asOfMs - inputs[i]!.sealedAtMs) / DAY_MS);
+    ageDays[i] = Math.max(0, (asOfMs - sealedAtMs[i]!) / DAY_MS);
     scores[i] = (dot * qn) / params.temperature - decay * ageDays[i]!;
     if (scores[i]! > max) max = scores[i]!;
   }

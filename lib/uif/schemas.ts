@@ -28,7 +28,7 @@ const common = {
   prompt: promptRef.optional(),
 };
 
-export const featuresQuery = z.object({ asOf: instantSchema, ...common, vectors: z.enum(["json", "base64"]).default("json") });
+export const featuresQuery = z.object({ asOf: instantSchema, ...common, vectors: z.enum(["json", "base64", "none"]).default("json") });
 
 export const vectorsQuery = z.object({
   asOf: instantSchema.optional(),
