@@ -7,7 +7,7 @@ export const uifBenchTarget: BenchTarget<UifBenchResult> = {
   name: "uif",
   description:
     "builtin text encoder throughput (texts/s) and GET /api/users/{id}/features p50/p95 for users with 10, 100 and 1,000 " +
-    "partitions (vectors json, base64, none; features cache warm and off; beside a bare SELECT of the same vector rows), on a fresh temporary database",
+    "partitions (vectors json, base64, none, json with limit=32; features cache warm and off; beside a bare SELECT of the same vector rows), on a fresh temporary database",
   configure: (cmd) =>
     cmd
       .option("--sizes <list>", "partitions per benchmark user", "10,100,1000")
@@ -33,7 +33,7 @@ export const uifBenchTarget: BenchTarget<UifBenchResult> = {
       ),
       ...r.features.map(
         (f) =>
-          `  features @ ${String(f.partitions).padStart(4)} partitions, ${f.vectors.padEnd(6)} cache ${f.cache.padEnd(4)}  p50 ${f.p50Ms} ms  p95 ${f.p95Ms} ms  max ${f.maxMs} ms  ` +
+          `  features @ ${String(f.partitions).padStart(4)} partitions, ${(f.vectors + (f.limit ? ` limit=${f.limit}` : "")).padEnd(15)} cache ${f.cache.padEnd(4)}  p50 ${f.p50Ms} ms  p95 ${f.p95Ms} ms  max ${f.maxMs} ms  ` +
           `(${f.p95VsSelect}x the SELECT's p95; ${f.requests} requests, ${n(f.responseBytes)} bytes)`,
       ),
       `  goal             p95 < ${r.goal.p95MsAt1000} ms at 1,000 partitions: ${r.goal.met ? `met (${r.goal.metWith.join(", ")})` : "NOT met"}`,

@@ -37,7 +37,10 @@ export interface UifBenchResult {
    */
   features: {
     partitions: number;
+    /** Partitions listed in the answer (fewer than `partitions` with a limit). */
+    listed: number;
     vectors: "json" | "base64" | "none";
+    limit: number | null;
     cache: "warm" | "off";
     requests: number;
     p50Ms: number;
@@ -154,10 +157,10 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; unc
     log(`bench: reference at ${size} partitions: SELECT 1 p95 ${roundTrip.stats.p95Ms} ms, bare SELECT of the vector rows p50 ${selectVectors.stats.p50Ms} ms, p95 ${selectVectors.stats.p95Ms} ms`);
     for (const cache of ["warm", "off"] as const) {
       setFeatureCacheBudget(cache === "warm" ? budget : 0);
-      for (const vectors of VECTOR_MODES) {
+      for (const { vectors, limit } of MODES) {
         let last = { bytes: 0, partitions: 0 };
         const run = await timed(cache === "warm" ? opts.requests : opts.uncachedRequests, async () => {
-          const req = new NextRequest(`http://localhost/api/users/${user}/features?asOf=${asOf}&vectors=${vectors}`, { headers: { authorization: `Bearer ${token}` } });
+          const req = new NextRequest(`http://localhost/api/users/${user}/features?asOf=${asOf}&vectors=${vectors}${limit ? `&limit=${limit}` : ""}`, { headers: { authorization: `Bearer ${token}` } });
           const s = performance.now();
           const res = await handler(req, { params: Promise.resolve({ id: user }) });
           const body = await res.text();
@@ -167,14 +170,14 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; unc
           return ms;
         });
         const ratio = round(run.stats.p95Ms / Math.max(0.01, selectVectors.stats.p95Ms));
-        features.push({ partitions: last.partitions, vectors, cache, requests: run.requests, ...run.stats, responseBytes: last.bytes, p95VsSelect: ratio });
-        log(`bench: features at ${last.partitions} partitions (${vectors}, cache ${cache}): p50 ${run.stats.p50Ms} ms, p95 ${run.stats.p95Ms} ms (${ratio}x the bare SELECT's p95)`);
+        features.push({ partitions: size, listed: last.partitions, vectors, limit, cache, requests: run.requests, ...run.stats, responseBytes: last.bytes, p95VsSelect: ratio });
+        log(`bench: features at ${size} partitions (${vectors}${limit ? `, limit ${limit}` : ""}, cache ${cache}): p50 ${run.stats.p50Ms} ms, p95 ${run.stats.p95Ms} ms (${ratio}x the bare SELECT's p95)`);
       }
     }
     setFeatureCacheBudget(budget);
   }
   const at1000 = features.filter((f) => f.partitions >= 1000);
-  const met = at1000.filter((f) => f.p95Ms < 50).map((f) => `${f.vectors}/${f.cache}`);
+  const met = at1000.filter((f) => f.p95Ms < 50).map((f) => `${f.vectors}${f.limit ? `+limit=${f.limit}` : ""}/${f.cache}`);
   return {
     machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
     setup: { events, partitions, texts: corpus.length, summariseMs: Math.round(summariseMs), fitMs: Math.round(fitMs), encodeMs: Math.round(encodeMs) },
@@ -186,7 +189,13 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; unc
   };
 }
 
-const VECTOR_MODES = ["json", "base64", "none"] as const;
+/** Every encoding, and json with limit=32 (the latest 32 partitions listed, as the CTR model reads P = 32). */
+const MODES = [
+  { vectors: "json", limit: null },
+  { vectors: "base64", limit: null },
+  { vectors: "none", limit: null },
+  { vectors: "json", limit: 32 },
+] as const;
 
 interface LatencyStats {
   p50Ms: number;

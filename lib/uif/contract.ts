@@ -148,7 +148,7 @@ export type EmptyReason =
   | "no_vectors";
 
 /**
- * GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64|none]
+ * GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64|none][&limit=P]
  * V: how `fused` is written; P: the partition vectors (null with vectors=none).
  */
 export interface UserFeatures<V extends WireVector = number[], P extends WireVector | null = V> {
@@ -169,6 +169,11 @@ export interface UserFeatures<V extends WireVector = number[], P extends WireVec
   reason: { code: EmptyReason; message: string } | null;
   /** Sealed before asOf but left out (no ok summary, or no vector under the encoder version). */
   missing: { withoutSummary: number; withoutVector: number };
+  /**
+   * Only with `limit=P`: how many earlier partitions were left out of `partitions` (only the
+   * latest P are listed; `fused` and the weights still cover all, so the listed weights sum to <= 1).
+   */
+  omitted?: number;
 }
 
 /** One column of the heatmap (a partition) in GET /api/users/{id}/vectors. */

@@ -202,7 +202,7 @@ export async function getUserFeatures(externalId: string, q: FeatureQuery & { ve
 export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: "none" }, overrides?: EncoderOverrides): Promise<UserFeatures<number[], null>>;
 export async function getUserFeatures(
   externalId: string,
-  q: FeatureQuery & { vectors?: VectorEncoding },
+  q: FeatureQuery & { vectors?: VectorEncoding; limit?: number },
   overrides: EncoderOverrides = {},
 ): Promise<UserFeatures<WireVector, WireVector | null>> {
   return JSON.parse(await userFeaturesJson(externalId, q, overrides)) as UserFeatures<WireVector, WireVector | null>;
@@ -250,9 +250,14 @@ const base64Vector = (v: Float32Array) => JSON.stringify(vectorToBase64(v));
  * GET /api/users/{id}/features as JSON text: byte for byte what JSON.stringify of the
  * UserFeatures object gives, built from the cached per-partition pieces (metadata and
  * vector texts do not depend on asOf; the weights and ages are written per request).
- * vectors=none leaves the partition vectors out (null): the fused vector and weights only.
+ * vectors=none leaves the partition vectors out (null): the fused vector and weights only;
+ * limit=P lists only the latest P partitions (`omitted` says how many earlier ones were left out).
  */
-export async function userFeaturesJson(externalId: string, q: FeatureQuery & { vectors?: VectorEncoding }, overrides: EncoderOverrides = {}): Promise<string> {
+export async function userFeaturesJson(
+  externalId: string,
+  q: FeatureQuery & { vectors?: VectorEncoding; limit?: number },
+  overrides: EncoderOverrides = {},
+): Promise<string> {
   const [userId, ctx] = await Promise.all([requireUserId(externalId), featureContext(q, overrides)]);
   let set = await featureSetOf(ctx, userId);
   let rows = rowsAtAsOf(set, ctx.asOf);
@@ -269,13 +274,16 @@ export async function userFeaturesJson(externalId: string, q: FeatureQuery & { v
   const reason = emptyReason(ctx, rows.length, withoutSummary, usable.length);
   let fused: Float32Array = new Float32Array(dims);
   let parts: string[] = [];
+  // limit=P: only the latest P partitions are listed (fused and weights still over all of them).
+  const omitted = q.limit !== undefined ? Math.max(0, usable.length - q.limit) : 0;
   if (!reason) {
     const params = ctx.fusion.params;
     const cached = partitionVectorsOf(set, params.shiftWeight);
     const vectors = usable.map((r) => (r.shift === r.row.shift ? cached[r.index]! : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight)));
     const result = fusePartitionVectors(vectors, usable.map((r) => r.row.sealedAt.getTime()), ctx.asOf.getTime(), params, dims);
     fused = result.fused;
-    parts = usable.map((r, i) => {
+    parts = usable.slice(omitted).map((r, j) => {
+      const i = j + omitted;
       const meta = wireText(set, "meta", r.index, () => partitionMeta(r.row));
       const tail = `,"ageDays":${JSON.stringify(result.ageDays[i])},"weight":${JSON.stringify(result.weights[i])}`;
       if (encoding === "none") return `${meta}${tail},"summary":null,"shift":null}`;
@@ -296,7 +304,8 @@ export async function userFeaturesJson(externalId: string, q: FeatureQuery & { v
     vectors: encoding,
   });
   const fusedText = encoding === "base64" ? base64Vector(fused) : jsonVector(fused);
-  return `${head.slice(0, -1)},"fused":${fusedText},"partitions":[${parts.join(",")}],"reason":${JSON.stringify(reason)},"missing":${JSON.stringify(missing)}}`;
+  const tail = q.limit !== undefined ? `,"omitted":${omitted}` : "";
+  return `${head.slice(0, -1)},"fused":${fusedText},"partitions":[${parts.join(",")}],"reason":${JSON.stringify(reason)},"missing":${JSON.stringify(missing)}${tail}}`;
 }
 
 /** The asOf-independent start of a partition's JSON object (without the closing brace). */

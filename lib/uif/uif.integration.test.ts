@@ -431,6 +431,21 @@ describe("features: vectors=none and the per-process cache", () => {
     expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&vectors=csv`, { params: { id: "mid" } })).status).toBe(422);
   });
 
+  it("limit=P lists the latest P partitions and says how many were left out; fused and weights unchanged", async () => {
+    const q = "asOf=2030-01-01T00:00:00Z&vectors=base64";
+    const all = JSON.parse(await text("mid", q)) as UserFeatures<string>;
+    expect(all.omitted).toBeUndefined(); // the default answer is unchanged
+    expect(all.partitions.length).toBeGreaterThan(2);
+    const two = JSON.parse(await text("mid", `${q}&limit=2`)) as UserFeatures<string>;
+    expect(two.omitted).toBe(all.partitions.length - 2);
+    expect(two.partitions).toEqual(all.partitions.slice(-2));
+    expect(two.fused).toBe(all.fused);
+    const wide = JSON.parse(await text("mid", `${q}&limit=1000`)) as UserFeatures<string>;
+    expect(wide.omitted).toBe(0);
+    expect(wide.partitions).toEqual(all.partitions);
+    expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&limit=0`, { params: { id: "mid" } })).status).toBe(422);
+  });
+
   it("answers byte for byte as with the cache off, at and around every seal time (no leakage through the cache)", async () => {
     const seals = await sealed("mid");
     const asOfs = [...seals.flatMap((s) => [s.sealedAt, s.sealedAt + 1]), Date.UTC(2030, 0, 1)];

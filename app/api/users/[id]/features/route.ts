@@ -6,7 +6,7 @@ import { userPathParams } from "@/lib/users/schemas";
 export const dynamic = "force-dynamic";
 
 /**
- * GET /api/users/{externalId}/features?asOf=ISO|epoch-ms[&encoder=][&fusion=][&config=][&prompt=][&vectors=json|base64|none]:
+ * GET /api/users/{externalId}/features?asOf=ISO|epoch-ms[&encoder=][&fusion=][&config=][&prompt=][&vectors=json|base64|none][&limit=P]:
  * the fused vector, attention weights and partition vectors from partitions sealed strictly
  * before asOf (UserFeatures in lib/uif/contract.ts). The body is written by lib/uif as JSON
  * text (cached per-partition pieces): re-serialising 2,000 vectors per request was most of
