@@ -19,6 +19,8 @@ export interface CachedFeatureSet {
   rows: PartitionFeatureRow[];
   /** Partition vectors (`partitionVector`) per shiftWeight, built on first use. */
   partitionVectors: Map<number, Float32Array[]>;
+  /** Fusion results (fused vector, weights) by fusion version and the rows fused: they do not depend on asOf. */
+  fusions: Map<string, { fused: Float32Array; weights: Float64Array }>;
   /** Texts by key ("meta", "summary:json", …) and row index, built on first use. */
   wire: Map<string, (string | null | undefined)[]>;
   bytes: number;
@@ -60,7 +62,7 @@ export function getFeatureSet(key: string, signature: string): CachedFeatureSet 
 export function newFeatureSet(signature: string, rows: PartitionFeatureRow[]): CachedFeatureSet {
   let bytes = 200;
   for (const r of rows) bytes += 300 + (r.summary?.byteLength ?? 0) + (r.shift?.byteLength ?? 0);
-  return { signature, rows, partitionVectors: new Map(), wire: new Map(), bytes };
+  return { signature, rows, partitionVectors: new Map(), fusions: new Map(), wire: new Map(), bytes };
 }
 
 export function putFeatureSet(key: string, set: CachedFeatureSet): void {

@@ -243,6 +243,7 @@ function rowsAtAsOf(set: CachedFeatureSet, asOf: Date): RowAt[] {
   return out;
 }
 
+const DAY_MS = 86_400_000;
 const jsonVector = (v: Float32Array) => JSON.stringify(Array.from(v));
 const base64Vector = (v: Float32Array) => JSON.stringify(vectorToBase64(v));
 
@@ -279,8 +280,17 @@ export async function userFeaturesJson(
   if (!reason) {
     const params = ctx.fusion.params;
     const cached = partitionVectorsOf(set, params.shiftWeight);
-    const vectors = usable.map((r) => (r.shift === r.row.shift ? cached[r.index]! : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight)));
-    const result = fusePartitionVectors(vectors, usable.map((r) => r.row.sealedAt.getTime()), ctx.asOf.getTime(), params, dims);
+    const sealedMs = usable.map((r) => r.row.sealedAt.getTime());
+    const fusionKey = `${ctx.fusion.version}|${usable.map((r) => (r.shift === r.row.shift ? r.index : `${r.index}-`)).join(",")}`;
+    let fusion = set.fusions.get(fusionKey);
+    if (!fusion) {
+      if (set.fusions.size >= 8) set.fusions.clear();
+      const vectors = usable.map((r) => (r.shift === r.row.shift ? cached[r.index]! : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight)));
+      const computed = fusePartitionVectors(vectors, sealedMs, ctx.asOf.getTime(), params, dims);
+      set.fusions.set(fusionKey, (fusion = { fused: computed.fused, weights: computed.weights }));
+    }
+    const asOfMs = ctx.asOf.getTime();
+    const result = { fused: fusion.fused, weights: fusion.weights, ageDays: sealedMs.map((t) => Math.max(0, (asOfMs - t) / DAY_MS)) };
     fused = result.fused;
     parts = usable.slice(omitted).map((r, j) => {
       const i = j + omitted;

@@ -84,6 +84,13 @@ export function fusePartitionVectors(
   for (let d = 0; d < dims; d++) qn += q[d]! * q[d]!;
   qn = qn > 0 ? 1 / Math.sqrt(qn) : 0;
   const decay = params.halfLifeDays === null ? 0 : Math.LN2 / params.halfLifeDays;
+  // The recency term is taken from the newest partition rather than from asOf: softmax is
+  // unchanged by the common shift, and weights and fused vector then do not depend on asOf
+  // (bit for bit), so the features API reuses them. Only when asOf precedes a seal (ages
+  // clamped at 0) is asOf itself the reference.
+  let newest = -Infinity;
+  for (let i = 0; i < n; i++) newest = Math.max(newest, sealedAtMs[i]!);
+  const reference = asOfMs >= newest ? newest : asOfMs;
   const scores = new Float64Array(n);
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -91,7 +98,7 @@ export function fusePartitionVectors(
     const v = vectors[i]!;
     for (let d = 0; d < dims; d++) dot += q[d]! * v[d]!;
     ageDays[i] = Math.max(0, (asOfMs - sealedAtMs[i]!) / DAY_MS);
-    scores[i] = (dot * qn) / params.temperature - decay * ageDays[i]!;
+    scores[i] = (dot * qn) / params.temperature - decay * Math.max(0, (reference - sealedAtMs[i]!) / DAY_MS);
     if (scores[i]! > max) max = scores[i]!;
   }
   let sum = 0;
