@@ -120,7 +120,7 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; unc
   // Encoding throughput: the pure encoder over the corpus, repeated for at least a second.
   const encoder = new BuiltinEncoder(fitIdf(corpus));
   let encoded = 0;
-  let t = performance.now();
+  const t = performance.now();
   while (performance.now() - t < 1000 || encoded < corpus.length) {
     await encoder.encode(corpus);
     encoded += corpus.length;
