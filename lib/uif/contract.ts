@@ -116,10 +116,15 @@ export interface EncoderRefInfo {
  * and much faster to produce and parse for users with many partitions.
  */
 export type WireVector = number[] | string;
-export type VectorEncoding = "json" | "base64";
+/**
+ * json (default) | base64 | none: with `vectors=none` the partition vectors are left out
+ * (`summary` and `shift` are null) and `fused` is JSON numbers: the fused vector and the
+ * attention weights only, what serving a CTR model needs (about 100 KB at 1,000 partitions).
+ */
+export type VectorEncoding = "json" | "base64" | "none";
 
-/** One partition sealed before asOf, with its vectors and attention weight. */
-export interface FeaturePartition<V = number[]> {
+/** One partition sealed before asOf, with its vectors and attention weight (V = null with vectors=none). */
+export interface FeaturePartition<V extends WireVector | Float32Array | null = number[]> {
   seq: number;
   startTs: IsoDate;
   endTs: IsoDate;
@@ -142,8 +147,11 @@ export type EmptyReason =
   | "no_encoder"
   | "no_vectors";
 
-/** GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64] */
-export interface UserFeatures<V extends WireVector = number[]> {
+/**
+ * GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64|none][&limit=P]
+ * V: how `fused` is written; P: the partition vectors (null with vectors=none).
+ */
+export interface UserFeatures<V extends WireVector = number[], P extends WireVector | null = V> {
   user: string;
   asOf: IsoDate;
   config: ConfigRefInfo;
@@ -156,11 +164,16 @@ export interface UserFeatures<V extends WireVector = number[]> {
   vectors: VectorEncoding;
   /** L2-normalised; all zeros (dims long) when there is no partition vector. */
   fused: V;
-  partitions: FeaturePartition<V>[];
+  partitions: FeaturePartition<P>[];
   /** Set when `partitions` is empty: why, and what to do. */
   reason: { code: EmptyReason; message: string } | null;
   /** Sealed before asOf but left out (no ok summary, or no vector under the encoder version). */
   missing: { withoutSummary: number; withoutVector: number };
+  /**
+   * Only with `limit=P`: how many earlier partitions were left out of `partitions` (only the
+   * latest P are listed; `fused` and the weights still cover all, so the listed weights sum to <= 1).
+   */
+  omitted?: number;
 }
 
 /** One column of the heatmap (a partition) in GET /api/users/{id}/vectors. */

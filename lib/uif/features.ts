@@ -24,9 +24,11 @@ import type {
 import { contentHash, vectorToBase64 } from "./encoder";
 import { encodeMissing, encoderRef, findEncoderVersion, resolveScope, type EncoderOverrides, type Scope } from "./encoding";
 import { csvHeader, csvRows, jsonlRows, npyHeader, npyRows, parquetFile, type ExportRow } from "./export";
-import { DEFAULT_FUSION, fuse, fusionVersion, partitionVector, type FusionInput } from "./fusion";
+import { DEFAULT_FUSION, fuse, fusePartitionVectors, fusionVersion, partitionVector, type FusionInput } from "./fusion";
+import { featureCacheBudget, featureCacheKey, getFeatureSet, newFeatureSet, partitionVectorsOf, putFeatureSet, wireText, type CachedFeatureSet } from "./feature-cache";
+import { databaseUrl } from "../config";
 import { pca2d, umap2dYielding, type Point2 } from "./projection";
-import { ensureFusionConfig, getFusionConfig, partitionFeatureRows, type EncoderVersionRow, type FusionConfigRow, type PartitionFeatureRow } from "./store";
+import { ensureFusionConfig, featureRowsSignature, getFusionConfig, partitionFeatureRows, type EncoderVersionRow, type FusionConfigRow, type PartitionFeatureRow } from "./store";
 import { driftCurve, kNearest, topVarianceDimensions } from "./vectors";
 
 /**
@@ -153,16 +155,21 @@ interface UserFused {
   missing: { withoutSummary: number; withoutVector: number };
 }
 
+/** Why a user's answer is empty (null when there is something to fuse). */
+function emptyReason(ctx: FeatureContext, rows: number, withoutSummary: number, usable: number): { code: EmptyReason; message: string } | null {
+  if (rows === 0) return { code: "no_sealed_partitions", message: `No partition of this user was sealed before ${ctx.asOf.toISOString()}.` };
+  if (withoutSummary === rows) return { code: "no_summaries", message: `None of the ${rows} partitions sealed before asOf has a successful summary under this prompt version; run the cascade (liber summarise).` };
+  if (!ctx.encoder) return { code: "no_encoder", message: `No builtin encoder version was fitted on data sealed before ${ctx.asOf.toISOString()} only. Fit one: liber encode --refit --as-of <asOf>, or POST /api/uif/encoders { "action": "fit", "asOf": ... }.` };
+  if (usable === 0) return { code: "no_vectors", message: `No partition has a vector under encoder version ${ctx.encoder.version}; encode them: liber encode --encoder ${ctx.encoder.kind}.` };
+  return null;
+}
+
 function fuseUser(ctx: FeatureContext, rows: readonly PartitionFeatureRow[]): UserFused {
   const dims = ctx.encoder?.dims ?? 0;
   const usable = rows.filter((r) => r.summary !== null);
   const withoutSummary = rows.filter((r) => r.summaryId === null).length;
   const missing = { withoutSummary, withoutVector: rows.length - withoutSummary - usable.length };
-  let reason: UserFused["reason"] = null;
-  if (rows.length === 0) reason = { code: "no_sealed_partitions", message: `No partition of this user was sealed before ${ctx.asOf.toISOString()}.` };
-  else if (withoutSummary === rows.length) reason = { code: "no_summaries", message: `None of the ${rows.length} partitions sealed before asOf has a successful summary under this prompt version; run the cascade (liber summarise).` };
-  else if (!ctx.encoder) reason = { code: "no_encoder", message: `No builtin encoder version was fitted on data sealed before ${ctx.asOf.toISOString()} only. Fit one: liber encode --refit --as-of <asOf>, or POST /api/uif/encoders { "action": "fit", "asOf": ... }.` };
-  else if (usable.length === 0) reason = { code: "no_vectors", message: `No partition has a vector under encoder version ${ctx.encoder.version}; encode them: liber encode --encoder ${ctx.encoder.kind}.` };
+  const reason = emptyReason(ctx, rows.length, withoutSummary, usable.length);
   if (reason) return { partitions: [], fused: new Float32Array(dims), reason, missing };
   const inputs: FusionInput[] = usable.map((r) => ({ summary: r.summary!, shift: r.shift, sealedAtMs: r.sealedAt.getTime() }));
   const result = fuse(inputs, ctx.asOf.getTime(), ctx.fusion.params, dims);
@@ -186,31 +193,143 @@ function fuseUser(ctx: FeatureContext, rows: readonly PartitionFeatureRow[]): Us
   };
 }
 
-/** GET /api/users/{id}/features (vectors as JSON numbers, or base64 float32 with `vectors: "base64"`). */
+/**
+ * GET /api/users/{id}/features as an object (the route sends `userFeaturesJson`, the same
+ * answer as text; this parses it, so both paths are one).
+ */
 export async function getUserFeatures(externalId: string, q: FeatureQuery, overrides?: EncoderOverrides): Promise<UserFeatures>;
-export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: VectorEncoding }, overrides?: EncoderOverrides): Promise<UserFeatures<WireVector>>;
+export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: "json" | "base64" }, overrides?: EncoderOverrides): Promise<UserFeatures<WireVector>>;
+export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: "none" }, overrides?: EncoderOverrides): Promise<UserFeatures<number[], null>>;
 export async function getUserFeatures(
   externalId: string,
-  q: FeatureQuery & { vectors?: VectorEncoding },
+  q: FeatureQuery & { vectors?: VectorEncoding; limit?: number },
   overrides: EncoderOverrides = {},
-): Promise<UserFeatures<WireVector>> {
+): Promise<UserFeatures<WireVector, WireVector | null>> {
+  return JSON.parse(await userFeaturesJson(externalId, q, overrides)) as UserFeatures<WireVector, WireVector | null>;
+}
+
+/** A user's feature rows: from the per-process cache when its signature still matches (feature-cache.ts). */
+async function featureSetOf(ctx: FeatureContext, userId: number): Promise<CachedFeatureSet> {
+  const ref = { userId, configId: ctx.scope.configId, promptVersionId: ctx.scope.promptVersionId, encoderVersionId: ctx.encoder?.id ?? null };
+  const readAll = (asOf: Date | null) => partitionFeatureRows({ userIds: [userId], ...ref, asOf });
+  // Cache off: the as-of-bounded read (nothing sealed at or after asOf is even read).
+  if (featureCacheBudget() === 0) return newFeatureSet("", await readAll(ctx.asOf));
+  const signature = await featureRowsSignature(ref); // before the rows: a change in between only makes the entry stale
+  const key = featureCacheKey({ db: databaseUrl() ?? "", ...ref });
+  const hit = getFeatureSet(key, signature);
+  if (hit) return hit;
+  const set = newFeatureSet(signature, await readAll(null));
+  putFeatureSet(key, set);
+  return set;
+}
+
+/** A row as seen at asOf: a vector counts only when its own seal time is before asOf too (as the SQL filter had it). */
+interface RowAt {
+  index: number;
+  row: PartitionFeatureRow;
+  summary: Float32Array | null;
+  shift: Float32Array | null;
+}
+
+function rowsAtAsOf(set: CachedFeatureSet, asOf: Date): RowAt[] {
+  const t = asOf.getTime();
+  const out: RowAt[] = [];
+  set.rows.forEach((row, index) => {
+    if (!(row.sealedAt.getTime() < t)) return;
+    const summary = row.summary && row.summarySealedMs !== null && row.summarySealedMs < t ? row.summary : null;
+    const shift = row.shift && row.shiftSealedMs !== null && row.shiftSealedMs < t ? row.shift : null;
+    out.push({ index, row, summary, shift });
+  });
+  return out;
+}
+
+const DAY_MS = 86_400_000;
+const jsonVector = (v: Float32Array) => JSON.stringify(Array.from(v));
+const base64Vector = (v: Float32Array) => JSON.stringify(vectorToBase64(v));
+
+/**
+ * GET /api/users/{id}/features as JSON text: byte for byte what JSON.stringify of the
+ * UserFeatures object gives, built from the cached per-partition pieces (metadata and
+ * vector texts do not depend on asOf; the weights and ages are written per request).
+ * vectors=none leaves the partition vectors out (null): the fused vector and weights only;
+ * limit=P lists only the latest P partitions (`omitted` says how many earlier ones were left out).
+ */
+export async function userFeaturesJson(
+  externalId: string,
+  q: FeatureQuery & { vectors?: VectorEncoding; limit?: number },
+  overrides: EncoderOverrides = {},
+): Promise<string> {
   const [userId, ctx] = await Promise.all([requireUserId(externalId), featureContext(q, overrides)]);
-  const fusedUser = fuseUser(ctx, await rowsAt(ctx, [userId]));
-  const wire: (v: Float32Array) => WireVector = q.vectors === "base64" ? vectorToBase64 : (v) => Array.from(v);
-  return {
+  let set = await featureSetOf(ctx, userId);
+  let rows = rowsAtAsOf(set, ctx.asOf);
+  if (ctx.encoder?.kind === "builtin" && rows.some((r) => r.row.summaryId !== null && r.summary === null)) {
+    await encodeMissing(ctx.encoder, { scope: ctx.scope, userIds: [userId], before: ctx.asOf });
+    set = await featureSetOf(ctx, userId);
+    rows = rowsAtAsOf(set, ctx.asOf);
+  }
+  const encoding = q.vectors ?? "json";
+  const dims = ctx.encoder?.dims ?? 0;
+  const usable = rows.filter((r) => r.summary !== null);
+  const withoutSummary = rows.filter((r) => r.row.summaryId === null).length;
+  const missing = { withoutSummary, withoutVector: rows.length - withoutSummary - usable.length };
+  const reason = emptyReason(ctx, rows.length, withoutSummary, usable.length);
+  let fused: Float32Array = new Float32Array(dims);
+  let parts: string[] = [];
+  // limit=P: only the latest P partitions are listed (fused and weights still over all of them).
+  const omitted = q.limit !== undefined ? Math.max(0, usable.length - q.limit) : 0;
+  if (!reason) {
+    const params = ctx.fusion.params;
+    const cached = partitionVectorsOf(set, params.shiftWeight);
+    const sealedMs = usable.map((r) => r.row.sealedAt.getTime());
+    const fusionKey = `${ctx.fusion.version}|${usable.map((r) => (r.shift === r.row.shift ? r.index : `${r.index}-`)).join(",")}`;
+    let fusion = set.fusions.get(fusionKey);
+    if (!fusion) {
+      if (set.fusions.size >= 8) set.fusions.clear();
+      const vectors = usable.map((r) => (r.shift === r.row.shift ? cached[r.index]! : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight)));
+      const computed = fusePartitionVectors(vectors, sealedMs, ctx.asOf.getTime(), params, dims);
+      set.fusions.set(fusionKey, (fusion = { fused: computed.fused, weights: computed.weights }));
+    }
+    const asOfMs = ctx.asOf.getTime();
+    const result = { fused: fusion.fused, weights: fusion.weights, ageDays: sealedMs.map((t) => Math.max(0, (asOfMs - t) / DAY_MS)) };
+    fused = result.fused;
+    parts = usable.slice(omitted).map((r, j) => {
+      const i = j + omitted;
+      const meta = wireText(set, "meta", r.index, () => partitionMeta(r.row));
+      const tail = `,"ageDays":${JSON.stringify(result.ageDays[i])},"weight":${JSON.stringify(result.weights[i])}`;
+      if (encoding === "none") return `${meta}${tail},"summary":null,"shift":null}`;
+      const write = encoding === "base64" ? base64Vector : jsonVector;
+      const summary = wireText(set, `summary:${encoding}`, r.index, () => write(r.summary!));
+      const shift = r.shift ? wireText(set, `shift:${encoding}`, r.index, () => write(r.shift!)) : "null";
+      return `${meta}${tail},"summary":${summary},"shift":${shift}}`;
+    });
+  }
+  const head = JSON.stringify({
     user: externalId,
     asOf: ctx.asOf.toISOString(),
     config: ctx.config,
     prompt: ctx.scope.prompt,
     encoder: ctx.encoder ? encoderRef(ctx.encoder) : null,
     fusion: fusionInfo(ctx.fusion),
-    dims: ctx.encoder?.dims ?? 0,
-    vectors: q.vectors ?? "json",
-    fused: wire(fusedUser.fused),
-    partitions: fusedUser.partitions.map((p) => ({ ...p, summary: wire(p.summary), shift: p.shift ? wire(p.shift) : null })),
-    reason: fusedUser.reason,
-    missing: fusedUser.missing,
-  };
+    dims,
+    vectors: encoding,
+  });
+  const fusedText = encoding === "base64" ? base64Vector(fused) : jsonVector(fused);
+  const tail = q.limit !== undefined ? `,"omitted":${omitted}` : "";
+  return `${head.slice(0, -1)},"fused":${fusedText},"partitions":[${parts.join(",")}],"reason":${JSON.stringify(reason)},"missing":${JSON.stringify(missing)}${tail}}`;
+}
+
+/** The asOf-independent start of a partition's JSON object (without the closing brace). */
+function partitionMeta(r: PartitionFeatureRow): string {
+  const text = JSON.stringify({
+    seq: r.seq,
+    startTs: r.startTs.toISOString(),
+    endTs: r.endTs.toISOString(),
+    sealedAt: r.sealedAt.toISOString(),
+    count: r.count,
+    summaryId: r.summaryId,
+    inputHash: r.inputHash,
+  });
+  return text.slice(0, -1);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,17 @@ const unit = (xs: number[]) => {
 };
 
 describe("fusion", () => {
+  it("weights and fused vector do not depend on asOf once every partition is sealed (bit for bit); ages do", () => {
+    const inputs = [unit([1, 0.2, 0, 0]), unit([0.9, 0.1, 0.3, 0]), unit([0, 0, 1, 0.4])].map((v, i) => ({ summary: v, shift: null, sealedAtMs: i * 40 * DAY }));
+    const a = fuse(inputs, 100 * DAY, DEFAULT_FUSION, 4);
+    const b = fuse(inputs, 12345 * DAY + 17, DEFAULT_FUSION, 4);
+    expect(Array.from(b.weights)).toEqual(Array.from(a.weights));
+    expect(Array.from(b.fused)).toEqual(Array.from(a.fused));
+    expect(b.ageDays[0]! - a.ageDays[0]!).toBeCloseTo(12245, 6);
+    // The newest partition still gets the recency advantage: 80 days' worth of decay over the oldest.
+    expect(a.weights[2]! / a.weights[0]!).not.toBeCloseTo(1, 3);
+  });
+
   it("weights sum to 1 and the fused vector is unit length (property)", () => {
     fc.assert(
       fc.property(

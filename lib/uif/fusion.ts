@@ -54,29 +54,51 @@ export function partitionVector(input: FusionInput, shiftWeight: number): Float3
 }
 
 export function fuse(inputs: readonly FusionInput[], asOfMs: number, params: FusionParams, dims: number): FusionResult {
-  const n = inputs.length;
-  const fused = new Float32Array(dims);
-  const weights = new Float64Array(n);
-  const ageDays = new Float64Array(n);
-  if (n === 0) return { fused, weights, ageDays };
   const vectors = inputs.map((x) => {
     if (x.summary.length !== dims) throw new RangeError(`vector of ${x.summary.length} dims, expected ${dims}`);
     return partitionVector(x, params.shiftWeight);
   });
+  return fusePartitionVectors(vectors, inputs.map((x) => x.sealedAtMs), asOfMs, params, dims);
+}
+
+/**
+ * `fuse` over partition vectors already built with `partitionVector` (same shiftWeight as
+ * `params`): the features API keeps them per user between requests, since only the
+ * weights depend on asOf.
+ */
+export function fusePartitionVectors(
+  vectors: readonly Float32Array[],
+  sealedAtMs: readonly number[],
+  asOfMs: number,
+  params: FusionParams,
+  dims: number,
+): FusionResult {
+  const n = vectors.length;
+  const fused = new Float32Array(dims);
+  const weights = new Float64Array(n);
+  const ageDays = new Float64Array(n);
+  if (n === 0) return { fused, weights, ageDays };
   const q = new Float64Array(dims);
   for (const v of vectors) for (let d = 0; d < dims; d++) q[d]! += v[d]!;
   let qn = 0;
   for (let d = 0; d < dims; d++) qn += q[d]! * q[d]!;
   qn = qn > 0 ? 1 / Math.sqrt(qn) : 0;
   const decay = params.halfLifeDays === null ? 0 : Math.LN2 / params.halfLifeDays;
+  // The recency term is taken from the newest partition rather than from asOf: softmax is
+  // unchanged by the common shift, and weights and fused vector then do not depend on asOf
+  // (bit for bit), so the features API reuses them. Only when asOf precedes a seal (ages
+  // clamped at 0) is asOf itself the reference.
+  let newest = -Infinity;
+  for (let i = 0; i < n; i++) newest = Math.max(newest, sealedAtMs[i]!);
+  const reference = asOfMs >= newest ? newest : asOfMs;
   const scores = new Float64Array(n);
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     let dot = 0;
     const v = vectors[i]!;
     for (let d = 0; d < dims; d++) dot += q[d]! * v[d]!;
-    ageDays[i] = Math.max(0, (asOfMs - inputs[i]!.sealedAtMs) / DAY_MS);
-    scores[i] = (dot * qn) / params.temperature - decay * ageDays[i]!;
+    ageDays[i] = Math.max(0, (asOfMs - sealedAtMs[i]!) / DAY_MS);
+    scores[i] = (dot * qn) / params.temperature - decay * Math.max(0, (reference - sealedAtMs[i]!) / DAY_MS);
     if (scores[i]! > max) max = scores[i]!;
   }
   let sum = 0;

@@ -28,7 +28,10 @@ const common = {
   prompt: promptRef.optional(),
 };
 
-export const featuresQuery = z.object({ asOf: instantSchema, ...common, vectors: z.enum(["json", "base64"]).default("json") });
+export const featuresQuery = z.object({ asOf: instantSchema, ...common, vectors: z.enum(["json", "base64", "none"]).default("json"),
+  /** List only the latest P partitions (the fused vector and weights still cover all). */
+  limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
 
 export const vectorsQuery = z.object({
   asOf: instantSchema.optional(),

@@ -271,6 +271,9 @@ export interface PartitionFeatureRow {
   shiftText: string | null;
   summary: Float32Array | null;
   shift: Float32Array | null;
+  /** Seal time stored with each vector row (epoch ms; null without the vector): as-of filters apply to it too. */
+  summarySealedMs: number | null;
+  shiftSealedMs: number | null;
 }
 
 /**
@@ -286,14 +289,15 @@ export async function partitionFeatureRows(input: {
   configId: number;
   promptVersionId: number;
   encoderVersionId: number | null;
-  asOf: Date;
+  /** null: every sealed partition (the features cache reads a user's whole set and filters by asOf in memory). */
+  asOf: Date | null;
   withTexts?: boolean;
 }): Promise<PartitionFeatureRow[]> {
   const { configId, promptVersionId, userIds, asOf } = input;
   const [partitions, summaries, vectors] = await Promise.all([
     pool().query<{ user_id: number; seq: number; content_hash: string; start_ts: Date; end_ts: Date; sealed_at_ts: Date; count: number }>(
       `SELECT user_id, seq, content_hash, start_ts, end_ts, sealed_at_ts, count FROM partitions
-       WHERE user_id = ANY($2::int[]) AND config_id = $1 AND sealed_at_ts < $3 ORDER BY user_id, seq`,
+       WHERE user_id = ANY($2::int[]) AND config_id = $1 AND ($3::timestamptz IS NULL OR sealed_at_ts < $3) ORDER BY user_id, seq`,
       [configId, userIds, asOf],
     ),
     pool().query<{ id: number; user_id: number; seq: number; partition_content_hash: string; input_hash: string; summary: string | null; shift: string | null }>(
@@ -302,15 +306,15 @@ export async function partitionFeatureRows(input: {
        FROM partition_summaries s
        WHERE s.user_id = ANY($2::int[]) AND s.config_id = $1 AND s.prompt_version_id = $3 AND s.status = 'ok' AND s.summary IS NOT NULL
          AND EXISTS (SELECT 1 FROM partitions p WHERE p.user_id = s.user_id AND p.config_id = s.config_id AND p.seq = s.seq
-                       AND p.content_hash = s.partition_content_hash AND p.sealed_at_ts < $4)
+                       AND p.content_hash = s.partition_content_hash AND ($4::timestamptz IS NULL OR p.sealed_at_ts < $4))
        ORDER BY s.id DESC`,
       [configId, userIds, promptVersionId, asOf],
     ),
     input.encoderVersionId === null
-      ? Promise.resolve({ rows: [] as { summary_id: number; text_kind: string; vector: Buffer }[] })
-      : pool().query<{ summary_id: number; text_kind: string; vector: Buffer }>(
-          `SELECT summary_id, text_kind, vector FROM uif_partition_vectors
-           WHERE user_id = ANY($2::int[]) AND config_id = $1 AND encoder_version_id = $3 AND sealed_at_ts < $4`,
+      ? Promise.resolve({ rows: [] as { summary_id: number; text_kind: string; sealed_ms: number; vector: Buffer }[] })
+      : pool().query<{ summary_id: number; text_kind: string; sealed_ms: number; vector: Buffer }>(
+          `SELECT summary_id, text_kind, (extract(epoch FROM sealed_at_ts) * 1000)::float8 AS sealed_ms, vector FROM uif_partition_vectors
+           WHERE user_id = ANY($2::int[]) AND config_id = $1 AND encoder_version_id = $3 AND ($4::timestamptz IS NULL OR sealed_at_ts < $4)`,
           [configId, userIds, input.encoderVersionId, asOf],
         ),
   ]);
@@ -320,9 +324,9 @@ export async function partitionFeatureRows(input: {
     const key = `${s.user_id}:${s.seq}:${s.partition_content_hash}`;
     if (!chosen.has(key)) chosen.set(key, s);
   }
-  const summaryVectors = new Map<number, Buffer>();
-  const shiftVectors = new Map<number, Buffer>();
-  for (const v of vectors.rows) (v.text_kind === "summary" ? summaryVectors : shiftVectors).set(v.summary_id, v.vector);
+  const summaryVectors = new Map<number, (typeof vectors.rows)[number]>();
+  const shiftVectors = new Map<number, (typeof vectors.rows)[number]>();
+  for (const v of vectors.rows) (v.text_kind === "summary" ? summaryVectors : shiftVectors).set(v.summary_id, v);
   return partitions.rows.map((p) => {
     const s = chosen.get(`${p.user_id}:${p.seq}:${p.content_hash}`) ?? null;
     const sv = s ? summaryVectors.get(s.id) : undefined;
@@ -338,8 +342,10 @@ export async function partitionFeatureRows(input: {
       inputHash: s?.input_hash ?? null,
       summaryText: s?.summary ?? null,
       shiftText: s?.shift ?? null,
-      summary: sv ? bytesToVector(sv) : null,
-      shift: hv ? bytesToVector(hv) : null,
+      summary: sv ? bytesToVector(sv.vector) : null,
+      shift: hv ? bytesToVector(hv.vector) : null,
+      summarySealedMs: sv ? sv.sealed_ms : null,
+      shiftSealedMs: hv ? hv.sealed_ms : null,
     };
   });
 }
@@ -374,4 +380,23 @@ export async function getFusionConfig(id: number): Promise<FusionConfigRow | nul
 export async function listFusionConfigs(): Promise<FusionConfigRow[]> {
   const { rows } = await pool().query<FusionConfigRow>(`SELECT id, version, params, created_at AS "createdAt" FROM uif_fusion_configs ORDER BY id`);
   return rows;
+}
+
+/**
+ * What a user's feature rows depend on, in one round trip: row count, newest id and newest
+ * write time of their partitions (re-partitioning deletes and re-inserts them), of their
+ * summaries under the prompt version and of their vectors under the encoder version (a
+ * re-encoded vector keeps its id but gets a new created_at). Equal signatures: equal rows.
+ */
+export async function featureRowsSignature(input: { userId: number; configId: number; promptVersionId: number; encoderVersionId: number | null }): Promise<string> {
+  const stat = (table: string, where: string) =>
+    `(SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce((extract(epoch FROM max(created_at)) * 1000)::bigint, 0) FROM ${table} WHERE ${where})`;
+  const { rows } = await pool().query<{ p: string; s: string; v: string }>(
+    `SELECT ${stat("partitions", "user_id = $1 AND config_id = $2")} AS p,
+            ${stat("partition_summaries", "user_id = $1 AND config_id = $2 AND prompt_version_id = $3")} AS s,
+            ${stat("uif_partition_vectors", "user_id = $1 AND config_id = $2 AND encoder_version_id = $4")} AS v`,
+    [input.userId, input.configId, input.promptVersionId, input.encoderVersionId ?? 0],
+  );
+  const r = rows[0]!;
+  return `${r.p}|${r.s}|${r.v}`;
 }

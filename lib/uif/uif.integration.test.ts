@@ -20,6 +20,7 @@ import type { EncodeResult, FitResult, UserFeatures } from "./contract";
 import { bytesToVector } from "./encoder";
 import { encodeMissing, ensureOpenAiEncoderVersion, resolveScope, type EncoderOverrides } from "./encoding";
 import { getUserFeatures } from "./features";
+import { setFeatureCacheBudget } from "./feature-cache";
 import { encodeDemoData } from "./demo";
 import { enableEncodingAfterSummaries } from "./hook";
 import { getEncoderVersion, loadBuiltinEncoder } from "./store";
@@ -403,5 +404,96 @@ describe("stored builtin versions restore exactly", () => {
       const [v] = await enc.encode([r.summary]);
       expect(Buffer.from(bytesToVector(r.vector).buffer).equals(Buffer.from(v!.buffer))).toBe(true);
     }
+  });
+});
+
+describe("features: vectors=none and the per-process cache", () => {
+  const text = async (user: string, query: string) => {
+    const res = await call(featuresRoute, "viewer", `/api/users/${user}/features?${query}`, { params: { id: user } });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  afterAll(() => setFeatureCacheBudget(256 * 1024 * 1024));
+
+  it("vectors=none: the same fused vector and weights as json, partition vectors null", async () => {
+    const q = "asOf=2030-01-01T00:00:00Z";
+    const a = JSON.parse(await text("mid", `${q}&vectors=json`)) as UserFeatures;
+    const noneText = await text("mid", `${q}&vectors=none`);
+    const b = JSON.parse(noneText) as UserFeatures<number[], null>;
+    expect(b.vectors).toBe("none");
+    expect(b.partitions.length).toBeGreaterThan(1);
+    expect(b.fused).toEqual(a.fused);
+    expect(b.partitions.map(({ seq, weight, ageDays, summaryId }) => ({ seq, weight, ageDays, summaryId }))).toEqual(
+      a.partitions.map(({ seq, weight, ageDays, summaryId }) => ({ seq, weight, ageDays, summaryId })),
+    );
+    expect(b.partitions.every((p) => p.summary === null && p.shift === null)).toBe(true);
+    expect(noneText.length).toBeLessThan(JSON.stringify(a).length / 3);
+    expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&vectors=csv`, { params: { id: "mid" } })).status).toBe(422);
+  });
+
+  it("limit=P lists the latest P partitions and says how many were left out; fused and weights unchanged", async () => {
+    const q = "asOf=2030-01-01T00:00:00Z&vectors=base64";
+    const all = JSON.parse(await text("mid", q)) as UserFeatures<string>;
+    expect(all.omitted).toBeUndefined(); // the default answer is unchanged
+    expect(all.partitions.length).toBeGreaterThan(2);
+    const two = JSON.parse(await text("mid", `${q}&limit=2`)) as UserFeatures<string>;
+    expect(two.omitted).toBe(all.partitions.length - 2);
+    expect(two.partitions).toEqual(all.partitions.slice(-2));
+    expect(two.fused).toBe(all.fused);
+    const wide = JSON.parse(await text("mid", `${q}&limit=1000`)) as UserFeatures<string>;
+    expect(wide.omitted).toBe(0);
+    expect(wide.partitions).toEqual(all.partitions);
+    expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&limit=0`, { params: { id: "mid" } })).status).toBe(422);
+  });
+
+  it("answers byte for byte as with the cache off, at and around every seal time (no leakage through the cache)", async () => {
+    const seals = await sealed("mid");
+    const asOfs = [...seals.flatMap((s) => [s.sealedAt, s.sealedAt + 1]), Date.UTC(2030, 0, 1)];
+    const answers = async () => {
+      const out: string[] = [];
+      for (const t of asOfs) for (const v of ["json", "base64", "none"]) out.push(await text("mid", `asOf=${t}&vectors=${v}`));
+      return out;
+    };
+    setFeatureCacheBudget(256 * 1024 * 1024);
+    await text("mid", "asOf=2030-01-01T00:00:00Z"); // fills the entry with the user's whole set
+    const cached = await answers();
+    setFeatureCacheBudget(0);
+    const uncached = await answers();
+    expect(cached).toEqual(uncached);
+    // The partition sealed at exactly t is out; at t + 1 ms it is in (when an encoder version is usable then).
+    let checked = 0;
+    seals.forEach((s, k) => {
+      const at = JSON.parse(cached[3 * 2 * k]!) as UserFeatures;
+      const after = JSON.parse(cached[3 * (2 * k + 1)]!) as UserFeatures;
+      expect(at.partitions.map((p) => p.seq)).not.toContain(s.seq);
+      if (after.reason === null) {
+        expect(after.partitions.map((p) => p.seq)).toContain(s.seq);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(0);
+    // The text is canonical JSON of its object (what JSON.stringify of the answer gives).
+    for (const t of cached) expect(JSON.stringify(JSON.parse(t))).toBe(t);
+  });
+
+  it("a cached user whose partitions, summaries or vectors change is read again, never served stale", async () => {
+    setFeatureCacheBudget(256 * 1024 * 1024);
+    const q = "asOf=2030-01-01T00:00:00Z&vectors=none";
+    await ingestAndPartition(userEvents("grower", 2 * K + 1, 700), configId);
+    await summariseUsers({ kind: "cascade" });
+    const first = JSON.parse(await text("grower", q)) as UserFeatures<number[], null>;
+    expect(first.partitions).toHaveLength(2);
+    expect(JSON.parse(await text("grower", q))).toEqual(first); // served from the cache
+    // Re-partitioning (delete + re-insert) with two more sealed partitions, then summaries: vectors follow on the fly.
+    await ingestAndPartition(userEvents("grower", 2 * K, 700 + 2 * K + 1), configId);
+    const unsummarised = JSON.parse(await text("grower", q)) as UserFeatures<number[], null>;
+    expect(unsummarised.partitions).toHaveLength(2);
+    expect(unsummarised.missing.withoutSummary).toBe(2);
+    await summariseUsers({ kind: "cascade" });
+    const grown = JSON.parse(await text("grower", q)) as UserFeatures<number[], null>;
+    expect(grown.partitions).toHaveLength(4);
+    expect(grown.missing).toEqual({ withoutSummary: 0, withoutVector: 0 });
+    setFeatureCacheBudget(0);
+    expect(await text("grower", q)).toBe(JSON.stringify(grown));
   });
 });
