@@ -32,6 +32,19 @@ const envSchema = z.object({
   LIBER_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   LIBER_LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   LIBER_LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  // Jobs (issue 12, lib/jobs): the batch queue's workers.
+  /** Users one worker run processes at once; default: the provider's LLM concurrency. */
+  LIBER_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  /** Runs one worker process works on at once. */
+  LIBER_JOBS_SLOTS: z.coerce.number().int().min(1).max(32).default(2),
+  /** Queue messages sent per run: how many worker processes can join one run. */
+  LIBER_JOBS_FANOUT: z.coerce.number().int().min(1).max(256).default(8),
+  /** A claimed user whose worker has not written a heartbeat for this long is given to another worker. */
+  LIBER_JOBS_STALE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(30),
+  /** Attempts per user for retryable failures (rate limits, server errors, timeouts). */
+  LIBER_JOBS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** `liber start` runs a worker in its own process unless this is "off". */
+  LIBER_JOBS_WORKER: z.enum(["on", "off"]).default("on"),
 });
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };

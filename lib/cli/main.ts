@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config";
 import { registerBench } from "./commands/bench";
 import { registerImport } from "./commands/import";
+import { registerJobs } from "./commands/jobs";
 import { registerPartition } from "./commands/partition";
 import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
@@ -23,6 +24,7 @@ registerImport(program);
 registerBench(program);
 registerSummarise(program);
 registerPartition(program);
+registerJobs(program);
 
 try {
   await program.parseAsync(process.argv);

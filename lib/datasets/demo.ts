@@ -3,7 +3,7 @@ import path from "node:path";
 import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
-import { summariseDemoData } from "../uil/ingest";
+import { followUpDemoData } from "../jobs/follow-up";
 import { importMovieLens } from "./movielens";
 
 /** The demo dataset shipped with the repository (MovieLens ml-latest-small, 100,836 ratings). */
@@ -47,5 +47,6 @@ export async function seedDemoDataOnFirstRun(opts: {
       `${summary.itemsCreated.toLocaleString("en")} movies in ${(summary.durationMs / 1000).toFixed(1)} s` +
       (summary.rejected > 0 ? ` (${summary.rejected} rows rejected)` : ""),
   );
-  await summariseDemoData(log); // UIL: the built-in provider's summaries of the sealed partitions
+  // The pipeline's follow-up (summaries with the built-in provider, then vectors), run here to the end so the first start opens with summaries.
+  await followUpDemoData(log);
 }

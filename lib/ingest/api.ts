@@ -3,7 +3,7 @@ import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
-import { scheduleSummariesAfterIngest } from "../uil/ingest";
+import { notifyIngestCommitted } from "./events";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
 
@@ -121,7 +121,8 @@ export async function ingestApiEvents(
         await loader.rollback();
       } else {
         const { partitions } = await loader.commit();
-        scheduleSummariesAfterIngest({ sealed: partitions.sealed }); // UIL: summarise them in the background (lib/uil/ingest.ts)
+        // The pipeline's follow-up (summaries, vectors of what was sealed) is queued by whoever listens (lib/jobs/follow-up.ts).
+        notifyIngestCommitted({ sealed: partitions.sealed, caller: opts.caller ?? null });
         inserted = outcome.inserted;
         duplicates = outcome.duplicates;
         usersCreated = outcome.usersCreated;

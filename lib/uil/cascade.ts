@@ -74,6 +74,26 @@ export interface CascadeOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: CascadeProgress) => void;
+  /** After each summarised (or failed) partition, with its trace: a job's live counters. */
+  onStep?: (userId: number, step: Extract<StepOutcome, { kind: "computed" }>) => void;
+  /**
+   * Called on a cache miss, before the provider is asked (a job's cost cap). Throwing a
+   * `StepDeferred` stops the cascade without recording anything for the partition.
+   */
+  beforeCall?: (request: SummariseRequest, userId: number) => Promise<void>;
+  /** Called after the provider answered or failed, whatever happened (releases what beforeCall reserved). */
+  afterCall?: (request: SummariseRequest, userId: number, trace: TraceDraft) => Promise<void>;
+}
+
+/**
+ * Thrown by `beforeCall` (or when the run's signal aborts) to stop a cascade without a trace
+ * or a failed summary: the partition is simply not done yet (a paused or cancelled job).
+ */
+export class StepDeferred extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StepDeferred";
+  }
 }
 
 export type StepOutcome =
@@ -116,6 +136,11 @@ export class RunRecorder {
   private writes: Promise<void> = Promise.resolve();
   private lastFlush = performance.now();
   private firstError: string | null = null;
+  /**
+   * Write every paid answer before the next step (jobs): a process killed right after an
+   * LLM call then never pays for it twice. Cache hits and the built-in provider still batch.
+   */
+  durable = false;
 
   constructor(
     readonly runId: number,
@@ -328,7 +353,9 @@ async function runUserCascade(
     });
     steps.push(step);
     onStep();
-    await recorder.flush();
+    opts.onStep?.(user.id, step);
+    const paid = !step.trace.cacheHit && step.trace.attempts.length > 0 && step.trace.provider !== "builtin";
+    await recorder.flush(recorder.durable && paid);
     if (step.status === "failed") blocked = true;
     else previous = step.summary;
   }
@@ -383,6 +410,8 @@ async function summariseStep(
   let summary: InterestSummary | null = null;
   let cacheEntry: Parameters<RunRecorder["record"]>[0]["cacheEntry"];
   let cacheHitKey: string | undefined;
+  /** The request beforeCall let through: afterCall must see it whatever happens next. */
+  let reserved: SummariseRequest | null = null;
   try {
     const rendered = renderPrompt(context, { templates: { system: prompt.system, user: prompt.userTemplate }, behaviors: prompt.behaviorOptions });
     trace.renderedSystem = rendered.system;
@@ -396,6 +425,8 @@ async function summariseStep(
       cacheHitKey = trace.cacheKey;
       Object.assign(trace, { cacheHit: true, rawResponse: hit.rawResponse, parsed: hit.response, costUsd: 0 });
     } else {
+      await opts.beforeCall?.(request, step.user.id);
+      reserved = request;
       const { summary: answer, meta } = await provider.summarise(request);
       summary = answer;
       Object.assign(trace, {
@@ -418,6 +449,12 @@ async function summariseStep(
       };
     }
   } catch (err) {
+    // A paused or cancelled job: nothing is recorded, the partition is simply not done yet.
+    if (err instanceof StepDeferred || opts.signal?.aborted) {
+      if (reserved) await opts.afterCall?.(reserved, step.user.id, { ...trace, status: "failed", errorKind: "aborted" });
+      if (err instanceof StepDeferred) throw err;
+      throw new StepDeferred(opts.signal?.reason instanceof Error ? opts.signal.reason.message : "cancelled");
+    }
     trace.status = "failed";
     if (isLlmCallError(err)) {
       Object.assign(trace, {
@@ -436,6 +473,7 @@ async function summariseStep(
     }
   }
   trace.latencyMs = performance.now() - started;
+  if (reserved) await opts.afterCall?.(reserved, step.user.id, trace);
 
   const error = trace.status === "failed" ? trace.error : null;
   const persistSummary = opts.persist && prompt.id !== null;
