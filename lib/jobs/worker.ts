@@ -35,8 +35,8 @@ import type { JobStep, RunStatus } from "./types";
 
 const HEARTBEAT_MS = 2000;
 const SWEEP_MS = 5000;
-/** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... up to 5 min. */
-const retryDelaySeconds = (attempt: number) => Math.min(300, 5 * 2 ** Math.max(0, attempt - 1));
+/** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
+const retryDelaySeconds = (attempt: number) => Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
 
 export interface WorkerOptions {
   /** Shown on claimed users (default host:pid:random). */
@@ -372,7 +372,7 @@ async function finishItem(
     `UPDATE job_run_items SET status = $4, worker = NULL, partitions_total = greatest(partitions_total, $5),
             partitions_done = partitions_done + $6, calls = calls + $7, cache_hits = cache_hits + $8,
             error = $9, error_kind = $10,
-            next_attempt_at = CASE WHEN $11::int IS NULL THEN NULL ELSE now() + make_interval(secs => $11::int) END,
+            next_attempt_at = CASE WHEN $11::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $11::float8) END,
             updated_at = now()
      WHERE run_id = $1 AND user_id = $2 AND worker = $3 AND status = 'running'`,
     [
