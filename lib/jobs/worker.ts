@@ -35,6 +35,8 @@ import type { JobStep, RunStatus } from "./types";
 
 const HEARTBEAT_MS = 2000;
 const SWEEP_MS = 5000;
+/** How often an idle worker asks the queue for work. */
+const POLL_MS = 500;
 /** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
 const retryDelaySeconds = (attempt: number) => Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
 
@@ -58,21 +60,53 @@ export function newWorkerId(): string {
   return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
 }
 
-/** Starts a worker in this process: queue consumers plus the stale-work sweeper. */
+/**
+ * Starts a worker in this process: `slots` consumers of the queue plus the stale-work sweeper.
+ * The consumers are our own fetch loops rather than pg-boss' work(): every call to the
+ * database is awaited and caught, so a database restart is a pause, never a crash.
+ */
 export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWorker> {
   const id = opts.id ?? newWorkerId();
   const log = opts.log ?? (() => {});
-  const boss = await queue();
+  await queue();
   const slots = opts.slots ?? config().LIBER_JOBS_SLOTS;
-  const workIds: string[] = [];
-  for (let i = 0; i < slots; i++) {
-    workIds.push(
-      await boss.work<DrainMessage>(RUN_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async (jobs) => {
-        for (const job of jobs) await drainRun(job.data.runId, { ...opts, id, log });
-      }),
-    );
-  }
   let stopped = false;
+  let wakeUp: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const consume = async () => {
+    let failures = 0;
+    while (!stopped) {
+      try {
+        const boss = await queue();
+        const [job] = await boss.fetch<DrainMessage>(RUN_QUEUE);
+        if (!job) {
+          await pause(POLL_MS);
+          continue;
+        }
+        try {
+          await drainRun(job.data.runId, { ...opts, id, log, shouldStop: () => stopped });
+          await boss.complete(RUN_QUEUE, job.id);
+        } catch (err) {
+          // The drain stopped on a database error: pg-boss retries the message; stale claims are reclaimed.
+          await boss.fail(RUN_QUEUE, job.id, { message: (err as Error).message }).catch(() => undefined);
+          throw err;
+        }
+        failures = 0;
+      } catch (err) {
+        failures++;
+        if (failures === 1) log(`jobs: worker ${id}: ${(err as Error).message}; retrying`);
+        await pause(Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  };
+  const loops = Array.from({ length: slots }, () => consume());
   let sweeping: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     sweeping = sweepStaleWork().then(
@@ -88,8 +122,9 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWork
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      (wakeUp as (() => void) | null)?.();
       await sweeping;
-      for (const w of workIds) await boss.offWork({ id: w }).catch(() => undefined);
+      await Promise.all(loops);
     },
   };
 }
@@ -121,7 +156,10 @@ export interface DrainResult {
  * Works on one run until it has no claimable user left. Safe to call from any number of
  * processes at once, and again after a crash. Wakes itself later when retries are due.
  */
-export async function drainRun(runId: number, opts: WorkerOptions & { id?: string; wake?: boolean } = {}): Promise<DrainResult> {
+export async function drainRun(
+  runId: number,
+  opts: WorkerOptions & { id?: string; wake?: boolean; shouldStop?: () => boolean } = {},
+): Promise<DrainResult> {
   const workerId = opts.id ?? newWorkerId();
   const log = opts.log ?? (() => {});
   const run = await loadRun(runId);
@@ -280,7 +318,7 @@ export async function drainRun(runId: number, opts: WorkerOptions & { id?: strin
 
   try {
     const lanes = Array.from({ length: Math.max(1, concurrency) }, async () => {
-      while (!controller.signal.aborted) {
+      while (!controller.signal.aborted && !opts.shouldStop?.()) {
         const item = await claimItem(run, workerId, staleSeconds);
         if (!item) break;
         await processOne(item);
@@ -296,7 +334,10 @@ export async function drainRun(runId: number, opts: WorkerOptions & { id?: strin
     if (rec) await rec.then((r) => r.finish()).catch(() => undefined);
   }
   const nextDueSeconds = await refreshRunStatus(runId);
-  if (nextDueSeconds !== null && opts.wake !== false) await wakeRun(runId, 1, Math.max(1, Math.ceil(nextDueSeconds)));
+  if (opts.wake !== false) {
+    if (opts.shouldStop?.()) await wakeRun(runId, 1); // this worker is stopping: hand the rest on at once
+    else if (nextDueSeconds !== null) await wakeRun(runId, 1, Math.max(1, Math.ceil(nextDueSeconds)));
+  }
   return { processed, nextDueSeconds };
 }
 
