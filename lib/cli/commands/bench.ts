@@ -11,6 +11,7 @@ import { runIngestBench, type RouteHandler } from "../../ingest/bench";
 import { CliError, info, printJson } from "../context";
 import { uilBenchTarget } from "./bench-uil";
 import { ubspBenchTarget } from "./bench-ubsp";
+import { jobsBenchTarget } from "./bench-jobs";
 
 /**
  * `liber bench <target>`: performance measurements, each against a FRESH temporary embedded
@@ -72,7 +73,7 @@ const ingestTarget: BenchTarget<Awaited<ReturnType<typeof runIngestBench>>> = {
   },
 };
 
-export const BENCH_TARGETS: BenchTarget<any>[] = [ingestTarget, uilBenchTarget, ubspBenchTarget]; // eslint-disable-line @typescript-eslint/no-explicit-any
+export const BENCH_TARGETS: BenchTarget<any>[] = [ingestTarget, uilBenchTarget, ubspBenchTarget, jobsBenchTarget]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function registerBench(program: Command): void {
   const bench = program
