@@ -3,7 +3,7 @@ import os from "node:os";
 import { config } from "../config";
 import { pool } from "../db/client";
 import { estimateChatTokens, type LlmProvider, type SummariseRequest } from "../llm";
-import { isRetryable, runUserSteps } from "../pipeline/pipeline";
+import { isRetryable, runUsersSteps } from "../pipeline/pipeline";
 import { RunRecorder, StepDeferred } from "../uil/cascade";
 import { requirePrompt, type ResolvedPrompt } from "../uil/prompts";
 import { currentProvider, PriceTable } from "../uil/settings";
@@ -37,6 +37,8 @@ const HEARTBEAT_MS = 2000;
 const SWEEP_MS = 5000;
 /** How often an idle worker asks the queue for work. */
 const POLL_MS = 500;
+/** Users claimed at once when the built-in provider summarises. */
+const BUILTIN_BATCH = 16;
 /** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
 const retryDelaySeconds = (attempt: number) => Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
 
@@ -253,11 +255,11 @@ export async function drainRun(
   };
 
   let processed = 0;
-  const processOne = async (item: Claimed): Promise<void> => {
-    const itemCounters = { partitionsTotal: 0, partitionsDone: 0, calls: 0, cacheHits: 0 };
+  const processBatch = async (batch: Claimed[]): Promise<void> => {
+    const perUser = new Map(batch.map((i) => [i.userId, { partitionsTotal: 0, partitionsDone: 0, calls: 0, cacheHits: 0 }]));
     try {
-      const result = await runUserSteps(
-        { id: item.userId, externalId: item.externalId },
+      const result = await runUsersSteps(
+        batch.map((i) => ({ id: i.userId, externalId: i.externalId })),
         {
           configId: run.config_id,
           prompt,
@@ -267,12 +269,15 @@ export async function drainRun(
           steps: run.steps,
           recorder: await recorderFor(),
           signal: controller.signal,
-          onPlanned: (n) => (itemCounters.partitionsTotal = n),
-          onStep: (_userId, step) => {
+          onStep: (userId, step) => {
             const t = step.trace;
-            itemCounters.partitionsDone++;
-            if (t.cacheHit) itemCounters.cacheHits++;
-            else if (t.attempts.length > 0) itemCounters.calls++;
+            const c = perUser.get(userId);
+            if (c) {
+              c.partitionsDone++;
+              c.partitionsTotal++;
+              if (t.cacheHit) c.cacheHits++;
+              else if (t.attempts.length > 0) c.calls++;
+            }
             counters.add(t);
           },
           beforeCall,
@@ -281,47 +286,56 @@ export async function drainRun(
       );
       for (const n of result.notes) notes.add(n);
       await counters.flush();
-      const failed = result.failedSteps[0];
-      if (!failed) {
-        await finishItem(runId, item, workerId, { status: "done", ...itemCounters });
-      } else {
+      for (const item of batch) {
+        const c = perUser.get(item.userId)!;
+        const failed = result.failed.get(item.userId);
+        if (!failed) {
+          await finishItem(runId, item, workerId, { status: "done", ...c });
+          continue;
+        }
         const reason = `partition ${failed.seq}: ${failed.error ?? failed.errorKind ?? "failed"}`;
         const retry = isRetryable(failed) && item.attempts < maxAttempts;
         await finishItem(runId, item, workerId, {
           status: retry ? "retrying" : "failed",
-          ...itemCounters,
+          ...c,
           error: retry ? `${reason} (attempt ${item.attempts} of ${maxAttempts}; will retry)` : reason,
           errorKind: failed.errorKind,
           retryInSeconds: retry ? retryDelaySeconds(item.attempts) : null,
         });
       }
-      processed++;
+      processed += batch.length;
     } catch (err) {
       await counters.flush().catch(() => undefined);
       if (err instanceof StepDeferred || controller.signal.aborted) {
-        // Paused or cancelled: the user is simply not done; whoever resumes takes it again.
-        await releaseItem(runId, item, workerId).catch(() => undefined);
+        // Paused or cancelled: these users are simply not done; whoever resumes takes them again
+        // (what they finished is stored and keyed by content, so it is not redone).
+        for (const item of batch) await releaseItem(runId, item, workerId).catch(() => undefined);
         return;
       }
       // Not an LLM failure (those are recorded in the cascade): the database, a bug. Retry later.
       const message = err instanceof Error ? err.message : String(err);
-      const retry = item.attempts < maxAttempts;
-      await finishItem(runId, item, workerId, {
-        status: retry ? "retrying" : "failed",
-        ...itemCounters,
-        error: `${message}${retry ? ` (attempt ${item.attempts} of ${maxAttempts}; will retry)` : ""}`,
-        errorKind: "internal",
-        retryInSeconds: retry ? retryDelaySeconds(item.attempts) : null,
-      }).catch(() => undefined); // the database is gone: the heartbeat goes stale and another worker takes it
+      for (const item of batch) {
+        const retry = item.attempts < maxAttempts;
+        await finishItem(runId, item, workerId, {
+          status: retry ? "retrying" : "failed",
+          ...perUser.get(item.userId)!,
+          error: `${message}${retry ? ` (attempt ${item.attempts} of ${maxAttempts}; will retry)` : ""}`,
+          errorKind: "internal",
+          retryInSeconds: retry ? retryDelaySeconds(item.attempts) : null,
+        }).catch(() => undefined); // the database is gone: the heartbeat goes stale and another worker takes them
+      }
     }
   };
 
+  // The built-in provider answers in about a millisecond: claim users in batches so that the
+  // per-claim and per-flush round trips do not dominate. An LLM takes seconds: one at a time.
+  const batchSize = provider.provider === "builtin" ? BUILTIN_BATCH : 1;
   try {
     const lanes = Array.from({ length: Math.max(1, concurrency) }, async () => {
       while (!controller.signal.aborted && !opts.shouldStop?.()) {
-        const item = await claimItem(run, workerId, staleSeconds);
-        if (!item) break;
-        await processOne(item);
+        const batch = await claimItems(run, workerId, staleSeconds, batchSize);
+        if (batch.length === 0) break;
+        await processBatch(batch);
       }
     });
     await Promise.all(lanes);
@@ -349,8 +363,8 @@ async function loadRun(runId: number): Promise<RunRow | null> {
   return rows[0] ?? null;
 }
 
-/** Claims the next user of the run (pending, due for a retry, or left stale by a dead worker). */
-async function claimItem(run: RunRow, workerId: string, staleSeconds: number): Promise<Claimed | null> {
+/** Claims the next users of the run (pending, due for a retry, or left stale by a dead worker). */
+async function claimItems(run: RunRow, workerId: string, staleSeconds: number, limit: number): Promise<Claimed[]> {
   const client = await pool().connect();
   try {
     await client.query("BEGIN");
@@ -368,14 +382,14 @@ async function claimItem(run: RunRow, workerId: string, staleSeconds: number): P
                AND o.heartbeat_at >= now() - make_interval(secs => $3)
                AND r2.config_id = r.config_id AND r2.prompt_version_id = r.prompt_version_id
                AND r2.status IN ('queued', 'running', 'retrying'))
-         ORDER BY c.user_id LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
+         ORDER BY c.user_id LIMIT $4 FOR UPDATE OF c SKIP LOCKED)
        UPDATE job_run_items i SET status = 'running', worker = $2, heartbeat_at = now(), attempts = i.attempts + 1,
               next_attempt_at = NULL, updated_at = now()
        FROM next, users u WHERE i.run_id = next.run_id AND i.user_id = next.user_id AND u.id = i.user_id
        RETURNING i.user_id, i.attempts, u.external_id`,
-      [run.id, workerId, staleSeconds],
+      [run.id, workerId, staleSeconds, limit],
     );
-    if (rows[0]) {
+    if (rows.length > 0) {
       await client.query(
         `UPDATE job_runs SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(), updated_at = now()
          WHERE id = $1 AND status IN ('queued', 'retrying')`,
@@ -383,8 +397,7 @@ async function claimItem(run: RunRow, workerId: string, staleSeconds: number): P
       );
     }
     await client.query("COMMIT");
-    const r = rows[0];
-    return r ? { userId: r.user_id, externalId: r.external_id, attempts: r.attempts } : null;
+    return rows.map((r) => ({ userId: r.user_id, externalId: r.external_id, attempts: r.attempts }));
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;

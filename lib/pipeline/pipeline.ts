@@ -79,47 +79,47 @@ export interface UserStepContext {
   onStep?: CascadeOptions["onStep"];
   beforeCall?: (request: SummariseRequest, userId: number) => Promise<void>;
   afterCall?: CascadeOptions["afterCall"];
-  /** Partitions of this user that need a summary (known once the cascade has planned). */
-  onPlanned?: (partitionsToSummarise: number) => void;
 }
 
-export interface UserStepsResult {
-  /** Partitions whose summary failed (the first failure blocks the rest of the cascade). */
-  failedSteps: { seq: number; errorKind: string | null; error: string | null; httpStatus: number | null }[];
+export interface FailedStep {
+  seq: number;
+  errorKind: string | null;
+  error: string | null;
+  httpStatus: number | null;
+}
+
+export interface UsersStepsResult {
+  /** Per user id: the partition whose summary failed (the first failure blocks the rest of that user's cascade). */
+  failed: Map<number, FailedStep>;
   notes: string[];
 }
 
 /**
- * Runs the asked steps for one user, in pipeline order. Summaries are flushed before it
- * returns, so a caller that records "this user is done" afterwards never loses one.
+ * Runs the asked steps for some users, in pipeline order; each user's cascade is sequential,
+ * the users one after the other (callers run several of these at once). Summaries are flushed
+ * before it returns, so a caller that records "these users are done" afterwards never loses one.
  */
-export async function runUserSteps(user: { id: number; externalId: string }, ctx: UserStepContext): Promise<UserStepsResult> {
+export async function runUsersSteps(users: readonly { id: number; externalId: string }[], ctx: UserStepContext): Promise<UsersStepsResult> {
   const steps = orderedSteps(ctx.steps);
-  const result: UserStepsResult = { failedSteps: [], notes: [] };
+  const result: UsersStepsResult = { failed: new Map(), notes: [] };
+  if (users.length === 0) return result;
   if (steps.includes("repartition")) {
-    // Replays this user's log under the config version (deterministic: same log, same partitions and content hashes).
-    await recomputePartitions(ctx.configId, { users: [user.externalId] });
+    // Replays these users' logs under the config version (deterministic: same log, same partitions and content hashes).
+    await recomputePartitions(ctx.configId, { users: users.map((u) => u.externalId) });
   }
   if (steps.includes("summarise")) {
-    let planned = false;
     await runCascade(ctx.recorder, {
       configId: ctx.configId,
       prompt: ctx.prompt,
       provider: ctx.provider,
-      userIds: [user.id],
+      userIds: users.map((u) => u.id),
       concurrency: 1,
       ...(ctx.params ? { params: ctx.params } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      onProgress: (p) => {
-        if (!planned) {
-          planned = true;
-          ctx.onPlanned?.(p.partitionsTotal);
-        }
-      },
       onStep: (userId, step) => {
-        if (step.status === "failed") {
+        if (step.status === "failed" && !result.failed.has(userId)) {
           const httpStatus = step.trace.attempts.at(-1)?.httpStatus ?? null;
-          result.failedSteps.push({ seq: step.seq, errorKind: step.trace.errorKind, error: step.trace.error, httpStatus });
+          result.failed.set(userId, { seq: step.seq, errorKind: step.trace.errorKind, error: step.trace.error, httpStatus });
         }
         ctx.onStep?.(userId, step);
       },
@@ -129,12 +129,11 @@ export async function runUserSteps(user: { id: number; externalId: string }, ctx
     await ctx.recorder.flush(true);
   }
   // Vectors only from a complete cascade: a user whose summaries failed is encoded on the retry.
-  if (result.failedSteps.length === 0) {
-    for (const name of ["encode", "fuse"] as const) {
-      if (!steps.includes(name)) continue;
-      const r = await vectorStep(name)({ configId: ctx.configId, promptVersionId: ctx.prompt.id!, encoder: ctx.encoder, userIds: [user.id] });
-      if (!r.available) result.notes.push(`${name}: ${r.note ?? "not available"}`);
-    }
+  const complete = users.filter((u) => !result.failed.has(u.id)).map((u) => u.id);
+  for (const name of ["encode", "fuse"] as const) {
+    if (!steps.includes(name) || complete.length === 0) continue;
+    const r = await vectorStep(name)({ configId: ctx.configId, promptVersionId: ctx.prompt.id!, encoder: ctx.encoder, userIds: complete });
+    if (!r.available) result.notes.push(`${name}: ${r.note ?? "not available"}`);
   }
   return result;
 }

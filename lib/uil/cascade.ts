@@ -185,20 +185,31 @@ export class RunRecorder {
     }
   }
 
-  /** Writes the buffer if it is big or old enough; `force` writes it now. */
+  /** A write waiting for the one in flight; later flushes join it (group commit). */
+  private queued: Promise<void> | null = null;
+
+  /**
+   * Writes the buffer if it is big or old enough; `force` writes it now. Writes are chained
+   * (batches land in order and never overlap); a flush asked for while a write is in flight
+   * joins the next one, which takes everything buffered when it starts, so many concurrent
+   * users flushing after each paid answer make few transactions, not one each.
+   */
   async flush(force = false): Promise<void> {
     const due = force || this.buffer.traces.length >= FLUSH_EVERY_TRACES || performance.now() - this.lastFlush >= FLUSH_EVERY_MS;
     if (!due) return this.writes;
-    const batch = this.buffer;
-    this.buffer = emptyBatch();
+    if (this.queued) return this.queued;
     this.lastFlush = performance.now();
-    const totals = { ...this.totals };
-    // Writes are chained: batches land in order and never overlap.
-    this.writes = this.writes.then(async () => {
+    const write = this.writes.then(async () => {
+      this.queued = null;
+      const batch = this.buffer;
+      this.buffer = emptyBatch();
+      const totals = { ...this.totals };
       await writeBatch(batch, { id: this.runId, totals });
       for (const c of batch.cacheEntries) this.pendingCache.delete(c.key);
     });
-    return this.writes;
+    this.queued = write;
+    this.writes = write;
+    return write;
   }
 
   /** Flushes and closes the run: failed when any partition failed or `error` is given. */
