@@ -35,7 +35,7 @@ const envSchema = z.object({
   /** Requests per call before a rate limit or server error fails the call (the job then retries the user later). */
   LIBER_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).optional(),
   // Jobs (issue 12, lib/jobs): the batch queue's workers.
-  /** Users one worker run processes at once; default: the provider's LLM concurrency. */
+  /** Users one worker run processes at once; default: twice the provider's LLM concurrency (which still caps calls in flight). */
   LIBER_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   /** Runs one worker process works on at once. */
   LIBER_JOBS_SLOTS: z.coerce.number().int().min(1).max(32).default(2),

@@ -47,7 +47,7 @@ export interface WorkerOptions {
   id?: string;
   /** Runs worked on at once by this process (default LIBER_JOBS_SLOTS). */
   slots?: number;
-  /** Users in flight per run (default LIBER_JOBS_CONCURRENCY, else the provider's LLM concurrency). */
+  /** Users in flight per run (default LIBER_JOBS_CONCURRENCY, else twice the provider's LLM concurrency). */
   concurrency?: number;
   overrides?: Overrides;
   log?: (line: string) => void;
@@ -183,7 +183,9 @@ export async function drainRun(
   }
   const prices = await PriceTable.load();
   const params = provider.resolveParams(opts.overrides?.params);
-  const concurrency = opts.concurrency ?? config().LIBER_JOBS_CONCURRENCY ?? maxConcurrency;
+  // Twice the LLM concurrency by default: the database work of some users (plan, claim, writes)
+  // overlaps the LLM calls of others, while the provider's own limit keeps the calls in flight at its concurrency.
+  const concurrency = opts.concurrency ?? config().LIBER_JOBS_CONCURRENCY ?? 2 * maxConcurrency;
 
   const controller = new AbortController();
   const counters = new RunCounters(runId);
