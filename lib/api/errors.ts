@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Fields answered next to `error`, e.g. the per-event report of a refused ingest batch. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -18,8 +20,8 @@ export const forbidden = (message = "Your role does not allow this.") => new Api
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found.`);
 export const conflict = (message: string) => new ApiError(409, "conflict", message);
 export const payloadTooLarge = (message: string) => new ApiError(413, "payload_too_large", message);
-export const unprocessable = (message: string, details?: unknown) =>
-  new ApiError(422, "unprocessable", message, details);
+export const unprocessable = (message: string, details?: unknown, extra?: Record<string, unknown>) =>
+  new ApiError(422, "unprocessable", message, details, extra);
 
 export function zodDetails(error: z.ZodError) {
   return error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

@@ -1,4 +1,4 @@
-// Browser side of the API contract in lib/api/route.ts: every error body is
+// Browser side of the API contract in lib/auth/route.ts: every error body is
 // { error: { code, message, details? } }, and the screens show that message as it is.
 
 export class ApiRequestError extends Error {

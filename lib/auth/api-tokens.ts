@@ -1,6 +1,6 @@
 import { notFound } from "../api/errors";
 import { db } from "../db/client";
-import type { Caller } from "./caller";
+import type { Caller } from "./types";
 import type { Role } from "./roles";
 import { hashSecret, isWellFormedApiToken, newApiToken } from "./secrets";
 

@@ -2,23 +2,14 @@ import type { NextRequest } from "next/server";
 import { tokenCaller } from "./api-tokens";
 import { SESSION_COOKIE } from "./cookie";
 import { assertSameOrigin } from "./http";
-import type { Role } from "./roles";
 import { bearerToken } from "./secrets";
 import { sessionCaller } from "./sessions";
+import type { Caller } from "./types";
 
-export interface Caller {
-  kind: "session" | "token" | "local";
-  accountId: number | null;
-  name: string;
-  role: Role;
-  /** Set for kind "session": the row behind the cookie (sign-out, "other sessions"). */
-  sessionId?: number;
-  /** Set for kind "token". */
-  tokenId?: number;
-}
+export type { Caller } from "./types";
 
 /**
- * Who is calling, or null when nobody signed in. Called by lib/api/route.ts for every route.
+ * Who is calling, or null when nobody signed in. Called by lib/auth/route.ts for every route.
  *
  * - `Authorization: Bearer lbr_...` is an API token; no cookie is consulted and no Origin check
  *   applies (a cross-site page cannot make a browser attach that header).

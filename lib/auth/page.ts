@@ -1,7 +1,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import type { Caller } from "./caller";
+import type { Caller } from "./types";
 import { SESSION_COOKIE } from "./cookie";
 import { PATH_HEADER, signInUrl } from "./next-path";
 import { sessionCaller } from "./sessions";
@@ -22,7 +22,7 @@ export async function requestedPath(): Promise<string> {
 
 /**
  * For server components that read data themselves: the caller, or a redirect to sign-in.
- * (Route handlers are guarded by lib/api/route.ts instead.)
+ * (Route handlers are guarded by lib/auth/route.ts instead.)
  */
 export async function requirePageCaller(): Promise<Caller> {
   const caller = await pageCaller();

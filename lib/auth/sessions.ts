@@ -1,5 +1,5 @@
 import { db } from "../db/client";
-import type { Caller } from "./caller";
+import type { Caller } from "./types";
 import { SESSION_TTL_MS } from "./cookie";
 import { hashSecret, randomSecret } from "./secrets";
 

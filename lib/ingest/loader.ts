@@ -2,16 +2,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { copyJson, copyText, copyTextArray } from "../db/copy";
 import { advanceInsertedBehaviors, beginPartitionTracking, type AdvanceSummary } from "../partitions/advance";
-import {
-  copyJson,
-  copyText,
-  copyTextArray,
-  type EventBatch,
-  type ItemLabels,
-  type ItemRecord,
-  type UserRecord,
-} from "./records";
+import type { EventBatch, ItemLabels, ItemRecord, UserRecord } from "./records";
 
 /** What to do with an event whose user or item does not exist yet. */
 export type UnknownPolicy = "create" | "reject";

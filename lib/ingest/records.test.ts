@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalEventId, copyText, copyTextArray, EventBatch, isoTimestamp } from "./records";
+import { copyText, copyTextArray } from "../db/copy";
+import { canonicalEventId, EventBatch, isoTimestamp } from "./records";
 
 describe("COPY text encoding", () => {
   it("escapes the characters COPY treats specially", () => {

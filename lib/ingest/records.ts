@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { copyNumber, copyText } from "../db/copy";
 
 /** One behaviour, as every ingestion path hands it to the loader (ids are external ids). */
 export interface BehaviorEvent {
@@ -56,30 +57,6 @@ export function canonicalEventId(e: Pick<BehaviorEvent, "user" | "item" | "tsMs"
 }
 
 // ---- PostgreSQL COPY text format -------------------------------------------------------------
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-
-/** A text value for COPY ... FROM STDIN (text format); null is \N. */
-export function copyText(value: string | null | undefined): string {
-  if (value === null || value === undefined) return "\\N";
-  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
-}
-
-export function copyNumber(value: number | null | undefined): string {
-  return value === null || value === undefined ? "\\N" : String(value);
-}
-
-/** A text[] value for COPY: an array literal with every element quoted. */
-export function copyTextArray(values: readonly string[] | null | undefined): string {
-  if (values === null || values === undefined) return "\\N";
-  return copyText(`{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`);
-}
-
-export function copyJson(value: unknown): string {
-  return value === undefined ? "\\N" : copyText(JSON.stringify(value));
-}
 
 const DAY_MS = 86_400_000;
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));

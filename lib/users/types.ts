@@ -84,7 +84,7 @@ export interface UserActivity {
   points: ActivityPoint[];
 }
 
-/** The JSON body every API error has (see lib/api/route.ts). */
+/** The JSON body every API error has (see lib/auth/route.ts). */
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { accountNameSchema, createAccount, listAccounts, roleSchema } from "@/lib/auth/accounts";
 import { passwordSchema } from "@/lib/auth/password";
 

@@ -1,6 +1,6 @@
-import { NextResponse } from "next/server";
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { unprocessable } from "@/lib/api/errors";
+import { route } from "@/lib/auth/route";
 import { ingestApiEvents } from "@/lib/ingest/api";
 import { parseEventPayload, readBodyCapped } from "@/lib/ingest/body";
 
@@ -25,17 +25,14 @@ export const POST = route({ access: "editor", body: "raw", query }, async ({ req
   const { committed, result } = await ingestApiEvents(entries, {
     mode: query.mode,
     createUsers: query.createUsers === "true",
-    caller: caller?.name,
+    caller: caller.name,
   });
-  if (committed) return NextResponse.json(result);
-  return NextResponse.json(
-    {
-      error: {
-        code: "unprocessable",
-        message: `${result.rejected} invalid event(s): nothing was written. Fix them, or send ?mode=partial to store the valid ones.`,
-      },
-      ...result,
-    },
-    { status: 422 },
-  );
+  if (!committed) {
+    throw unprocessable(
+      `${result.rejected} invalid event(s): nothing was written. Fix them, or send ?mode=partial to store the valid ones.`,
+      undefined,
+      { ...result },
+    );
+  }
+  return result;
 });

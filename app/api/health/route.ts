@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { databaseHealth } from "@/lib/db/health";
 
 export const dynamic = "force-dynamic";

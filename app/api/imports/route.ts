@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { IMPORT_STATUSES, listImportRuns } from "@/lib/ingest/runs";
 
 export const dynamic = "force-dynamic";

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { createJobRun, listJobRuns } from "@/lib/jobs/runs";
 import { createRunBody, listRunsQuery } from "@/lib/jobs/schemas";
 
@@ -9,5 +9,5 @@ export const GET = route({ access: "viewer", query: listRunsQuery }, async ({ qu
 
 /** POST /api/jobs { scope, steps, config?, prompt?, encoder?, costCapUsd? }: queues a run (409 when the same one is active). */
 export const POST = route({ access: "editor", body: createRunBody }, async ({ body, caller }) => ({
-  run: await createJobRun(body, { createdBy: caller?.name ?? null }),
+  run: await createJobRun(body, { createdBy: caller.name }),
 }));

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { runsQuery } from "@/lib/uil/schemas";
 import { listRuns } from "@/lib/uil/traces";
 

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { createConfigVersion, listConfigs } from "@/lib/partitions/configs";
 import { createConfigBody } from "@/lib/partitions/schemas";
 
@@ -10,6 +10,6 @@ export const GET = route({ access: "viewer" }, async () => ({ configs: await lis
 
 /** POST /api/partition-configs: writes the next version of a config name (versions are immutable). */
 export const POST = route({ access: "editor", body: createConfigBody }, async ({ body, caller }) => {
-  const config = await createConfigVersion({ ...body, createdById: caller?.accountId ?? null });
+  const config = await createConfigVersion({ ...body, createdById: caller.accountId });
   return NextResponse.json({ config }, { status: 201 });
 });

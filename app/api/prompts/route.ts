@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { createPromptVersion, listPrompts, newPromptSchema } from "@/lib/uil/prompts";
 
 export const dynamic = "force-dynamic";
@@ -12,5 +12,5 @@ export const GET = route({ access: "viewer" }, async () => ({ prompts: await lis
  * version of the name (201). Unknown {{variables}} are a 422 listing the available ones.
  */
 export const POST = route({ access: "editor", body: newPromptSchema }, async ({ body, caller }) =>
-  NextResponse.json({ prompt: await createPromptVersion(body, caller?.name ?? null) }, { status: 201 }),
+  NextResponse.json({ prompt: await createPromptVersion(body, caller.name) }, { status: 201 }),
 );

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { roleSchema } from "@/lib/auth/accounts";
 import { createApiToken, listApiTokens } from "@/lib/auth/api-tokens";
 
@@ -18,6 +18,6 @@ const createBody = z.object({
 
 /** POST /api/tokens: creates a token; the response is the only time its value is shown. */
 export const POST = route({ access: "admin", body: createBody }, async ({ body, caller }) => {
-  const { token, summary } = await createApiToken({ ...body, createdById: caller!.accountId });
+  const { token, summary } = await createApiToken({ ...body, createdById: caller.accountId });
   return { token, apiToken: summary };
 });

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { listUsers } from "@/lib/users/list";
 import { userListQuery } from "@/lib/users/schemas";
 

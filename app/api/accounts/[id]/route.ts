@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { deleteAccount, getAccount, roleSchema, setAccountPassword, setAccountRole } from "@/lib/auth/accounts";
 import { passwordSchema } from "@/lib/auth/password";
 
@@ -17,7 +17,7 @@ export const PATCH = route({ access: "admin", params: idParams, body: updateBody
   if (body.role) await setAccountRole({ id: params.id }, body.role);
   if (body.password) {
     // Changing one's own password keeps the session it was changed from.
-    const keepSessionId = caller!.accountId === params.id ? caller!.sessionId : undefined;
+    const keepSessionId = caller.accountId === params.id ? caller.sessionId : undefined;
     await setAccountPassword({ id: params.id }, body.password, { keepSessionId });
   }
   return { account: await getAccount({ id: params.id }) };

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { accountNameSchema } from "@/lib/auth/accounts";
 import { completeSetup } from "@/lib/auth/first-run";
 import { assertSameOrigin, setSessionCookie } from "@/lib/auth/http";

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { assertSameOrigin, setSessionCookie, tooManyAttempts, wrongCredentials } from "@/lib/auth/http";
 import { PASSWORD_MAX_LENGTH } from "@/lib/auth/password";
 import { clientIp } from "@/lib/auth/request";

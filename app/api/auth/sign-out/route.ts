@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { SESSION_COOKIE } from "@/lib/auth/cookie";
 import { clearSessionCookie } from "@/lib/auth/http";
 import { revokeSession } from "@/lib/auth/sessions";

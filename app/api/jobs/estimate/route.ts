@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { estimateRequest } from "@/lib/jobs/runs";
 import { createRunBody } from "@/lib/jobs/schemas";
 

@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { idParams } from "@/lib/uil/schemas";
 import { getLlmCall } from "@/lib/uil/traces";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { requireConfig } from "@/lib/partitions/configs";
 import { configPathParams } from "@/lib/partitions/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { diffConfigs } from "@/lib/partitions/diff";
 import { diffQuery } from "@/lib/partitions/schemas";
 

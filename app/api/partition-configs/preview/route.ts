@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { previewConfig } from "@/lib/partitions/preview";
 import { previewBody } from "@/lib/partitions/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { diffPromptVersions } from "@/lib/uil/prompts";
 import { diffQuery } from "@/lib/uil/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { playgroundBody } from "@/lib/uil/schemas";
 import { runPlayground } from "@/lib/uil/service";
 
@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
  * Summaries are not saved; traces are (run kind "playground").
  */
 export const POST = route({ access: "editor", body: playgroundBody }, async ({ body, caller }) =>
-  runPlayground({ ...body, createdBy: caller?.name ?? null }),
+  runPlayground({ ...body, createdBy: caller.name }),
 );

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { llmSettingsInputSchema, publicLlmSettings, saveLlmSettings } from "@/lib/uil/settings";
 
 export const dynamic = "force-dynamic";
@@ -8,5 +8,5 @@ export const GET = route({ access: "admin" }, async () => publicLlmSettings());
 
 /** PUT /api/settings/llm: saves the settings (they override the LIBER_LLM_* defaults; the key stays in the environment). */
 export const PUT = route({ access: "admin", body: llmSettingsInputSchema }, async ({ body, caller }) =>
-  saveLlmSettings(body, caller?.name ?? null),
+  saveLlmSettings(body, caller.name),
 );

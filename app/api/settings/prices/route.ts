@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { listPrices, pricesInputSchema, savePrices } from "@/lib/uil/settings";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { revokeApiToken } from "@/lib/auth/api-tokens";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getUserProfile } from "@/lib/users/profile";
 import { userPathParams } from "@/lib/users/schemas";
 

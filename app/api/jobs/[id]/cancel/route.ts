@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { cancelJobRun } from "@/lib/jobs/runs";
 import { runIdParams } from "@/lib/jobs/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { listJobItems } from "@/lib/jobs/runs";
 import { listItemsQuery, runIdParams } from "@/lib/jobs/schemas";
 

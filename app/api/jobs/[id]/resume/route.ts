@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { resumeJobRun } from "@/lib/jobs/runs";
 import { resumeBody, runIdParams } from "@/lib/jobs/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { retryJobItems } from "@/lib/jobs/runs";
 import { retryBody, runIdParams } from "@/lib/jobs/schemas";
 

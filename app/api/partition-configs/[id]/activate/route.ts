@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { activateConfig } from "@/lib/partitions/configs";
 import { configPathParams } from "@/lib/partitions/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { recomputePartitions } from "@/lib/partitions/recompute";
 import { configPathParams, recomputeBody } from "@/lib/partitions/schemas";
 

@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { setPromptLabel } from "@/lib/uil/prompts";
 import { idParams, labelBody } from "@/lib/uil/schemas";
 

@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { getUserActivity } from "@/lib/users/activity";
 import { activityQuery, userPathParams } from "@/lib/users/schemas";
 

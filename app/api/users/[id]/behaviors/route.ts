@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { listUserBehaviors } from "@/lib/users/behaviors";
 import { behaviorPageQuery, userPathParams } from "@/lib/users/schemas";
 

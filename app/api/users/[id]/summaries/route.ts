@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { summariesQuery } from "@/lib/uil/schemas";
 import { getUserSummaries } from "@/lib/uil/service";
 import { userPathParams } from "@/lib/users/schemas";

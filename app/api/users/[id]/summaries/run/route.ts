@@ -1,4 +1,4 @@
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { runCascadeBody } from "@/lib/uil/schemas";
 import { runUserCascade } from "@/lib/uil/service";
 import { userPathParams } from "@/lib/users/schemas";
@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
  * (only partitions whose input hash has no summary) and answers the run's totals.
  */
 export const POST = route({ access: "editor", params: userPathParams, body: runCascadeBody }, async ({ params, body, caller }) =>
-  runUserCascade(params.id, { ...body, createdBy: caller?.name ?? null }),
+  runUserCascade(params.id, { ...body, createdBy: caller.name }),
 );

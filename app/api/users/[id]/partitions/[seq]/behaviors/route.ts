@@ -1,5 +1,5 @@
 import { notFound } from "@/lib/api/errors";
-import { route } from "@/lib/api/route";
+import { route } from "@/lib/auth/route";
 import { partitionPathParams, userPartitionsQuery } from "@/lib/partitions/schemas";
 import { getPartitionBehaviors } from "@/lib/partitions/views";
 

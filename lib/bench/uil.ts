@@ -16,7 +16,7 @@ import {
   type SummariseContext,
 } from "../llm";
 import { advance, initialState, partitionConfigSchema, type BehaviorEvent, type PartitionConfig, type UserPartitionState } from "../liber/ubsp";
-import { behaviorItem, partitionProfile, type BehaviorRecord, type PartitionRecord } from "./context";
+import { behaviorItem, partitionProfile, type BehaviorRecord, type PartitionRecord } from "../uil/context";
 
 /**
  * `liber bench uil`: what incremental LIBER saves in LLM work, by pure computation (no

@@ -1,7 +1,7 @@
 /**
  * UBSP throughput benchmark (pure part only; the database round trip is measured elsewhere).
  *
- * Run:  npx tsx -e "import('./lib/liber/ubsp-bench.ts').then(m => console.log(JSON.stringify(m.benchUbsp(), null, 2)))"
+ * Run:  npx tsx -e "import('./lib/bench/ubsp-pure.ts').then(m => console.log(JSON.stringify(m.benchUbsp(), null, 2)))"
  *
  * The stream is synthetic and deterministic (mulberry32): a few users, sessions of a few
  * dozen events 30 s - 10 min apart separated by 8 h - 5 day breaks, 1-3 categories per event
@@ -15,7 +15,7 @@ import {
   type BehaviorEvent,
   type PartitionConfig,
   type UserPartitionState,
-} from "./ubsp";
+} from "../liber/ubsp";
 
 export interface BenchOptions {
   /** Total events over all users (default 5,000,000). */

@@ -1,10 +1,11 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { roleAllows, type Role } from "../auth/roles";
-import { authenticate, type Caller } from "../auth/caller";
-import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "./errors";
-import { readBodyCapped } from "./body";
-import { findNul, NUL_MESSAGE } from "./nul";
+import { roleAllows, type Role } from "./roles";
+import { authenticate } from "./caller";
+import type { Caller } from "./types";
+import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "../api/errors";
+import { readBodyCapped } from "../api/body";
+import { findNul, NUL_MESSAGE } from "../api/nul";
 
 /**
  * The one wrapper every route handler goes through: it authenticates the caller, checks the
@@ -13,34 +14,38 @@ import { findNul, NUL_MESSAGE } from "./nul";
  */
 export type Access = Role | "public";
 
-interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+interface RouteSpec<A extends Access, P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   /** Who may call: "public" only for health and the sign-in flow. */
-  access: Access;
+  access: A;
   params?: P;
   query?: Q;
   /** A zod schema for a JSON body, or "raw" to let the handler read the request itself. */
   body?: B | "raw";
 }
 
-export interface RouteContext<P, Q, B> {
+export interface RouteContext<P, Q, B, C extends Caller | null = Caller | null> {
   req: NextRequest;
-  caller: Caller | null;
+  /** Never null behind a role: the wrapper answered 401 before the handler runs. */
+  caller: C;
   params: P;
   query: Q;
   body: B;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+/** The caller a handler sees: anyone (maybe nobody) on public routes, a signed-in caller otherwise. */
+type CallerFor<A extends Access> = A extends "public" ? Caller | null : Caller;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function route<
+  A extends Access,
   P extends z.ZodType = z.ZodType<undefined>,
   Q extends z.ZodType = z.ZodType<undefined>,
   B extends z.ZodType = z.ZodType<undefined>,
 >(
-  spec: RouteSpec<P, Q, B>,
-  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Response | unknown>,
+  spec: RouteSpec<A, P, Q, B>,
+  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, CallerFor<A>>) => Promise<Response | unknown>,
 ) {
   const wrapped = async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
     try {
@@ -68,7 +73,12 @@ export function route<
         if (nulAt !== null) throw unprocessable("Invalid body.", [{ path: nulAt, message: NUL_MESSAGE }]);
         body = parseOr422(spec.body, json, "body");
       }
-      const result = await handler({ req, caller, params, query, body } as RouteContext<Infer<P>, Infer<Q>, Infer<B>>);
+      const result = await handler({ req, caller, params, query, body } as RouteContext<
+        Infer<P>,
+        Infer<Q>,
+        Infer<B>,
+        CallerFor<A>
+      >);
       if (result instanceof Response) return result;
       return NextResponse.json(result ?? { ok: true });
     } catch (err) {
@@ -88,7 +98,7 @@ function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: strin
 export function errorResponse(err: unknown): Response {
   if (err instanceof ApiError) {
     return NextResponse.json(
-      { error: { code: err.code, message: err.message, details: err.details } },
+      { error: { code: err.code, message: err.message, details: err.details }, ...err.extra },
       { status: err.status },
     );
   }

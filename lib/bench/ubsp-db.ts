@@ -2,12 +2,12 @@ import fs from "node:fs";
 import { pool } from "../db/client";
 import { importMovieLens } from "../datasets/movielens";
 import type { PartitionConfig } from "../liber/ubsp";
-import { advanceActivePartitions, withoutIngestHook } from "./advance";
-import { ensureActiveConfig } from "./configs";
-import { recomputePartitions } from "./recompute";
+import { advanceActivePartitions, withoutIngestHook } from "../partitions/advance";
+import { ensureActiveConfig } from "../partitions/configs";
+import { recomputePartitions } from "../partitions/recompute";
 
 /**
- * The database side of `liber bench ubsp` (the pure partitioner is lib/liber/ubsp-bench.ts).
+ * The database side of `liber bench ubsp` (the pure partitioner is lib/bench/ubsp-pure.ts).
  * Runs against whatever DATABASE_URL points at: the CLI gives it a fresh temporary database.
  * 1. Appending one event through the real path (insert, advanceActivePartitions, commit) for
  *    users with 100, 1,000 and 10,000 events: the time must not grow with the history.

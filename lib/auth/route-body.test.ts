@@ -1,8 +1,10 @@
 import { NextRequest } from "next/server";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { MAX_JSON_BODY_BYTES } from "./body";
+import { MAX_JSON_BODY_BYTES } from "../api/body";
+import { unprocessable } from "../api/errors";
 import { route } from "./route";
+import type { Caller } from "./types";
 
 // A public route, so that no database is needed to authenticate (no credentials are sent).
 const echo = route({ access: "public", body: z.object({ note: z.string() }) }, async ({ body }) => body);
@@ -41,5 +43,22 @@ describe("route() JSON bodies", () => {
     const res = await echo(post(JSON.stringify({ note: 5 })), noParams);
     expect(res.status).toBe(422);
     expect((await res.json()).error.details[0].path).toBe("note");
+  });
+});
+
+describe("route() types the caller by access", () => {
+  it("non-null behind a role, maybe null on public routes (checked by tsc)", () => {
+    route({ access: "viewer" }, async ({ caller }) => expectTypeOf(caller).toEqualTypeOf<Caller>());
+    route({ access: "admin" }, async ({ caller }) => expectTypeOf(caller).toEqualTypeOf<Caller>());
+    route({ access: "public" }, async ({ caller }) => expectTypeOf(caller).toEqualTypeOf<Caller | null>());
+  });
+
+  it("an ApiError's extra fields are answered next to the error", async () => {
+    const refuse = route({ access: "public" }, async () => {
+      throw unprocessable("2 invalid event(s)", undefined, { rejected: 2 });
+    });
+    const res = await refuse(post("{}"), noParams);
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({ error: { code: "unprocessable", message: "2 invalid event(s)" }, rejected: 2 });
   });
 });

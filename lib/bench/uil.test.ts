@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runUilBench } from "./bench";
+import { runUilBench } from "./uil";
 
 // A small MovieLens-shaped stream: 3 users, several events a day on some days.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "uil-bench-"));

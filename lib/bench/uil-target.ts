@@ -1,7 +1,6 @@
-import { DEMO_DATASET_DIR } from "../../datasets/demo";
-import { runUilBench, type UilBenchResult } from "../../uil/bench";
-import { CliError } from "../context";
-import type { BenchTarget } from "./bench";
+import { DEMO_DATASET_DIR } from "../datasets/demo";
+import { runUilBench, type UilBenchResult } from "./uil";
+import { positiveInt, type BenchTarget } from "./target";
 
 /**
  * `liber bench uil`: LLM calls and prompt tokens of incremental LIBER (only newly sealed
@@ -20,10 +19,8 @@ export const uilBenchTarget: BenchTarget<UilBenchResult> = {
       .option("--verify-every <n>", "render every n-th full re-read in full to check the token sum", "500")
       .option("--no-tags", "replay ratings only (not tags.csv)"),
   run: async (opts, log) => {
-    const maxCount = Number(opts.k);
-    const verifyEvery = Number(opts.verifyEvery);
-    if (!Number.isInteger(maxCount) || maxCount < 1) throw new CliError("--k must be a positive integer");
-    if (!Number.isInteger(verifyEvery) || verifyEvery < 1) throw new CliError("--verify-every must be a positive integer");
+    const maxCount = positiveInt(opts.k, "--k");
+    const verifyEvery = positiveInt(opts.verifyEvery, "--verify-every");
     return runUilBench({ dataset: String(opts.dataset), maxCount, verifyEvery, tags: opts.tags !== false, log });
   },
   describe: (r) => {

@@ -1,17 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { pool } from "../../db/client";
-import { DEMO_DATASET_DIR } from "../../datasets/demo";
-import { importMovieLens } from "../../datasets/movielens";
-import { OpenAiProvider } from "../../llm";
-import { reply, startTestLlmServer } from "../../llm/test-server";
-import { runToEnd } from "../../jobs/follow-up";
-import { stopQueue } from "../../jobs/queue";
-import { createJobRun, getJobRun } from "../../jobs/runs";
-import type { JobRunView } from "../../jobs/types";
-import { CliError } from "../context";
-import { withScratchDatabase, type BenchTarget } from "./bench";
+import { pool } from "../db/client";
+import { DEMO_DATASET_DIR } from "../datasets/demo";
+import { importMovieLens } from "../datasets/movielens";
+import { OpenAiProvider } from "../llm";
+import { reply, startTestLlmServer } from "../llm/test-server";
+import { runToEnd } from "../jobs/follow-up";
+import { stopQueue } from "../jobs/queue";
+import { createJobRun, getJobRun } from "../jobs/runs";
+import type { JobRunView } from "../jobs/types";
+import { BenchOptionError, positiveInt, withScratchDatabase, type BenchTarget } from "./target";
 
 /**
  * `liber bench jobs`: the job queue on a fresh temporary database with the demo data.
@@ -22,7 +21,7 @@ import { withScratchDatabase, type BenchTarget } from "./bench";
  *     concurrency 16: calls per second against the bound 16 / 0.2 s = 80 calls/s.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
 export interface JobsBenchResult {
   dataset: string;
@@ -66,7 +65,7 @@ export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
     const delayMs = int(opts.delayMs, "--delay-ms");
     const concurrency = int(opts.concurrency, "--concurrency");
     const only = opts.only === undefined ? null : String(opts.only);
-    if (only !== null && only !== "scale-out" && only !== "latency") throw new CliError("--only must be scale-out or latency");
+    if (only !== null && only !== "scale-out" && only !== "latency") throw new BenchOptionError("--only must be scale-out or latency");
     return withScratchDatabase(log, async () => {
       try {
         return await runJobsBench({ dataset: String(opts.dataset), calls, delayMs, concurrency, only, log });
@@ -105,7 +104,7 @@ async function runJobsBench(o: {
   const { log } = o;
   log("bench: importing the demo data");
   const imported = await importMovieLens(o.dataset, {});
-  if (imported.status !== "succeeded") throw new CliError(`import failed: ${imported.errorMessage}`);
+  if (imported.status !== "succeeded") throw new Error(`import failed: ${imported.errorMessage}`);
   const { rows: counts } = await pool().query<{ users: number; partitions: number }>(
     `SELECT (SELECT count(DISTINCT user_id)::int FROM partitions) AS users, (SELECT count(*)::int FROM partitions) AS partitions`,
   );
@@ -155,7 +154,7 @@ async function runJobsBench(o: {
     const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency });
     const seconds = elapsed(done);
     const callsPerSec = done.progress.calls / seconds;
-    if (server.maxInFlight > o.concurrency) throw new CliError(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
+    if (server.maxInFlight > o.concurrency) throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
     const bound = o.concurrency / (o.delayMs / 1000);
     return {
       dataset: o.dataset,
@@ -203,7 +202,7 @@ async function forgetSummaries(): Promise<void> {
 }
 
 function elapsed(run: JobRunView): number {
-  if (run.status !== "done" || !run.startedAt || !run.finishedAt) throw new CliError(`run #${run.id} ended ${run.status}: ${run.error ?? ""}`);
+  if (run.status !== "done" || !run.startedAt || !run.finishedAt) throw new Error(`run #${run.id} ended ${run.status}: ${run.error ?? ""}`);
   return (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
 }
 
@@ -228,7 +227,7 @@ function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> 
       output += d.toString();
       if (output.includes("waiting for jobs")) resolve(child);
     });
-    child.once("exit", (code) => reject(new CliError(`worker exited (${code}) before it was ready:\n${output}`)));
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)));
   });
 }
 
@@ -241,9 +240,4 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-
-function int(raw: unknown, flag: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive integer`);
-  return n;
-}
+const int = positiveInt;

@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { pool } from "../db/client";
 import { importMovieLens } from "../datasets/movielens";
-import { copyNumber, copyText } from "./records";
+import { copyNumber, copyText } from "../db/copy";
 
 /**
  * The ingestion benchmark (`liber bench ingest`). Runs against whatever DATABASE_URL points at;

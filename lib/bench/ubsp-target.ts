@@ -1,11 +1,10 @@
-import { DEMO_DATASET_DIR } from "../../datasets/demo";
-import { benchUbsp, type BenchResult } from "../../liber/ubsp-bench";
-import { runUbspDbBench, type UbspDbBenchResult } from "../../partitions/bench";
-import { CliError } from "../context";
-import type { BenchTarget } from "./bench";
+import { DEMO_DATASET_DIR } from "../datasets/demo";
+import { benchUbsp, type BenchResult } from "./ubsp-pure";
+import { runUbspDbBench, type UbspDbBenchResult } from "./ubsp-db";
+import { positiveInt, withScratchDatabase, type BenchTarget } from "./target";
 
 export interface UbspBenchReport {
-  /** The pure partitioner (lib/liber/ubsp-bench.ts): throughput per rule, bare loop, per-call latency. */
+  /** The pure partitioner (lib/bench/ubsp-pure.ts): throughput per rule, bare loop, per-call latency. */
   pure: BenchResult;
   /** Through the database, on a fresh temporary embedded PostgreSQL. */
   db: UbspDbBenchResult | null;
@@ -36,7 +35,6 @@ export const ubspBenchTarget: BenchTarget<UbspBenchReport> = {
     log(`pure partitioner: ${events.toLocaleString("en")} events...`);
     const pure = benchUbsp({ events });
     if (opts.db === false) return { pure, db: null };
-    const { withScratchDatabase } = await import("./bench");
     const db = await withScratchDatabase(log, () =>
       runUbspDbBench({ dataset: String(opts.dataset), repeat, histories: [100, 1_000, 10_000], appends, log }),
     );
@@ -78,9 +76,3 @@ export const ubspBenchTarget: BenchTarget<UbspBenchReport> = {
     return lines.join("\n");
   },
 };
-
-function positiveInt(raw: unknown, flag: string): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new CliError(`${flag} must be a positive integer`);
-  return v;
-}

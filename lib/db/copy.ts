@@ -1,0 +1,24 @@
+/** Values for COPY ... FROM STDIN in text format (the bulk write paths of ingest and partitions). */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A text value for COPY ... FROM STDIN (text format); null is \N. */
+export function copyText(value: string | null | undefined): string {
+  if (value === null || value === undefined) return "\\N";
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+export function copyNumber(value: number | null | undefined): string {
+  return value === null || value === undefined ? "\\N" : String(value);
+}
+
+/** A text[] value for COPY: an array literal with every element quoted. */
+export function copyTextArray(values: readonly string[] | null | undefined): string {
+  if (values === null || values === undefined) return "\\N";
+  return copyText(`{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`);
+}
+
+export function copyJson(value: unknown): string {
+  return value === undefined ? "\\N" : copyText(JSON.stringify(value));
+}
