@@ -169,7 +169,7 @@ export function EstimateView({ estimate: e }: { estimate: RunEstimate }) {
         {formatNumber(e.partitions)} ({formatNumber(e.alreadyDone)} done, {formatNumber(e.cacheHits)} from cache)
       </dd>
       <dt className="text-slate-500">LLM calls</dt>
-      <dd className="tabular-nums" data-testid="estimate-calls">
+      <dd className="tabular-nums" data-testid="run-estimate-calls">
         {formatNumber(e.toSummarise)}
       </dd>
       <dt className="text-slate-500">Tokens</dt>
@@ -177,7 +177,7 @@ export function EstimateView({ estimate: e }: { estimate: RunEstimate }) {
         ~{formatNumber(e.promptTokens)} in, ~{formatNumber(e.completionTokens)} out
       </dd>
       <dt className="text-slate-500">Cost</dt>
-      <dd className="tabular-nums" data-testid="estimate-cost">
+      <dd className="tabular-nums" data-testid="run-estimate-cost">
         ~{formatUsd(e.costUsd)}
       </dd>
       <dt className="text-slate-500">Time</dt>
