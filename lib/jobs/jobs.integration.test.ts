@@ -8,7 +8,7 @@ import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems,
 import { installIngestFollowUps, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
 import { cancelJobRun, createJobRun, estimateRequest, getJobRun, listJobItems, resumeJobRun, retryJobItems } from "./runs";
-import { startWorker } from "./worker";
+import { closeStaleImports, startWorker } from "./worker";
 
 // The job queue end to end on a real PostgreSQL: runs over users, content-keyed steps (a
 // repeat costs nothing), the race rule, cost cap with pause and resume, cancel, retries, and
@@ -146,6 +146,24 @@ describe("job runs", () => {
       uninstall();
       await worker.stop();
     }
+  });
+});
+
+describe("stale import runs", () => {
+  it("closes an import whose process stopped writing progress, and leaves a live one alone", async () => {
+    const { rows } = await pool().query<{ id: number }>(
+      `INSERT INTO import_runs (source, file, started_at, heartbeat_at) VALUES
+         ('csv', 'dead.csv', now() - interval '2 hours', now() - interval '1 hour'),
+         ('csv', 'alive.csv', now() - interval '2 hours', now() - interval '5 seconds')
+       RETURNING id`,
+    );
+    expect(await closeStaleImports()).toBe(1);
+    const { rows: after } = await pool().query<{ id: number; status: string; error_message: string | null }>(
+      `SELECT id, status::text AS status, error_message FROM import_runs WHERE id = ANY($1::int[]) ORDER BY id`,
+      [rows.map((r) => r.id)],
+    );
+    expect(after[0]).toMatchObject({ status: "failed", error_message: expect.stringMatching(/^interrupted: /) });
+    expect(after[1]).toMatchObject({ status: "running", error_message: null });
   });
 });
 
