@@ -80,12 +80,15 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
   );
   expect(partitions.length).toBeGreaterThan(0);
   await page.goto(`/users/${encodeURIComponent(user!.external_id)}`);
-  const timeline = page.getByRole("group", { name: new RegExp(`^Partitions of user ${escape(user!.external_id)} under `) });
-  // A loaded machine may take a while to draw a long history.
-  await expect(timeline.getByRole("button", { name: /^Partition \d+:/ })).toHaveCount(partitions.length, { timeout: 60_000 });
+  const timeline = page.getByRole("group", { name: new RegExp(`^Partitions of user ${escape(user!.external_id)} under ${escape(name)} v1$`) });
   const cascade = page.getByRole("list", { name: `Interest summaries of user ${user!.external_id}` });
-  await expect(cascade.getByRole("listitem")).toHaveCount(partitions.length, { timeout: 60_000 });
-  await expect(cascade.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(partitions.length);
+  // A loaded machine may take a while to draw a long history: reload until it shows.
+  await expect(async () => {
+    if (!(await timeline.isVisible())) await page.reload();
+    await expect(timeline.getByRole("button", { name: /^Partition \d+:/ })).toHaveCount(partitions.length, { timeout: 20_000 });
+  }).toPass({ timeout: 120_000 });
+  await expect(page.getByText(new RegExp(`^${partitions.length} sealed partitions · `))).toBeVisible();
+  await expect(cascade.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(partitions.length, { timeout: 60_000 });
   const [summarised] = await query<{ n: number }>(
     `SELECT count(*)::int AS n FROM partition_summaries s JOIN users u ON u.id = s.user_id JOIN partition_configs c ON c.id = s.config_id
      WHERE u.external_id = $1 AND c.name = $2 AND s.status = 'ok'`,
