@@ -205,11 +205,12 @@ export async function drainRun(
   let beating: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
     beating = (async () => {
-      await counters.flush();
+      // Claims first: a late heartbeat is what lets another worker take a user that is still being worked on.
       await pool().query(
         `UPDATE job_run_items SET heartbeat_at = now() WHERE run_id = $1 AND worker = $2 AND status = 'running'`,
         [runId, workerId],
       );
+      await counters.flush();
       const { rows } = await pool().query<{ status: RunStatus }>(
         `UPDATE job_runs SET heartbeat_at = now() WHERE id = $1 RETURNING status`,
         [runId],
