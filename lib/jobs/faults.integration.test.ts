@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(server: TestLlmServer, name: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "liber.mjs"), "worker", "--concurrency", "4"], {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "liber.mjs"), "worker", "--slots", "1", "--concurrency", "4"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -126,7 +126,8 @@ describe("a worker killed with SIGKILL in the middle of a run", () => {
 
       const askedAgain = server.requests.slice(killedAt).filter((r) => storedBeforeKill.has(userMessage(r)));
       expect(askedAgain).toEqual([]);
-      // Only calls that were in flight in A when it died (at most its concurrency) could be asked twice.
+      // Only A's unpersisted calls could be asked twice: each of its users in flight (1 slot x 4) holds at
+      // most one call that is in flight or answered and waiting for its write.
       const asked = new Map<string, number[]>();
       server.requests.forEach((r, i) => asked.set(userMessage(r), [...(asked.get(userMessage(r)) ?? []), i]));
       const twice = [...asked.values()].filter((ix) => ix.length > 1).map((ix) => ix.join("/"));
