@@ -16,6 +16,12 @@ const nextConfig = {
           { key: "Referrer-Policy", value: "same-origin" },
         ],
       },
+      // Pages get their Content-Security-Policy (with a nonce) from proxy.ts; API answers this one
+      // (lib/api/security-headers.ts API_CSP): JSON is never a document that may run or load anything.
+      {
+        source: "/api/:path*",
+        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }],
+      },
     ];
   },
 };

@@ -74,7 +74,7 @@ export default defineConfig({
     command: "node bin/liber.mjs start",
     url: `${baseURL}/api/health`,
     // First start: `next build` (when sources changed), initdb, migrations, demo import.
-    timeout: 5 * 60_000,
+    timeout: 10 * 60_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",

@@ -6,6 +6,7 @@ import { register } from "tsx/esm/api";
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 register();
 // lib/ never imports app/: the route handler that `liber bench ingest` drives is handed in here.
-const { provideBehaviorsRoute } = await import("../lib/bench/handed-in.ts");
+const { provideBehaviorsRoute, provideFeaturesRoute } = await import("../lib/bench/handed-in.ts");
 provideBehaviorsRoute(async () => (await import("../app/api/behaviors/route.ts")).POST);
+provideFeaturesRoute(async () => (await import("../app/api/users/[id]/features/route.ts")).GET);
 await import("../lib/cli/main.ts");

@@ -70,7 +70,6 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
   await expect(card).toBeVisible();
   await expect(card).toHaveAttribute("data-status", "done", { timeout: 240_000 });
   await expect(card.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
-  await expect(card.getByText("Note: encode: UIF not available")).toBeVisible();
 
   // The user's timeline and cascade show the new partitions, all summarised.
   const partitions = await query<{ seq: number }>(

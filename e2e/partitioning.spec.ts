@@ -65,12 +65,13 @@ test("a demo user's timeline shows their partitions, and a partition lists its b
   const behaviours = page.getByRole("table", { name: "Behaviours of partition 2" });
   await expect(behaviours.locator("tbody tr")).toHaveCount(second.count);
   const titles = await query<{ title: string }>(
-    `SELECT i.title FROM partition_members m
-       JOIN behaviors b ON b.id = m.behavior_id
+    `SELECT i.title FROM partitions p
+       CROSS JOIN unnest(p.behavior_ids) AS m(id)
+       JOIN behaviors b ON b.id = m.id
        JOIN items i ON i.id = b.item_id
-       JOIN users u ON u.id = m.user_id
-       JOIN partition_config_labels l ON l.config_id = m.config_id AND l.label = 'active'
-     WHERE u.external_id = $1 AND m.seq = $2 ORDER BY b.ts, b.id`,
+       JOIN users u ON u.id = p.user_id
+       JOIN partition_config_labels l ON l.config_id = p.config_id AND l.label = 'active'
+     WHERE u.external_id = $1 AND p.seq = $2 ORDER BY b.ts, b.id`,
     [externalId, second.seq],
   );
   expect(titles).toHaveLength(second.count);
@@ -91,10 +92,10 @@ test("a demo user's timeline shows their partitions, and a partition lists its b
 
   // The open cache (behaviours not sealed yet) is the last band, drawn apart, and opens the same way.
   const [open] = await query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM partition_members m
-       JOIN users u ON u.id = m.user_id
-       JOIN partition_config_labels l ON l.config_id = m.config_id AND l.label = 'active'
-     WHERE u.external_id = $1 AND m.seq = $2`,
+    `SELECT coalesce((SELECT cardinality(s.open_behavior_ids) FROM partition_states s
+       JOIN users u ON u.id = s.user_id
+       JOIN partition_config_labels l ON l.config_id = s.config_id AND l.label = 'active'
+     WHERE u.external_id = $1 AND (s.state->>'nextSeq')::int = $2), 0)::int AS n`,
     [externalId, partitions.length],
   );
   if (open!.n > 0) {

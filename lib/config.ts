@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -15,6 +16,14 @@ const envSchema = z.object({
   LIBER_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LIBER_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * The reverse proxies whose X-Forwarded-For / X-Forwarded-Host are believed: comma-separated
+   * IP addresses and/or `loopback`. Unset: forwarded headers are ignored.
+   */
+  LIBER_TRUST_PROXY: z
+    .string()
+    .refine(isValidTrustProxy, "must be comma-separated IP addresses and/or 'loopback'")
+    .optional(),
   LIBER_DEMO_DATA: z.enum(["movielens", "none"]).default("movielens"),
   /** First run only: creates the admin account "admin" with this password when no admin exists. */
   LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
@@ -22,7 +31,20 @@ const envSchema = z.object({
   // (lib/uil/settings.ts). The key is only ever read from here, never stored or sent.
   /** builtin (offline, the default when no endpoint is configured) or openai (any OpenAI-compatible server). */
   LIBER_LLM_PROVIDER: z.enum(["builtin", "openai"]).optional(),
-  LIBER_LLM_BASE_URL: z.string().url().optional(),
+  /** The endpoint LIBER_LLM_API_KEY belongs to: the key is only ever sent to this URL's origin. */
+  LIBER_LLM_BASE_URL: z
+    .string()
+    .url()
+    .refine(isPlainHttpUrl, "must be an http(s) URL without a query string or fragment")
+    .optional(),
+  /** More endpoints (comma-separated base URLs) that may receive the key, e.g. a second gateway. */
+  LIBER_LLM_KEY_ALLOWED_URLS: z
+    .string()
+    .refine(
+      (list) => list.split(",").map((u) => u.trim()).filter(Boolean).every(isPlainHttpUrl),
+      "must be comma-separated http(s) URLs without query strings or fragments",
+    )
+    .optional(),
   LIBER_LLM_API_KEY: z.string().min(1).optional(),
   /** Accepted when LIBER_LLM_API_KEY is not set. */
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -49,7 +71,36 @@ const envSchema = z.object({
   LIBER_JOBS_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   /** `liber start` runs a worker in its own process unless this is "off". */
   LIBER_JOBS_WORKER: z.enum(["on", "off"]).default("on"),
+  // UIF (issue 11): the openai text encoder (embeddings). Same key as the LLM (above).
+  /** Embeddings endpoint; default LIBER_LLM_BASE_URL. Unset both: the openai encoder is not configured. */
+  LIBER_EMBED_BASE_URL: z.string().url().optional(),
+  LIBER_EMBED_MODEL: z.string().min(1).max(200).default("text-embedding-3-small"),
+  LIBER_EMBED_DIMENSIONS: z.coerce.number().int().min(2).max(4096).default(256),
+  /** Texts per embeddings request. */
+  LIBER_EMBED_BATCH: z.coerce.number().int().min(1).max(2048).default(64),
 });
+
+/**
+ * An http(s) URL with no query string or fragment: a base URL that cannot smuggle in another
+ * path through `?x=` (the SDK appends /chat/completions to whatever it is given).
+ */
+export function isPlainHttpUrl(value: string): boolean {
+  if (/[?#]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+function isValidTrustProxy(value: string): boolean {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .every((e) => e.toLowerCase() === "loopback" || isIP(e) !== 0);
+}
 
 export type LiberConfig = z.infer<typeof envSchema> & { dataDir: string };
 
@@ -71,4 +122,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LiberConfig {
 export function config(): LiberConfig {
   cached ??= loadConfig();
   return cached;
+}
+
+/**
+ * The database in use, read live (not from the cached config): `liber start`, the benchmarks
+ * and the tests select a database after start-up by setting it (setDatabaseUrl). Only this
+ * file reads DATABASE_URL.
+ */
+export function databaseUrl(): string | undefined {
+  return process.env.DATABASE_URL || undefined;
+}
+
+/** Points lib/db/client (and everything keyed by the database) at another database; undefined unsets it. */
+export function setDatabaseUrl(url: string | undefined): void {
+  if (url === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = url;
 }

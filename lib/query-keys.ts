@@ -1,4 +1,5 @@
 import type { ConfigId, ConfigRef, PreviewRequest } from "./partitions/api-client";
+import type { PopulationQuery, VectorsQuery, VersionSelection } from "./uif/api-client";
 import type { ConfigSelector, PromptSelector } from "./uil/api-client";
 import type { UserListQuery } from "./users/schemas";
 
@@ -52,5 +53,14 @@ export const queryKeys = {
     all: ["jobs"] as const,
     list: (limit: number) => [...queryKeys.jobs.all, "list", limit] as const,
     items: (id: number) => [...queryKeys.jobs.all, "items", id] as const,
+  },
+  // UIF: vectors, projections and neighbours. Fitting or encoding invalidates queryKeys.uif.all.
+  uif: {
+    all: ["uif"] as const,
+    encoders: () => [...queryKeys.uif.all, "encoders"] as const,
+    fusions: () => [...queryKeys.uif.all, "fusions"] as const,
+    vectors: (externalId: string, q: VectorsQuery) => [...queryKeys.uif.all, "vectors", externalId, q] as const,
+    neighbours: (externalId: string, q: VersionSelection & { k: number }) => [...queryKeys.uif.all, "neighbours", externalId, q] as const,
+    population: (q: PopulationQuery) => [...queryKeys.uif.all, "population", q] as const,
   },
 };

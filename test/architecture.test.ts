@@ -11,8 +11,8 @@ import { describe, expect, it } from "vitest";
  * `test-*.ts`) stand outside the layers: they may drive routes and fixtures from anywhere.
  */
 const LAYERS: string[][] = [
-  ["config"],
-  ["liber", "llm", "db", "api"],
+  ["config", "liber"],
+  ["llm", "db", "api"],
   ["auth", "users"],
   ["partitions"],
   ["ingest", "uil"],

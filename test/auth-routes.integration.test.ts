@@ -11,7 +11,7 @@ import * as tokenRoute from "../app/api/tokens/[id]/route";
 import { createAccount } from "../lib/auth/accounts";
 import { SESSION_COOKIE } from "../lib/auth/cookie";
 import { ensureFirstAdmin } from "../lib/auth/first-run";
-import { CLIENT_IP_HEADER } from "../lib/auth/request";
+import { CLIENT_IP_HEADER, stampPeer } from "../lib/auth/request";
 import { db } from "../lib/db/client";
 import { useTestDatabase } from "./db";
 
@@ -51,6 +51,7 @@ function sessionCookie(res: Response): string {
 beforeAll(async () => {
   await createAccount({ name: "boss", role: "admin", password: "boss-password" });
   await createAccount({ name: "vera", role: "viewer", password: "viewer-password" });
+  await createAccount({ name: "tess", role: "viewer", password: "tess-password" });
 });
 
 describe("POST /api/auth/sign-in", () => {
@@ -73,7 +74,7 @@ describe("POST /api/auth/sign-in", () => {
 
   it("answers 401 'Wrong name or password' without saying which", async () => {
     for (const [name, password] of [["boss", "nope-nope"], ["ghost", "nope-nope"]] as const) {
-      const res = await signIn(name, password, { [CLIENT_IP_HEADER]: "192.0.2.1" });
+      const res = await signIn(name, password, { [CLIENT_IP_HEADER]: stampPeer("192.0.2.1") });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBe("Wrong name or password.");
       expect(res.headers.get("set-cookie")).toBeNull();
@@ -81,7 +82,7 @@ describe("POST /api/auth/sign-in", () => {
   });
 
   it("answers 429 with Retry-After after 5 failures from one IP", async () => {
-    const ip = { [CLIENT_IP_HEADER]: "198.51.100.23" };
+    const ip = { [CLIENT_IP_HEADER]: stampPeer("198.51.100.23") };
     for (let i = 0; i < 5; i++) expect((await signIn("vera", "guess-guess", ip)).status).toBe(401);
     const res = await signIn("vera", "viewer-password", ip);
     expect(res.status).toBe(429);
@@ -91,7 +92,24 @@ describe("POST /api/auth/sign-in", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error).toMatchObject({ code: "rate_limited", message: "Too many attempts, try again in 15 minutes." });
     // The same account from another address is not locked out.
-    expect((await signIn("vera", "viewer-password", { [CLIENT_IP_HEADER]: "198.51.100.24" })).status).toBe(200);
+    expect((await signIn("vera", "viewer-password", { [CLIENT_IP_HEADER]: stampPeer("198.51.100.24") })).status).toBe(200);
+  });
+
+  it("30 wrong passwords with 30 different X-Forwarded-For headers hit the limit (no proxy configured)", async () => {
+    for (const peer of [{ [CLIENT_IP_HEADER]: stampPeer("127.0.0.1") }, {}] as Record<string, string>[]) {
+      const name = Object.keys(peer).length ? "vera" : "tess";
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        statuses.push((await signIn(name, "guess-guess", { ...peer, "x-forwarded-for": `203.0.113.${i + 1}` })).status);
+      }
+      expect(statuses.slice(0, 5).every((s) => s === 401 || s === 429), statuses.join(",")).toBe(true);
+      expect(statuses.slice(5), statuses.join(",")).toEqual(Array(25).fill(429));
+    }
+  });
+
+  it("refuses a forged X-Forwarded-Host on a cookie-authenticated mutation (no proxy configured)", async () => {
+    const res = await signIn("boss", "boss-password", { origin: "https://evil.example", "x-forwarded-host": "evil.example" });
+    expect(res.status).toBe(403);
   });
 
   it("refuses a sign-in posted from another site (login CSRF)", async () => {
@@ -132,9 +150,9 @@ describe("session cookie on the API", () => {
       headers: { cookie, origin: "", referer: `${ORIGIN}/settings` },
     });
     expect(viaReferer.status).toBe(200);
-    // Behind a proxy, the public host is what counts.
+    // X-Forwarded-Host counts only from a proxy named in LIBER_TRUST_PROXY (unset here; see lib/auth/request.test.ts).
     const proxied = await create({ origin: "https://liber.example.com", "x-forwarded-host": "liber.example.com" });
-    expect(proxied.status).toBe(200);
+    expect(proxied.status).toBe(403);
     // Reads are not subject to the check.
     expect((await request(tokensRoute.GET, { headers: { cookie, origin: "https://evil.example" } })).status).toBe(200);
   });
@@ -167,6 +185,22 @@ describe("API tokens over HTTP", () => {
     expect((await request(meRoute.GET, { headers: { authorization: "Bearer lbr_not-a-token" } })).status).toBe(401);
     // A broken Authorization header does not fall back to the cookie.
     expect((await request(meRoute.GET, { headers: { authorization: "Basic abc", cookie } })).status).toBe(401);
+  });
+  it("can be created with an expiry in days (POST /api/tokens expiresInDays), listed with it", async () => {
+    const cookie = sessionCookie(await signIn("boss", "boss-password"));
+    const before = Date.now();
+    const created = await request(tokensRoute.POST, { method: "POST", body: { name: "month", role: "viewer", expiresInDays: 30 }, headers: { cookie } });
+    expect(created.status).toBe(200);
+    const { apiToken } = (await created.json()) as { apiToken: { id: number; expiresAt: string } };
+    const expires = Date.parse(apiToken.expiresAt);
+    expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000 - 1000);
+    expect(expires - before).toBeLessThan(30 * 86_400_000 + 60_000);
+    const list = (await (await request(tokensRoute.GET, { headers: { cookie } })).json()) as { tokens: { id: number; expiresAt: string | null }[] };
+    expect(list.tokens.find((t) => t.id === apiToken.id)?.expiresAt).toBe(apiToken.expiresAt);
+    for (const bad of [0, -1, 1.5, "30", 99_999]) {
+      const res = await request(tokensRoute.POST, { method: "POST", body: { name: "bad", role: "viewer", expiresInDays: bad }, headers: { cookie } });
+      expect(res.status, String(bad)).toBe(422);
+    }
   });
 });
 

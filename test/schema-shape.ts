@@ -83,7 +83,6 @@ export function parseDatamodel(schemaText: string): Datamodel {
     } catch {
       /* not JSON: keep it as it is */
     }
-    // eslint-disable-next-line no-control-regex
     throw new SchemaParseError(`schema.prisma does not parse:\n${reason.replace(/\u001b\[[0-9;]*m/g, "")}`);
   }
   return result.datamodel;

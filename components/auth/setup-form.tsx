@@ -25,6 +25,7 @@ export function SetupForm({ token }: { token: string }) {
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ token, name: form.get("name"), password }),
       });
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full load: the server renders with the new cookie
       window.location.assign("/");
     } catch (err) {
       setBusy(false);

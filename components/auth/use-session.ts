@@ -19,5 +19,6 @@ export function useSession(): { session: SessionInfo | null; can: (role: Role) =
 /** Ends the session on the server, then reloads into the sign-in page (drops all client state). */
 export async function signOut(): Promise<void> {
   await fetch("/api/auth/sign-out", { method: "POST" }).catch(() => undefined);
+  // eslint-disable-next-line @next/next/no-location-assign-relative-destination -- a full load drops all client state
   window.location.assign("/signin");
 }

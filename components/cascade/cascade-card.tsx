@@ -72,7 +72,10 @@ export function CascadeCard({
             {labelPrefix && <span className="sr-only">{labelPrefix}: </span>}
             {title}
             {entry.status === "failed" && <StatusPill tone="red">failed</StatusPill>}
-            {entry.status === "missing" && <StatusPill tone="slate">not summarised</StatusPill>}
+            {entry.status === "missing" && entry.waitingBehind === null && <StatusPill tone="slate">not summarised</StatusPill>}
+            {entry.status === "missing" && entry.waitingBehind !== null && (
+              <StatusPill tone="amber">{`waiting behind failed partition ${entry.waitingBehind}`}</StatusPill>
+            )}
             {entry.stale && entry.status === "ok" && <StatusPill tone="amber">stale</StatusPill>}
           </h3>
           {partition && (

@@ -38,6 +38,7 @@ function summary(seq: number, over: Partial<CascadeSummary> = {}): CascadeSummar
     llmCallId: seq + 100,
     createdAt: "2026-01-01T10:00:00.000Z",
     error: null,
+    waitingBehind: null,
     ...over,
   };
 }
@@ -175,11 +176,11 @@ describe("formatChange", () => {
 describe("run results and JSON", () => {
   it("describes a cascade run in one line", () => {
     expect(
-      runResultText({ calls: 1, cacheHits: 2, skipped: 3, failed: 0, promptTokens: 1000, completionTokens: 200, costUsd: 0 }),
+      runResultText({ calls: 1, cacheHits: 2, skipped: 3, failed: 0, blocked: 0, promptTokens: 1000, completionTokens: 200, costUsd: 0 }),
     ).toBe("1 call, 2 cache hits, 3 already summarised, 1,000 in · 200 out tokens, $0");
     expect(
-      runResultText({ calls: 4, cacheHits: 0, skipped: 0, failed: 2, promptTokens: 1, completionTokens: 1, costUsd: 0.5 }),
-    ).toContain("2 failed");
+      runResultText({ calls: 4, cacheHits: 0, skipped: 0, failed: 2, blocked: 3, promptTokens: 1, completionTokens: 1, costUsd: 0.5 }),
+    ).toContain("2 failed, 3 waiting behind a failed partition");
   });
 
   it("pretty-prints JSON values and JSON text, and leaves other text alone", () => {

@@ -1,5 +1,5 @@
 import type { PartitionView } from "@/lib/partitions/api-client";
-import type { CascadeSummary, Interest, RunTotals } from "@/lib/uil/api-client";
+import type { CascadeRunResult, CascadeSummary, Interest, RunTotals } from "@/lib/uil/contract";
 import { bandDates, bandTitle } from "@/components/partitions/bands";
 
 // Pure display logic of the cascade cards, the trace drawer and the playground totals.
@@ -186,21 +186,14 @@ export function formatChange(draft: number, production: number): string | null {
 }
 
 /** Text of the result of a cascade run, for the status line after "Summarise". */
-export function runResultText(result: {
-  calls: number;
-  cacheHits: number;
-  skipped: number;
-  failed: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-}): string {
+export function runResultText(result: Omit<CascadeRunResult, "runId" | "durationMs">): string {
   const parts = [
     `${integer.format(result.calls)} call${result.calls === 1 ? "" : "s"}`,
     `${integer.format(result.cacheHits)} cache hit${result.cacheHits === 1 ? "" : "s"}`,
     `${integer.format(result.skipped)} already summarised`,
   ];
   if (result.failed > 0) parts.push(`${integer.format(result.failed)} failed`);
+  if (result.blocked) parts.push(`${integer.format(result.blocked)} waiting behind a failed partition`);
   parts.push(formatTokens(result.promptTokens, result.completionTokens), formatCost(result.costUsd));
   return parts.join(", ");
 }

@@ -66,10 +66,11 @@ export function CascadeSection({
     refetchInterval: run.isPending ? RUN_POLL_MS : false,
   });
   const prompts = useQuery({ queryKey: queryKeys.uil.prompts(), queryFn: uilApi.prompts, retry: retryUnlessClientError });
-  // The same query as the timeline's (same key), so the dates cost no extra request.
+  // The same query as the timeline's unzoomed one (same key, same page of up to 1,000), so the
+  // dates cost no extra request.
   const partitions = useQuery({
-    queryKey: queryKeys.partitions.user(externalId, config),
-    queryFn: () => partitionsApi.userPartitions(externalId, config),
+    queryKey: [...queryKeys.partitions.user(externalId, config), null],
+    queryFn: () => partitionsApi.userPartitions(externalId, config, { limit: 1000 }),
     retry: retryUnlessClientError,
   });
   const cardPartitions = useMemo(

@@ -119,7 +119,10 @@ function TraceDetails({ trace }: { trace: LlmCallTrace }) {
       )}
       <TextBlock title="System prompt" text={trace.renderedSystem} />
       <TextBlock title="User prompt" text={trace.renderedUser} />
-      <TextBlock title="Raw response" text={trace.rawResponse ?? "–"} />
+      <TextBlock
+        title="Raw response"
+        text={trace.rawResponseHidden ? "(hidden: the call failed, so this is whatever the endpoint answered; admins can see it)" : (trace.rawResponse ?? "–")}
+      />
       <TextBlock title="Parsed result" text={prettyJson(trace.parsed)} />
       <section aria-labelledby="trace-attempts">
         <h3 id="trace-attempts" className="mb-1.5 text-xs font-semibold tracking-wide text-slate-500 uppercase">

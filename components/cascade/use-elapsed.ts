@@ -4,18 +4,18 @@ import { useEffect, useState } from "react";
 
 /** Milliseconds since `running` turned true, ticking twice a second; null while not running. */
 export function useElapsed(running: boolean): number | null {
-  const [startedAt, setStartedAt] = useState<number | null>(null);
-  const [now, setNow] = useState(0);
+  const [elapsed, setElapsed] = useState(0);
+  // A new run starts from 0 (reset while rendering, not in an effect).
+  const [wasRunning, setWasRunning] = useState(running);
+  if (running !== wasRunning) {
+    setWasRunning(running);
+    if (running) setElapsed(0);
+  }
   useEffect(() => {
-    if (!running) {
-      setStartedAt(null);
-      return;
-    }
+    if (!running) return;
     const start = Date.now();
-    setStartedAt(start);
-    setNow(start);
-    const timer = setInterval(() => setNow(Date.now()), 500);
+    const timer = setInterval(() => setElapsed(Date.now() - start), 500);
     return () => clearInterval(timer);
   }, [running]);
-  return running && startedAt !== null ? Math.max(0, now - startedAt) : null;
+  return running ? elapsed : null;
 }

@@ -12,14 +12,23 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { Code, EmptyState, ErrorState, TableSkeleton } from "@/components/ui/states";
 import { Table, TBody, Td, Th, THead } from "@/components/ui/table";
-import type { ImportRunDto, ImportRunPage, ImportRunStatus } from "./types";
+import type { ImportRun, ImportRunPage, ImportRunStatus, RowError } from "@/lib/ingest/contract";
+
+/** A run as shown: its errors checked to be a list of rows. */
+type ImportRunDto = Omit<ImportRun, "errors"> & { errors: RowError[] };
+type ShownPage = Omit<ImportRunPage, "runs"> & { runs: ImportRunDto[] };
 
 const PAGE_SIZE = 20;
 // While an import runs, poll so its counters and status move without a reload.
 const RUNNING_POLL_MS = 2000;
 const pageParam = z.coerce.number().int().min(1).catch(1);
 
-const STATUS_TONE: Record<ImportRunStatus, "sky" | "green" | "red"> = { running: "sky", succeeded: "green", failed: "red" };
+const STATUS_TONE: Record<ImportRunStatus, "sky" | "green" | "red" | "amber"> = {
+  running: "sky",
+  succeeded: "green",
+  failed: "red",
+  interrupted: "amber",
+};
 const NUMBER_COLUMNS = [
   ["rowsRead", "Rows read"],
   ["inserted", "Inserted"],
@@ -29,8 +38,8 @@ const NUMBER_COLUMNS = [
 const COLUMN_COUNT = 6 + NUMBER_COLUMNS.length;
 
 /** errors is a JSON column: anything but a list of rows (an old or hand-edited run) shows as none. */
-function withErrorList(page: ImportRunPage): ImportRunPage {
-  return { ...page, runs: page.runs.map((r) => (Array.isArray(r.errors) ? r : { ...r, errors: [] })) };
+function withErrorList(page: ImportRunPage): ShownPage {
+  return { ...page, runs: page.runs.map((r) => ({ ...r, errors: Array.isArray(r.errors) ? (r.errors as RowError[]) : [] })) };
 }
 
 export function ImportsScreen() {

@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 
 const SCREENS = [
   { href: "/users", label: "Users" },
+  { href: "/population", label: "Population" },
   { href: "/partitioning", label: "Partitioning" },
   { href: "/prompts", label: "Prompts" },
   { href: "/jobs", label: "Jobs" },

@@ -48,18 +48,18 @@ export function PartitioningScreen() {
   const editor = can("editor");
   const configs = useQuery({ queryKey: queryKeys.partitions.configs(), queryFn: partitionsApi.configs });
   const [draft, setDraft] = useState<Draft>({ form: DEFAULT_FORM, base: null });
-  const touched = useRef(false);
+  const [touched, setTouched] = useState(false);
 
   // Start from the active version once the list arrives (unless the user already edited).
-  useEffect(() => {
-    if (touched.current || !configs.data) return;
-    touched.current = true;
+  // Set while rendering, not in an effect: React renders again at once, with no extra commit.
+  if (!touched && configs.data) {
+    setTouched(true);
     const start = configs.data.find((c) => c.labels.includes("active")) ?? configs.data[0];
     if (start) setDraft({ form: configToForm(start.config), base: start });
-  }, [configs.data]);
+  }
 
   const load = (c: PartitionConfigView) => {
-    touched.current = true;
+    setTouched(true);
     setDraft({ form: configToForm(c.config), base: c });
     document.getElementById("what-if-title")?.scrollIntoView({ behavior: "smooth", block: "start" });
   };
@@ -74,7 +74,7 @@ export function PartitioningScreen() {
         <WhatIf
           draft={draft}
           onDraftChange={(form) => {
-            touched.current = true;
+            setTouched(true);
             setDraft((d) => ({ ...d, form }));
           }}
           onReset={() => {
@@ -207,7 +207,7 @@ function WhatIf({
             <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
               <div>
                 <h3 className="text-sm font-semibold text-slate-900">One user</h3>
-                <p className="text-xs text-slate-500">The draft's partitions above the active version's, on one time scale.</p>
+                <p className="text-xs text-slate-500">The draft&apos;s partitions above the active version&apos;s, on one time scale.</p>
               </div>
               <label className="text-xs font-medium text-slate-600">
                 User (external id)
@@ -230,7 +230,7 @@ function WhatIf({
                   <Skeleton className="h-20 w-full" />
                 )
               ) : !preview.data.user ? (
-                <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">Enter a user's external id to see their partitions.</p>
+                <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">Enter a user&apos;s external id to see their partitions.</p>
               ) : (
                 <UserComparison externalId={previewUser ?? ""} draft={preview.data.user} active={hasActive ? activeUser.data : undefined} />
               )}
@@ -263,10 +263,13 @@ function SaveVersion({ draft, config, onSaved }: { draft: Draft; config: Partiti
   const queryClient = useQueryClient();
   const [name, setName] = useState(draft.base?.name ?? DEFAULT_CONFIG_NAME);
   const [note, setNote] = useState("");
+  // A newly loaded base version proposes its name (set while rendering, not in an effect).
   const baseName = draft.base?.name;
-  useEffect(() => {
+  const [shownBaseName, setShownBaseName] = useState(baseName);
+  if (baseName !== shownBaseName) {
+    setShownBaseName(baseName);
     if (baseName) setName(baseName);
-  }, [baseName]);
+  }
   const save = useMutation({
     mutationFn: () => partitionsApi.createConfig({ name: name.trim(), config: config!, ...(note.trim() ? { note: note.trim() } : {}) }),
     onSuccess: async (saved) => {

@@ -13,12 +13,14 @@ import { bandsFromUserPartitions, type TimelineBand } from "./bands";
 import { CategoryShareChart } from "./category-share-chart";
 import { configVersionLabel } from "./config-label";
 import { DominantLegend } from "./dominant-legend";
+import { LifeBrush, type TimeWindow } from "./life-brush";
 import { PartitionBehaviorsPanel } from "./partition-behaviors-panel";
 import { PartitionTimeline, type SelectedBand, type TimelineScaleMode } from "./partition-timeline";
 import { ScaleToggle } from "./scale-toggle";
 import { togglePick, type PartitionPick } from "@/components/users/partition-pick";
 
 const ROW_ID = "user";
+const PAGE = 1000;
 
 /**
  * A user's partitions over their whole life under one config version (the active one by
@@ -42,13 +44,15 @@ export function UserPartitionTimeline({
   onPick: (pick: PartitionPick | null) => void;
 }) {
   const [mode, setMode] = useState<TimelineScaleMode>("time");
+  // The brush's time window (null: the whole life, as far as one page of 1,000 partitions goes).
+  const [timeWindow, setTimeWindow] = useState<TimeWindow | null>(null);
   const { can } = useSession();
   const queryClient = useQueryClient();
 
   const configs = useQuery({ queryKey: queryKeys.partitions.configs(), queryFn: partitionsApi.configs });
   const partitions = useQuery({
-    queryKey: queryKeys.partitions.user(externalId, config),
-    queryFn: () => partitionsApi.userPartitions(externalId, config),
+    queryKey: [...queryKeys.partitions.user(externalId, config), timeWindow],
+    queryFn: () => partitionsApi.userPartitions(externalId, config, { ...timeWindow, limit: PAGE }),
     placeholderData: keepPreviousData,
   });
   const bands = useMemo(() => (partitions.data ? bandsFromUserPartitions(partitions.data) : []), [partitions.data]);
@@ -163,6 +167,16 @@ export function UserPartitionTimeline({
             label={`Partitions of user ${externalId} under ${configVersionLabel(data.config)}`}
           />
           <DominantLegend bands={bands} />
+          {data.page && data.page.total > 0 && (
+            <p className="mt-1 text-[11px] text-slate-500">
+              {timeWindow
+                ? `Showing ${formatNumber(data.page.returned)} of ${formatNumber(data.page.total)} partitions, ${timeWindow.from.slice(0, 10)} to ${timeWindow.to.slice(0, 10)}`
+                : data.page.returned < data.page.total
+                  ? `Showing the first ${formatNumber(data.page.returned)} of ${formatNumber(data.page.total)} partitions: zoom with the brush below`
+                  : null}
+            </p>
+          )}
+          <LifeBrush overview={data.overview ?? []} onWindow={setTimeWindow} />
           <p className="mt-1 text-[11px] text-slate-400">
             Hover or focus a band for details; click it (or press Enter) to list its behaviours.
             {mode === "time" ? " Bursts of activity are widened so every partition stays visible; date ticks are not evenly spaced." : ""}
@@ -175,7 +189,7 @@ export function UserPartitionTimeline({
       {sealedCount > 0 && (
         <div className="mt-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
           <h3 className="text-xs font-semibold text-slate-700">Category shares from partition to partition</h3>
-          <p className="mb-2 text-[11px] text-slate-500">Each sealed partition's mix of its leading categories, numbered along the x axis.</p>
+          <p className="mb-2 text-[11px] text-slate-500">Each sealed partition&apos;s mix of its leading categories, numbered along the x axis.</p>
           <CategoryShareChart bands={bands} />
         </div>
       )}

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { queryKeys } from "@/lib/query-keys";
 import { uilApi, type CascadeSummary, type PlaygroundResult, type PlaygroundSide, type PromptVersion } from "@/lib/uil/api-client";
 import { usersApi } from "@/lib/users/api-client";
@@ -32,10 +32,12 @@ export function Playground({ draft, production, canRun }: { draft: PromptDraft; 
   });
   // Start with the first demo user listed, so one click runs the playground.
   const firstUser = users.data?.users[0]?.externalId;
-  useEffect(() => {
+  // Only when the first user listed changes: a field the user emptied stays empty.
+  const [seenFirstUser, setSeenFirstUser] = useState(firstUser);
+  if (firstUser !== seenFirstUser) {
+    setSeenFirstUser(firstUser);
     if (firstUser && user === "") setUser(firstUser);
-    // Only when the first list arrives: a field the user emptied stays empty.
-  }, [firstUser]);
+  }
 
   const run = useMutation({ mutationFn: uilApi.playground });
   const elapsed = useElapsed(run.isPending);

@@ -133,7 +133,7 @@ function SetPasswordForm({ name, pending, onSave, onCancel }: { name: string; pe
       <button type="button" onClick={onCancel} className={linkButton}>
         Cancel
       </button>
-      <p className="w-full text-xs text-slate-500">At least 8 characters. The account's other sessions end.</p>
+      <p className="w-full text-xs text-slate-500">At least 8 characters. The account&apos;s other sessions end.</p>
     </form>
   );
 }

@@ -14,8 +14,18 @@ interface TokenRow {
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
+  expiresAt: string | null;
   createdBy: string | null;
 }
+
+/** Choices for a new token's lifetime, in days (null: never expires). */
+const EXPIRY_CHOICES: { label: string; days: number | null }[] = [
+  { label: "never", days: null },
+  { label: "7 days", days: 7 },
+  { label: "30 days", days: 30 },
+  { label: "90 days", days: 90 },
+  { label: "1 year", days: 365 },
+];
 
 const TOKENS_KEY = ["api-tokens"] as const;
 
@@ -24,13 +34,16 @@ export function ApiTokensSection() {
   const queryClient = useQueryClient();
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [role, setRole] = useState<Role>("editor");
+  const [expiresInDays, setExpiresInDays] = useState<number | null>(null);
+  // When the page was opened: "expired" marks are as of then (the list refetches after changes).
+  const [openedAt] = useState(() => Date.now());
   const tokens = useQuery({
     queryKey: TOKENS_KEY,
     queryFn: () => fetchJson<{ tokens: TokenRow[] }>("/api/tokens").then((r) => r.tokens),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: TOKENS_KEY });
   const create = useMutation({
-    mutationFn: (body: { name: string; role: Role }) =>
+    mutationFn: (body: { name: string; role: Role; expiresInDays?: number }) =>
       fetchJson<{ token: string; apiToken: TokenRow }>("/api/tokens", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
@@ -47,7 +60,8 @@ export function ApiTokensSection() {
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const formElement = e.currentTarget;
-    create.mutate({ name: String(new FormData(formElement).get("name") ?? ""), role }, { onSuccess: () => formElement.reset() });
+    const name = String(new FormData(formElement).get("name") ?? "");
+    create.mutate({ name, role, ...(expiresInDays ? { expiresInDays } : {}) }, { onSuccess: () => formElement.reset() });
   }
 
   return (
@@ -57,7 +71,8 @@ export function ApiTokensSection() {
       description={
         <>
           For scripts and the ingestion API: send <code>Authorization: Bearer lbr_…</code>. A token acts with the role
-          it was given, until revoked.
+          it was given, but never above its creator&apos;s current role; it stops working when revoked, when it expires,
+          or when its creator&apos;s account is deleted.
         </>
       }
     >
@@ -88,6 +103,7 @@ export function ApiTokensSection() {
               <th className="py-2 font-medium">Role</th>
               <th className="py-2 font-medium">Created (UTC)</th>
               <th className="py-2 font-medium">Last used (UTC)</th>
+              <th className="py-2 font-medium">Expires (UTC)</th>
               <th className="py-2" />
             </tr>
           </thead>
@@ -102,6 +118,9 @@ export function ApiTokensSection() {
                   {t.createdBy ? ` by ${t.createdBy}` : ""}
                 </td>
                 <td className="py-2 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
+                <td className="py-2 text-slate-600" data-testid="token-expiry">
+                  {t.expiresAt ? `${formatDateTime(t.expiresAt)}${Date.parse(t.expiresAt) <= openedAt ? " (expired)" : ""}` : "never"}
+                </td>
                 <td className="py-2 text-right">
                   <button
                     type="button"
@@ -130,6 +149,20 @@ export function ApiTokensSection() {
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm text-slate-700">
+          Expires
+          <select
+            value={expiresInDays ?? ""}
+            onChange={(e) => setExpiresInDays(e.target.value ? Number(e.target.value) : null)}
+            className={`${smallInput} ml-2`}
+          >
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.label} value={c.days ?? ""}>
+                {c.label}
               </option>
             ))}
           </select>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { queryKeys } from "@/lib/query-keys";
 import { uilApi } from "@/lib/uil/api-client";
 import { formatCost } from "@/components/cascade/cascade-format";
@@ -16,9 +16,8 @@ export function LlmPricesSection() {
   const [rowErrors, setRowErrors] = useState<Map<number, string>>(new Map());
   const [saved, setSaved] = useState(false);
   const nextKey = useRef(1_000_000);
-  useEffect(() => {
-    if (prices.data && rows === null) setRows(rowsFromPrices(prices.data));
-  }, [prices.data, rows]);
+  // The form starts from the saved prices once they arrive (set while rendering, not in an effect).
+  if (prices.data && rows === null) setRows(rowsFromPrices(prices.data));
 
   const save = useMutation({
     mutationFn: uilApi.savePrices,

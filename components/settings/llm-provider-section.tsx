@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { queryKeys } from "@/lib/query-keys";
 import { uilApi, type LlmSettings, type ProviderName } from "@/lib/uil/api-client";
 import { Code } from "@/components/ui/states";
@@ -22,9 +22,8 @@ export function LlmProviderSection() {
   const [form, setForm] = useState<LlmSettingsForm | null>(null);
   const [errors, setErrors] = useState<LlmSettingsErrors>({});
   const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (settings.data && form === null) setForm(formFromSettings(settings.data));
-  }, [settings.data, form]);
+  // The form starts from the saved settings once they arrive (set while rendering, not in an effect).
+  if (settings.data && form === null) setForm(formFromSettings(settings.data));
 
   const save = useMutation({
     mutationFn: uilApi.saveLlmSettings,
@@ -163,6 +162,9 @@ function ApiKeyStatus({ settings, provider }: { settings: LlmSettings; provider:
       <p className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="api-key-status">
         API key: <strong>configured</strong>
         {settings.apiKeySource === "env" ? " in the server's environment" : ""}. It is never shown or sent to the browser.
+        {provider === "openai" && !settings.apiKeySentToBaseUrl
+          ? " It is not sent to this base URL: the key goes only to LIBER_LLM_BASE_URL's origin or one listed in LIBER_LLM_KEY_ALLOWED_URLS."
+          : ""}
       </p>
     );
   }

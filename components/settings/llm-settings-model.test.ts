@@ -13,6 +13,7 @@ const builtin: LlmSettings = {
   tokensPerMinute: null,
   apiKeyConfigured: false,
   apiKeySource: null,
+  apiKeySentToBaseUrl: false,
 };
 
 describe("LLM settings form", () => {

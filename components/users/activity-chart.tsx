@@ -6,7 +6,7 @@ import { Bar, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis 
 import { queryKeys } from "@/lib/query-keys";
 import { usersApi } from "@/lib/users/api-client";
 import { bucketRange, MAX_ACTIVITY_BUCKETS } from "@/lib/users/buckets";
-import type { ActivityBucket, UserActivity } from "@/lib/users/types";
+import type { ActivityBucket, UserActivity } from "@/lib/users/contract";
 import { formatNumber } from "@/components/ui/format";
 import { Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";

@@ -1,4 +1,4 @@
-import type { UserProfile } from "@/lib/users/types";
+import type { UserProfile } from "@/lib/users/contract";
 import { Badge } from "@/components/ui/badge";
 import { formatAttribute, formatDate, formatNumber } from "@/components/ui/format";
 

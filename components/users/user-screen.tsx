@@ -11,6 +11,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import { CascadeSection } from "@/components/cascade/cascade-section";
 import { RecomputeTrigger } from "@/components/jobs/recompute-trigger";
+import { VectorsSection } from "@/components/uif/vectors-section";
 import { ActivitySection } from "./activity-chart";
 import { BehaviorLogSection } from "./behavior-log";
 import { InterestTimelineSlot } from "./interest-timeline-slot";
@@ -65,7 +66,7 @@ export function UserScreen({ externalId }: { externalId: string }) {
             {externalId}
           </>
         }
-        description="Profile, activity over time and the behaviour log, newest first. Times are UTC."
+        description="Profile, activity over time, partitions, summaries, vectors and the behaviour log. Times are UTC."
       />
       <div className="mb-4">
         <RecomputeTrigger
@@ -86,6 +87,12 @@ export function UserScreen({ externalId }: { externalId: string }) {
         config={config}
         selectedSeq={cascadeSeqOf(pick)}
         onSelectSeq={(seq) => setPick(pickFromCascade(seq))}
+      />
+      {/* Vectors are made from the active config's partitions: a pick under another config means another partition. */}
+      <VectorsSection
+        externalId={externalId}
+        selectedSeq={config === "active" ? cascadeSeqOf(pick) : null}
+        onSelectSeq={config === "active" ? (seq) => setPick(pickFromCascade(seq === cascadeSeqOf(pick) ? null : seq)) : undefined}
       />
       <BehaviorLogSection externalId={externalId} />
     </>

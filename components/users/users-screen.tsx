@@ -8,7 +8,7 @@ import { queryKeys } from "@/lib/query-keys";
 import { userPageHref, usersApi } from "@/lib/users/api-client";
 import { usersHref } from "@/lib/users/url";
 import { defaultDirFor, parseUserListSearch, type UserListQuery, type UserSort } from "@/lib/users/schemas";
-import type { UserListRow } from "@/lib/users/types";
+import type { UserListRow } from "@/lib/users/contract";
 import { formatDate, formatNumber } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";

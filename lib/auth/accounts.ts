@@ -103,7 +103,7 @@ export async function setAccountPassword(
   return getAccount({ id: account.id });
 }
 
-/** Deletes an account with its sessions; API tokens it created stay valid (created_by becomes null). */
+/** Deletes an account with its sessions and the API tokens it created (foreign keys cascade). */
 export async function deleteAccount(ref: AccountRef): Promise<void> {
   await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADMIN_CHANGE_LOCK})`;

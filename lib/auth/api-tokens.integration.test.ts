@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
 import { db } from "../db/client";
-import { createAccount } from "./accounts";
+import { createAccount, deleteAccount, setAccountRole } from "./accounts";
 import { createApiToken, listApiTokens, revokeApiToken, tokenCaller } from "./api-tokens";
 import { hashSecret } from "./secrets";
 
@@ -50,7 +50,34 @@ describe("API tokens", () => {
 
   it("never list a hash", async () => {
     for (const t of await listApiTokens({ includeRevoked: true })) {
-      expect(Object.keys(t).sort()).toEqual(["createdAt", "createdBy", "id", "lastUsedAt", "name", "prefix", "revokedAt", "role"]);
+      expect(Object.keys(t).sort()).toEqual(["createdAt", "createdBy", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "role"]);
     }
+  });
+
+  it("act at most with their owner's current role, and die with their owner", async () => {
+    const owner = await createAccount({ name: "temp-admin", role: "admin", password: "very-secret" });
+    const { token, summary } = await createApiToken({ name: "admin's script", role: "admin", createdById: owner.id });
+    expect(await tokenCaller(token)).toMatchObject({ role: "admin" });
+    await setAccountRole({ id: owner.id }, "viewer");
+    expect(await tokenCaller(token)).toMatchObject({ role: "viewer" });
+    await setAccountRole({ id: owner.id }, "editor");
+    expect(await tokenCaller(token)).toMatchObject({ role: "editor" });
+    // A token made for a lower role than its owner's keeps its own.
+    const low = await createApiToken({ name: "read-only", role: "viewer", createdById: owner.id });
+    expect(await tokenCaller(low.token)).toMatchObject({ role: "viewer" });
+    await deleteAccount({ id: owner.id });
+    expect(await tokenCaller(token)).toBeNull();
+    expect(await db().apiToken.findUnique({ where: { id: summary.id } })).toBeNull();
+  });
+
+  it("can carry an expiry, after which they stop working", async () => {
+    const now = new Date("2031-01-01T00:00:00Z");
+    const { token, summary } = await createApiToken({ name: "temporary", role: "editor", createdById: null, expiresAt: new Date("2031-01-31T00:00:00Z") });
+    expect(summary.expiresAt).toEqual(new Date("2031-01-31T00:00:00Z"));
+    expect(await tokenCaller(token, now)).toMatchObject({ role: "editor" });
+    expect(await tokenCaller(token, new Date("2031-01-31T00:00:00Z"))).toBeNull();
+    expect(await tokenCaller(token, new Date("2031-02-01T00:00:00Z"))).toBeNull();
+    const forever = await createApiToken({ name: "forever", role: "viewer", createdById: null });
+    expect(forever.summary.expiresAt).toBeNull();
   });
 });

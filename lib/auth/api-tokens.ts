@@ -1,7 +1,7 @@
 import { notFound } from "../api/errors";
 import { db } from "../db/client";
 import type { Caller } from "./types";
-import type { Role } from "./roles";
+import { roleAllows, type Role } from "./roles";
 import { hashSecret, isWellFormedApiToken, newApiToken } from "./secrets";
 
 // Record "last used" at this granularity: a script calling in a loop should not write every time.
@@ -16,6 +16,7 @@ const SAFE_COLUMNS = {
   createdAt: true,
   lastUsedAt: true,
   revokedAt: true,
+  expiresAt: true,
   createdBy: { select: { name: true } },
 } as const;
 
@@ -27,6 +28,8 @@ export interface ApiTokenSummary {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** Null: never expires. */
+  expiresAt: Date | null;
   createdBy: string | null;
 }
 
@@ -37,10 +40,18 @@ export async function createApiToken(input: {
   name: string;
   role: Role;
   createdById: number | null;
+  expiresAt?: Date | null;
 }): Promise<{ token: string; summary: ApiTokenSummary }> {
   const secret = newApiToken();
   const row = await db().apiToken.create({
-    data: { name: input.name, role: input.role, tokenHash: secret.hash, prefix: secret.prefix, createdById: input.createdById },
+    data: {
+      name: input.name,
+      role: input.role,
+      tokenHash: secret.hash,
+      prefix: secret.prefix,
+      createdById: input.createdById,
+      expiresAt: input.expiresAt ?? null,
+    },
     select: SAFE_COLUMNS,
   });
   return { token: secret.token, summary: summary(row) };
@@ -67,16 +78,23 @@ export async function revokeApiToken(id: number, now = new Date()): Promise<ApiT
   return summary(row);
 }
 
-/** The caller behind a bearer token, or null when it is unknown or revoked. */
+/**
+ * The caller behind a bearer token, or null when it is unknown, revoked or expired. A token
+ * made by an account acts at most with that account's current role (a demoted admin's tokens
+ * are demoted too); deleting the account deletes its tokens. Tokens made on the command line
+ * (no creator) keep their own role.
+ */
 export async function tokenCaller(token: string, now = new Date()): Promise<Caller | null> {
   if (!isWellFormedApiToken(token)) return null;
   const row = await db().apiToken.findUnique({
     where: { tokenHash: hashSecret(token) },
-    select: { id: true, name: true, role: true, revokedAt: true, lastUsedAt: true },
+    select: { id: true, name: true, role: true, revokedAt: true, expiresAt: true, lastUsedAt: true, createdBy: { select: { role: true } } },
   });
   if (!row || row.revokedAt) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
+  const role = row.createdBy && !roleAllows(row.createdBy.role, row.role) ? row.createdBy.role : row.role;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
     await db().apiToken.updateMany({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
-  return { kind: "token", accountId: null, name: `token:${row.name}`, role: row.role, tokenId: row.id };
+  return { kind: "token", accountId: null, name: `token:${row.name}`, role, tokenId: row.id };
 }

@@ -2,12 +2,12 @@ import { NextResponse, type NextRequest } from "next/server";
 import { ApiError, forbidden } from "../api/errors";
 import { SESSION_COOKIE, sessionCookieOptions } from "./cookie";
 import { isSameOrigin } from "./origin";
-import { isHttpsRequest } from "./request";
+import { fromTrustedProxy, isHttpsRequest } from "./request";
 
 /** Route-handler helpers for the sign-in flow (cookies and responses). */
 
 export function assertSameOrigin(req: NextRequest): void {
-  if (!isSameOrigin(req.headers, req.nextUrl.host)) {
+  if (!isSameOrigin(req.headers, req.nextUrl.host, fromTrustedProxy(req.headers))) {
     throw forbidden("Cross-site request refused: the Origin is not this app.");
   }
 }

@@ -36,10 +36,16 @@ describe("same-origin check", () => {
     expect(isSameOrigin(h({ host: "127.0.0.1:3000" }))).toBe(false);
   });
 
-  it("compares with X-Forwarded-Host behind a proxy (first value)", () => {
+  it("compares with X-Forwarded-Host behind a trusted proxy (first value)", () => {
     const behindProxy = { host: "127.0.0.1:3000", "x-forwarded-host": "liber.example.com, proxy.internal" };
-    expect(isSameOrigin(h({ ...behindProxy, origin: "https://liber.example.com" }))).toBe(true);
-    expect(isSameOrigin(h({ ...behindProxy, origin: "http://127.0.0.1:3000" }))).toBe(false);
+    expect(isSameOrigin(h({ ...behindProxy, origin: "https://liber.example.com" }), undefined, true)).toBe(true);
+    expect(isSameOrigin(h({ ...behindProxy, origin: "http://127.0.0.1:3000" }), undefined, true)).toBe(false);
+  });
+
+  it("ignores X-Forwarded-Host unless a proxy is trusted (anyone can send it)", () => {
+    const forged = { host: "127.0.0.1:3000", "x-forwarded-host": "evil.example", origin: "http://evil.example" };
+    expect(isSameOrigin(h(forged))).toBe(false);
+    expect(isSameOrigin(h({ ...forged, origin: "http://127.0.0.1:3000" }))).toBe(true);
   });
 
   it("uses the fallback host when the request has no Host header", () => {

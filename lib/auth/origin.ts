@@ -1,10 +1,11 @@
 /**
  * Cross-site request check for cookie-authenticated mutations: the request's Origin (or, when
- * a browser sent none, its Referer) must name this app's own host, as given by
- * X-Forwarded-Host (behind a reverse proxy) or Host. A request with neither is refused:
+ * a browser sent none, its Referer) must name this app's own host, as given by Host, or by
+ * X-Forwarded-Host when the request came through a trusted reverse proxy (LIBER_TRUST_PROXY):
+ * anyone else can send that header. A request with neither is refused:
  * browsers always send Origin on cross-origin and same-origin POST/PUT/PATCH/DELETE.
  */
-export function isSameOrigin(headers: Headers, fallbackHost?: string): boolean {
+export function isSameOrigin(headers: Headers, fallbackHost?: string, trustForwardedHost = false): boolean {
   const source = headers.get("origin") || headers.get("referer");
   if (!source || source === "null") return false;
   let sourceUrl: URL;
@@ -14,7 +15,8 @@ export function isSameOrigin(headers: Headers, fallbackHost?: string): boolean {
     return false;
   }
   if (sourceUrl.protocol !== "http:" && sourceUrl.protocol !== "https:") return false;
-  const ownHost = firstValue(headers.get("x-forwarded-host")) ?? firstValue(headers.get("host")) ?? fallbackHost;
+  const forwardedHost = trustForwardedHost ? firstValue(headers.get("x-forwarded-host")) : undefined;
+  const ownHost = forwardedHost ?? firstValue(headers.get("host")) ?? fallbackHost;
   if (!ownHost) return false;
   let ownUrl: URL;
   try {

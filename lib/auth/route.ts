@@ -5,7 +5,8 @@ import { authenticate } from "./caller";
 import type { Caller } from "./types";
 import { ApiError, badRequest, forbidden, unauthorized, unprocessable, zodDetails } from "../api/errors";
 import { readBodyCapped } from "../api/body";
-import { findNul, NUL_MESSAGE } from "../api/nul";
+import { assertJsonDepth } from "../api/json-depth";
+import { findNul, NUL_MESSAGE, safeText, safeTexts } from "../api/nul";
 
 /**
  * The one wrapper every route handler goes through: it authenticates the caller, checks the
@@ -49,12 +50,14 @@ export function route<
 ) {
   const wrapped = async (req: NextRequest, segment: { params: Promise<Record<string, string | string[]>> }) => {
     try {
+      const rawParams = await segment.params;
+      assertNoNulInUrl(req, rawParams);
       const caller = await authenticate(req, { mutating: MUTATING.has(req.method) });
       if (spec.access !== "public") {
         if (!caller) throw unauthorized();
         if (!roleAllows(caller.role, spec.access)) throw forbidden();
       }
-      const params = spec.params ? parseOr422(spec.params, await segment.params, "path") : undefined;
+      const params = spec.params ? parseOr422(spec.params, rawParams, "path") : undefined;
       const query = spec.query
         ? parseOr422(spec.query, Object.fromEntries(req.nextUrl.searchParams), "query")
         : undefined;
@@ -64,6 +67,7 @@ export function route<
         try {
           // Capped read: a huge body is refused (413) before it is held in memory.
           const bytes = await readBodyCapped(req.body, req.headers.get("content-length"));
+          assertJsonDepth(bytes);
           json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
         } catch (err) {
           if (err instanceof ApiError) throw err;
@@ -86,7 +90,23 @@ export function route<
     }
   };
   // Declared access travels with the handler, so that test/routes.integration.test.ts can check every route.
-  return Object.assign(wrapped, { access: spec.access });
+  // ... and what it reads, so that test/hostile-input.integration.test.ts can throw bad bodies at every one.
+  return Object.assign(wrapped, { access: spec.access, reads: spec.body === undefined ? "nothing" : spec.body === "raw" ? "raw" : "json" });
+}
+
+/**
+ * U+0000 (%00) in a path segment or the query would reach PostgreSQL, which refuses it
+ * (error 22021) with a 500: refused here for every route, before anything else runs.
+ */
+function assertNoNulInUrl(req: NextRequest, params: Record<string, string | string[]> | undefined): void {
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if ([value].flat().some((v) => v.includes("\u0000"))) throw badRequest(`The path parameter ${name} ${NUL_MESSAGE}.`);
+  }
+  for (const [name, value] of req.nextUrl.searchParams) {
+    if (name.includes("\u0000") || value.includes("\u0000")) {
+      throw badRequest(`The query parameter ${safeText(name)} ${NUL_MESSAGE}.`);
+    }
+  }
 }
 
 function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
@@ -98,13 +118,14 @@ function parseOr422<T extends z.ZodType>(schema: T, value: unknown, where: strin
 export function errorResponse(err: unknown): Response {
   if (err instanceof ApiError) {
     return NextResponse.json(
-      { error: { code: err.code, message: err.message, details: err.details }, ...err.extra },
+      // Messages and details may quote the input: returned in the same safe form as stored.
+      { error: { code: err.code, message: safeText(err.message), details: safeTexts(err.details) }, ...safeTexts(err.extra) },
       { status: err.status },
     );
   }
   if (err instanceof z.ZodError) {
     return NextResponse.json(
-      { error: { code: "unprocessable", message: "Invalid input.", details: zodDetails(err) } },
+      { error: { code: "unprocessable", message: "Invalid input.", details: safeTexts(zodDetails(err)) } },
       { status: 422 },
     );
   }

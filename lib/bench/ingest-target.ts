@@ -1,9 +1,10 @@
 import { DEMO_DATASET_DIR } from "../datasets/demo";
 import { behaviorsRouteLoader } from "./handed-in";
-import { runIngestBench, type RouteHandler } from "./ingest";
+import { runIngestBench, type IngestBenchResult, type RouteHandler } from "./ingest";
+import { runLifelongBench, type LifelongBenchResult } from "./lifelong";
 import { positiveInt, withScratchDatabase, type BenchTarget } from "./target";
 
-export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestBench>>> = {
+export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: LifelongBenchResult | null }> = {
   name: "ingest",
   description:
     "import MovieLens ml-latest-small (importer), then the same events through POST /api/behaviors in batches, " +
@@ -13,7 +14,10 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
       .option("--dataset <dir>", "a MovieLens folder", DEMO_DATASET_DIR)
       .option("--repeat <n>", "importer repetitions (the median is reported)", "1")
       .option("--api-batch <n>", "events per API request", "1000")
-      .option("--no-api", "skip the API measure"),
+      .option("--no-api", "skip the API measures (in-process and HTTP)")
+      .option("--http-clients <list>", "concurrent HTTP clients per level, comma-separated", "1,4,16")
+      .option("--http-events <n>", "events sent at each HTTP level", "32000")
+      .option("--no-lifelong", "skip the lifelong user (50,000 events): partitions and summaries API latency"),
   run: async (opts, log) => {
     const repeat = positiveInt(opts.repeat, "--repeat");
     const apiBatchSize = positiveInt(opts.apiBatch, "--api-batch");
@@ -26,7 +30,14 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
         const { token } = await createApiToken({ name: "bench", role: "editor", createdById: null });
         api = { handler: await load(), token };
       }
-      return runIngestBench({ dataset: String(opts.dataset), repeat, apiBatchSize, api, log });
+      const httpClients = String(opts.httpClients ?? "1,4,16")
+        .split(",")
+        .filter((c) => c.trim() !== "")
+        .map((c) => positiveInt(c.trim(), "--http-clients"));
+      const httpEvents = positiveInt(opts.httpEvents ?? "32000", "--http-events");
+      const result = await runIngestBench({ dataset: String(opts.dataset), repeat, apiBatchSize, api, httpClients, httpEvents, log });
+      const lifelong = opts.lifelong !== false ? await runLifelongBench({ log }) : null;
+      return { ...result, lifelong };
     });
   },
   describe: (r) => {
@@ -39,8 +50,20 @@ export const ingestBenchTarget: BenchTarget<Awaited<ReturnType<typeof runIngestB
       r.api
         ? `  API            ${n(r.api.eventsPerSec)} events/s  (${r.api.requests} requests of ${r.api.batchSize}, ${n(r.api.durationMs)} ms; ${r.api.method})`
         : "  API            skipped",
+      ...(r.http ?? []).map(
+        (h) =>
+          `  HTTP x${String(h.clients).padEnd(3)}      ${n(h.eventsPerSec)} events/s  (p50 ${h.p50Ms} ms, p95 ${h.p95Ms} ms per request of ` +
+          `${r.api?.batchSize ?? "?"}; ${n(h.events)} events; ${h.toImporterRatio} of the importer)`,
+      ),
       `  bare COPY      ${n(r.copyReference.eventsPerSec)} rows/s  (${n(r.copyReference.rows)} rows in ${n(r.copyReference.durationMs)} ms` +
         `${r.repeat > 1 ? `; median of ${r.repeat}: ${r.copyReference.runsEventsPerSec.map(n).join(", ")}` : ""})`,
+      ...(r.lifelong
+        ? [
+            `  lifelong user  ${n(r.lifelong.events)} events, ${n(r.lifelong.partitions)} partitions: ` +
+              `partitions API p95 ${r.lifelong.partitionsApi.p95Ms} ms (${n(r.lifelong.partitionsApi.bytes)} bytes, ${r.lifelong.partitionsApi.returned} on the page), ` +
+              `summaries API p95 ${r.lifelong.summariesApi.p95Ms} ms (${n(r.lifelong.summariesApi.bytes)} bytes)`,
+          ]
+        : []),
       `  importer/COPY  ${r.importerToCopyRatio} (without the partition update: ${r.ingestOnlyToCopyRatio})`,
       `  goal           importer >= ${n(r.goal.importerEventsPerSec)} events/s: ${r.goal.met ? "met" : "NOT met"}` +
         `  (load average ${r.machine.loadAverage.join(" ")})`,

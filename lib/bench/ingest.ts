@@ -13,6 +13,8 @@ import { copyNumber, copyText } from "../db/copy";
  *    without the UBSP partition update that runs in the same transaction before the commit;
  * 2. POST /api/behaviors in batches of 1,000 events, the real route handler called in-process
  *    with NextRequest objects (auth, body parsing, validation, write, commit; no HTTP socket);
+ *    and the same route over a real loopback socket with 1, 4 and 16 concurrent clients
+ *    (throughput and p95 latency per request);
  * 3. a bare COPY of the same rows (ids already resolved) into a table with the same indexes as
  *    behaviors (no foreign keys, no dedup): the reference for what PostgreSQL itself can do.
  * Importer and COPY runs alternate, so that both see the same machine; medians are reported.
@@ -33,6 +35,12 @@ export interface IngestBenchResult {
     partitionUpdateMs: number;
   };
   api: { events: number; batchSize: number; requests: number; durationMs: number; eventsPerSec: number; method: string } | null;
+  /**
+   * POST /api/behaviors over a real loopback socket (node http server in front of the route
+   * handler; fetch with keep-alive as the client), with 1, 4 and 16 concurrent clients, each level
+   * on events new to the log. Ratio = events/s over the importer's events/s of this run.
+   */
+  http: HttpLevel[] | null;
   /** Median of `repeat` runs, like the importer. */
   copyReference: { rows: number; durationMs: number; eventsPerSec: number; runsEventsPerSec: number[]; table: string };
   importerToCopyRatio: number;
@@ -42,6 +50,18 @@ export interface IngestBenchResult {
 }
 
 export const IMPORTER_GOAL_EVENTS_PER_SEC = 100_000;
+
+export interface HttpLevel {
+  clients: number;
+  events: number;
+  requests: number;
+  durationMs: number;
+  eventsPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  /** eventsPerSec / the importer's end-to-end events/s (goal: >= 0.5). */
+  toImporterRatio: number;
+}
 
 interface LoggedRow {
   user_id: number;
@@ -61,6 +81,9 @@ export async function runIngestBench(opts: {
   apiBatchSize: number;
   /** The POST /api/behaviors handler and an editor's bearer token; null skips the API measure. */
   api: { handler: RouteHandler; token: string } | null;
+  /** Concurrency levels of the HTTP measure (default 1, 4, 16) and events per level; [] skips it. */
+  httpClients?: number[];
+  httpEvents?: number;
   log: (line: string) => void;
 }): Promise<IngestBenchResult> {
   const { log } = opts;
@@ -104,6 +127,11 @@ export async function runIngestBench(opts: {
   const copyEps = rows.length / (copyMs / 1000);
 
   const api = opts.api ? await benchApi(rows, opts.api, opts.apiBatchSize, log) : null;
+  const levels = opts.httpClients ?? [1, 4, 16];
+  const http =
+    opts.api && levels.length > 0
+      ? await benchHttp(rows.slice(0, opts.httpEvents ?? 32_000), opts.api, opts.apiBatchSize, levels, median, log)
+      : null;
 
   const { rows: version } = await pool().query<{ v: string }>("SELECT current_setting('server_version') AS v");
   return {
@@ -118,6 +146,7 @@ export async function runIngestBench(opts: {
       partitionUpdateMs: medianRun.partitionsMs,
     },
     api,
+    http,
     copyReference: {
       rows: rows.length,
       durationMs: Math.round(copyMs),
@@ -168,23 +197,7 @@ async function benchApi(
 ): Promise<NonNullable<IngestBenchResult["api"]>> {
   const { NextRequest } = await import("next/server");
   // Bodies are serialised beforehand: the client's work is not the server's.
-  const bodies: string[] = [];
-  for (let i = 0; i < rows.length; i += batchSize) {
-    bodies.push(
-      JSON.stringify(
-        rows.slice(i, i + batchSize).map((r) => ({
-          user: r.user_ext,
-          item: r.item_ext,
-          ts: r.ts.getTime(),
-          kind: r.kind,
-          value: r.value,
-          ...(r.text !== null ? { text: r.text } : {}),
-          source: "bench-api",
-          sourceEventId: r.source_event_id,
-        })),
-      ),
-    );
-  }
+  const bodies = requestBodies(rows, batchSize, "bench-api");
   let accepted = 0;
   const started = performance.now();
   for (const body of bodies) {
@@ -214,3 +227,88 @@ async function benchApi(
 function* chunks(lines: string[], per: number): Generator<string> {
   for (let i = 0; i < lines.length; i += per) yield lines.slice(i, i + per).join("");
 }
+
+function requestBodies(rows: LoggedRow[], batchSize: number, source: string): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) {
+    bodies.push(
+      JSON.stringify(
+        rows.slice(i, i + batchSize).map((r) => ({
+          user: r.user_ext,
+          item: r.item_ext,
+          ts: r.ts.getTime(),
+          kind: r.kind,
+          value: r.value,
+          ...(r.text !== null ? { text: r.text } : {}),
+          source,
+          sourceEventId: r.source_event_id,
+        })),
+      ),
+    );
+  }
+  return bodies;
+}
+
+/**
+ * The same events over HTTP: the handler behind a loopback node http server, `clients` workers
+ * taking the next body from a shared queue (each level under its own source, so all are new).
+ */
+async function benchHttp(
+  rows: LoggedRow[],
+  api: { handler: RouteHandler; token: string },
+  batchSize: number,
+  levels: number[],
+  importerEventsPerSec: number,
+  log: (line: string) => void,
+): Promise<HttpLevel[]> {
+  const { serveRoute } = await import("./serve-route");
+  const server = await serveRoute(api.handler, { method: "POST" });
+  const out: HttpLevel[] = [];
+  try {
+    for (const clients of levels) {
+      const bodies = requestBodies(rows, batchSize, `bench-http-${clients}`);
+      const latencies: number[] = [];
+      let next = 0;
+      let accepted = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          for (;;) {
+            const k = next++;
+            if (k >= bodies.length) return;
+            const t0 = performance.now();
+            const res = await fetch(`${server.origin}/api/behaviors`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${api.token}`, "content-type": "application/json" },
+              body: bodies[k],
+            });
+            const json = (await res.json()) as { accepted?: number };
+            latencies.push(performance.now() - t0);
+            if (res.status !== 200) throw new Error(`POST /api/behaviors over HTTP answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+            accepted += json.accepted ?? 0;
+          }
+        }),
+      );
+      const durationMs = performance.now() - started;
+      if (accepted !== rows.length) throw new Error(`over HTTP the API accepted ${accepted} of ${rows.length} events`);
+      latencies.sort((a, b) => a - b);
+      const pct = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+      const eventsPerSec = Math.round(accepted / (durationMs / 1000));
+      out.push({
+        clients,
+        events: accepted,
+        requests: bodies.length,
+        durationMs: Math.round(durationMs),
+        eventsPerSec,
+        p50Ms: pct(0.5),
+        p95Ms: pct(0.95),
+        toImporterRatio: Number((eventsPerSec / importerEventsPerSec).toFixed(3)),
+      });
+      log(`http, ${clients} client(s): ${accepted} events in ${bodies.length} requests, ${Math.round(durationMs)} ms, p95 ${pct(0.95)} ms`);
+    }
+  } finally {
+    await server.close();
+  }
+  return out;
+}
+

@@ -6,6 +6,7 @@ import { closeDb } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { freePort } from "../db/free-port";
 import { migrate } from "../db/migrate";
+import { databaseUrl, setDatabaseUrl } from "../config";
 
 /**
  * One `liber bench <target>`: `configure` adds its options, `run` gets them and returns the
@@ -40,7 +41,7 @@ export async function withScratchDatabase<T>(log: (line: string) => void, action
   // Not under a 700 home folder: as root, postgres runs as its own user and must traverse it.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "liber-bench-"));
   fs.chmodSync(dir, 0o755);
-  const previousUrl = process.env.DATABASE_URL;
+  const previousUrl = databaseUrl();
   let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
   try {
     const port = await freePort();
@@ -48,12 +49,11 @@ export async function withScratchDatabase<T>(log: (line: string) => void, action
     server = await startEmbeddedPostgres({ dataDir: dir, port });
     await migrate(server.url);
     await closeDb();
-    process.env.DATABASE_URL = server.url;
+    setDatabaseUrl(server.url);
     return await action();
   } finally {
     await closeDb();
-    if (previousUrl === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = previousUrl;
+    setDatabaseUrl(previousUrl);
     await server?.stop().catch((err) => log(`bench: stopping PostgreSQL failed: ${(err as Error).message}`));
     fs.rmSync(dir, { recursive: true, force: true });
   }

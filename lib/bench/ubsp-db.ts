@@ -68,7 +68,7 @@ export async function runUbspDbBench(opts: {
       // Alternate which goes first, so that drift on a shared machine hits both alike.
       for (const mode of r % 2 === 0 ? (["with", "without"] as const) : (["without", "with"] as const)) {
         await pool().query(
-          `TRUNCATE behaviors, users, items, import_runs, partitions, partition_states, partition_members RESTART IDENTITY CASCADE`,
+          `TRUNCATE behaviors, users, items, import_runs, partitions, partition_states RESTART IDENTITY CASCADE`,
         );
         const run = () => importMovieLens(opts.dataset!);
         const summary = mode === "with" ? await run() : await withoutIngestHook(run);

@@ -8,13 +8,18 @@ import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
 import { registerSummarise } from "./commands/summarise";
 import { registerToken } from "./commands/token";
+import { registerUif } from "./commands/uif";
 import { registerUser } from "./commands/user";
 import { CliError } from "./context";
+import { enableEncodingAfterSummaries } from "../uif/hook";
 
 const program = new Command()
   .name("liber")
   .description("LIBER Studio: lifelong user interests from LLM summaries")
   .showHelpAfterError();
+
+// UIF: every summarise run of any command (start's background ingest, import, summarise) is followed by encoding.
+enableEncodingAfterSummaries();
 
 registerStart(program);
 registerStats(program);
@@ -25,6 +30,7 @@ registerBench(program);
 registerSummarise(program);
 registerPartition(program);
 registerJobs(program);
+registerUif(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { readRows, type DelimitedOptions, type Row } from "../ingest/delimited";
 import type { ProgressSink } from "../ingest/progress";
-import type { ImportContext } from "../ingest/session";
-import { checkRequiredText, LIMITS } from "../ingest/validate";
+import { runImport, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
+import { checkRequiredText, checkSource, LIMITS } from "../ingest/validate";
 
 /** A dataset folder or file that cannot be imported as asked (wrong layout, bad header...). */
 export class DatasetError extends Error {
@@ -25,6 +25,39 @@ export interface DatasetImportOptions {
   idPrefix?: string;
   progress?: ProgressSink;
   batchSize?: number;
+}
+
+/**
+ * What every dataset importer (MovieLens, Last.fm) does around its own steps: check the source
+ * name and the id prefix, then run the import with one policy: events of items missing from
+ * the catalogue are rejected; users are whoever appears in the log.
+ */
+export function runDatasetImport(spec: {
+  /** The importer's name, also the default source. */
+  importer: string;
+  dir: string;
+  opts: DatasetImportOptions;
+  /** Recorded with the run, before the id prefix. */
+  options?: Record<string, unknown>;
+  files: (string | undefined)[];
+  steps: (ctx: ImportContext, prefix: string) => AsyncIterable<ImportStep>;
+}): Promise<ImportSummary> {
+  const source = spec.opts.source ?? spec.importer;
+  const badSource = checkSource(source);
+  if (badSource) throw new DatasetError(badSource);
+  const prefix = resolvePrefix(spec.opts.idPrefix);
+  return runImport({
+    importer: spec.importer,
+    source,
+    label: path.resolve(spec.dir),
+    options: { ...spec.options, idPrefix: prefix },
+    files: spec.files.filter((f): f is string => f !== undefined),
+    policy: { unknownItems: "reject", unknownUsers: "create" },
+    strict: Boolean(spec.opts.strict),
+    progress: spec.opts.progress,
+    batchSize: spec.opts.batchSize,
+    steps: (ctx) => spec.steps(ctx, prefix),
+  });
 }
 
 export function resolvePrefix(idPrefix: string | undefined): string {

@@ -4,6 +4,7 @@ import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
 import { followUpDemoData } from "../jobs/follow-up";
+import { encodeDemoData } from "../uif/demo";
 import { importMovieLens } from "./movielens";
 
 /** The demo dataset shipped with the repository (MovieLens ml-latest-small, 100,836 ratings). */
@@ -49,4 +50,5 @@ export async function seedDemoDataOnFirstRun(opts: {
   );
   // The pipeline's follow-up (summaries with the built-in provider, then vectors), run here to the end so the first start opens with summaries.
   await followUpDemoData(log);
+  await encodeDemoData(log); // UIF: builtin IDF fitted on those summaries, every partition encoded, population map precomputed
 }

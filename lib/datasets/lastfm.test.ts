@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectLastFmLayout, lastFmSteps } from "./lastfm";
+import { calendarDayMs, detectLastFmLayout, lastFmSteps } from "./lastfm";
 import { collectSteps, FIXTURES } from "./test-helpers";
 
 const dir = path.join(FIXTURES, "lastfm");
@@ -9,7 +9,7 @@ describe("Last.fm HetRec 2011", () => {
   it("needs the timestamped taggings, artists and tags", () => {
     expect(detectLastFmLayout(dir)).toMatchObject({ userArtists: expect.any(String), friends: expect.any(String) });
     expect(() => detectLastFmLayout(path.join(FIXTURES, "ml-100k"))).toThrow(
-      /missing user_taggedartists-timestamps\.dat, artists\.dat, tags\.dat/,
+      /missing user_taggedartists-timestamps\.dat \(or user_taggedartists\.dat\), artists\.dat, tags\.dat/,
     );
   });
 
@@ -58,3 +58,23 @@ describe("Last.fm HetRec 2011", () => {
     expect(out.order).toEqual(["items", "users", "events", "itemLabels"]);
   });
 });
+
+describe("user_taggedartists.dat dates", () => {
+  it("is midnight UTC of the day; impossible days are refused", () => {
+    expect(calendarDayMs("1", "4", "2009")).toBe(Date.UTC(2009, 3, 1));
+    expect(calendarDayMs("29", "2", "2008")).toBe(Date.UTC(2008, 1, 29));
+    expect(calendarDayMs("29", "2", "2009")).toEqual({ error: expect.stringMatching(/^bad date/) });
+    expect(calendarDayMs("0", "1", "2009")).toEqual({ error: expect.any(String) });
+    expect(calendarDayMs("1", "13", "2009")).toEqual({ error: expect.any(String) });
+    expect(calendarDayMs("x", "1", "2009")).toEqual({ error: expect.any(String) });
+  });
+
+  it("detects the layout without the timestamps file", () => {
+    expect(detectLastFmLayout(path.join(FIXTURES, "lastfm-dates"))).toMatchObject({
+      taggings: expect.stringMatching(/user_taggedartists\.dat$/),
+      taggingsFormat: "dates",
+    });
+    expect(detectLastFmLayout(dir).taggingsFormat).toBe("timestamps");
+  });
+});
+

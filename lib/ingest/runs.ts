@@ -1,20 +1,8 @@
+import { safeText } from "../api/nul";
 import { db, pool } from "../db/client";
+import { currentProcess } from "../db/process-identity";
+import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 
-/** A rejected row as reported to people: which file, which line, and why. */
-export interface RowError {
-  file: string;
-  line: number;
-  reason: string;
-}
-
-export interface RunCounts {
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
-}
 
 /**
  * import_runs bookkeeping. These writes go through their own connection, outside the import's
@@ -23,9 +11,11 @@ export interface RunCounts {
  * starting Prisma's query engine.
  */
 export async function startImportRun(source: string, file: string, options: Record<string, unknown>): Promise<number> {
+  // The owner, so that the next start can tell a run whose process was killed (lib/db/stale-runs.ts).
+  const owner = currentProcess();
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO import_runs (source, file, options) VALUES ($1, $2, $3) RETURNING id`,
-    [source, file, JSON.stringify(options)],
+    `INSERT INTO import_runs (source, file, options, owner_pid, owner_host, owner_start_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [source, file, JSON.stringify(options), owner.pid, owner.host, owner.startId],
   );
   return rows[0]!.id;
 }
@@ -44,18 +34,21 @@ const OUTCOME_VALUES = (o: RunOutcome) => [
   o.rejected,
   o.usersCreated,
   o.itemsCreated,
-  JSON.stringify(o.errors),
-  o.errorMessage ?? null,
+  // Reasons quote file contents and request input: PostgreSQL refuses U+0000 and lone surrogates.
+  JSON.stringify(o.errors.map((e) => ({ ...e, file: safeText(e.file), reason: safeText(e.reason) }))),
+  o.errorMessage === undefined ? null : safeText(o.errorMessage),
   Math.round(o.durationMs),
 ];
 
-export async function finishImportRun(runId: number, outcome: RunOutcome): Promise<void> {
+/** `report`: what the importer found worth saying (kept in options.report; see ImportContext.report). */
+export async function finishImportRun(runId: number, outcome: RunOutcome & { report?: Record<string, unknown> }): Promise<void> {
   await pool().query(
     `UPDATE import_runs SET status = $2::import_status, rows_read = $3, inserted = $4, duplicates = $5, rejected = $6,
             users_created = $7, items_created = $8, errors = $9::jsonb, error_message = $10, duration_ms = $11,
-            finished_at = now()
+            finished_at = now(),
+            options = CASE WHEN $12::jsonb = '{}' THEN options ELSE options || jsonb_build_object('report', $12::jsonb) END
       WHERE id = $1`,
-    [runId, ...OUTCOME_VALUES(outcome)],
+    [runId, ...OUTCOME_VALUES(outcome), JSON.stringify(outcome.report ?? {})],
   );
 }
 
@@ -76,33 +69,7 @@ export async function recordFinishedRun(
   return rows[0]!.id;
 }
 
-export interface ImportRunListItem {
-  id: number;
-  source: string;
-  file: string;
-  status: "running" | "succeeded" | "failed";
-  options: unknown;
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
-  errors: unknown;
-  errorMessage: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-export const IMPORT_STATUSES = ["running", "succeeded", "failed"] as const;
-
-export interface ImportRunPage {
-  runs: ImportRunListItem[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+export const IMPORT_STATUSES = ["running", "succeeded", "failed", "interrupted"] as const satisfies readonly ImportRunStatus[];
 
 /** Newest first, a page at a time (same paging as the users list). */
 export async function listImportRuns(opts: {
@@ -125,7 +92,7 @@ export async function listImportRuns(opts: {
     db().importRun.count({ where }),
   ]);
   return {
-    runs: rows.map((r) => ({
+    runs: rows.map((r): ImportRun => ({
       ...r,
       startedAt: r.startedAt.toISOString(),
       finishedAt: r.finishedAt?.toISOString() ?? null,

@@ -4,7 +4,8 @@ import { pool } from "../db/client";
 import { BehaviorLoader, type LoaderPolicy } from "./loader";
 import { noProgress, type ProgressSink } from "./progress";
 import { EventBatch, type ItemLabels, type ItemRecord, type UserRecord } from "./records";
-import { finishImportRun, reportImportProgress, startImportRun, type RowError } from "./runs";
+import type { RowError, RunCounts } from "./contract";
+import { finishImportRun, reportImportProgress, startImportRun } from "./runs";
 
 /** What an importer produces, in order. Items and users come before the events that use them. */
 export type ImportStep =
@@ -26,6 +27,11 @@ export interface ImportContext {
   reject(file: number, line: number, reason: string): void;
   rowsRead(count: number): void;
   bytesRead(count: number): void;
+  /**
+   * Something the user should know about this import that is not a rejected row (which file
+   * was read, rows handled by an option): shown by the CLI and kept in the run's options.report.
+   */
+  report(key: string, value: unknown): void;
 }
 
 export interface ImportSpec {
@@ -46,24 +52,20 @@ export interface ImportSpec {
   steps(ctx: ImportContext): AsyncIterable<ImportStep>;
 }
 
-export interface ImportSummary {
+export interface ImportSummary extends RunCounts {
   runId: number;
   importer: string;
   source: string;
   status: "succeeded" | "failed";
   files: string[];
-  rowsRead: number;
-  inserted: number;
-  duplicates: number;
-  rejected: number;
-  usersCreated: number;
-  itemsCreated: number;
   durationMs: number;
   /** Behaviour rows processed (inserted + duplicates) per second. */
   eventsPerSec: number;
   /** The first 100 rejected rows. */
   errors: RowError[];
   errorMessage?: string;
+  /** What the importer reported (ImportContext.report), by key. */
+  report: Record<string, unknown>;
   /**
    * The UBSP partitions advanced by the new behaviours before the commit (same transaction;
    * lib/partitions/advance.ts): included in durationMs, shown apart since it is not ingestion.
@@ -87,6 +89,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   const errors: RowError[] = [];
   const counts = { rowsRead: 0, inserted: 0, duplicates: 0, rejected: 0, usersCreated: 0, itemsCreated: 0 };
   let bytes = 0;
+  const report: Record<string, unknown> = {};
 
   const reject = (file: string, line: number, reason: string) => {
     counts.rejected++;
@@ -107,6 +110,9 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
     bytesRead(count) {
       bytes += count;
       progress.update(bytes, counts.rowsRead);
+    },
+    report(key, value) {
+      report[key] = value;
     },
   };
 
@@ -173,7 +179,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   const durationMs = performance.now() - started;
   const status = failure ? "failed" : "succeeded";
   await progressWrite;
-  await finishImportRun(runId, { ...counts, status, errors, errorMessage: failure, durationMs });
+  await finishImportRun(runId, { ...counts, status, errors, errorMessage: failure, durationMs, report });
   return {
     runId,
     importer: spec.importer,
@@ -185,6 +191,7 @@ export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
     eventsPerSec: Math.round((counts.inserted + counts.duplicates) / Math.max(durationMs / 1000, 1e-3)),
     errors,
     ...(failure ? { errorMessage: failure } : {}),
+    report,
     partitions,
   };
 }

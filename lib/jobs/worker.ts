@@ -532,7 +532,7 @@ export async function sweepStaleWork(): Promise<number[]> {
 export async function closeStaleImports(): Promise<number> {
   const seconds = Math.max(600, config().LIBER_JOBS_STALE_SECONDS * 20);
   const { rowCount } = await pool().query(
-    `UPDATE import_runs SET status = 'failed', finished_at = now(),
+    `UPDATE import_runs SET status = 'interrupted', finished_at = now(),
             error_message = 'interrupted: its process stopped without finishing (no progress for ' || $1 || ' s); re-run the import, it is idempotent'
      WHERE status = 'running' AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => $1)`,
     [seconds],

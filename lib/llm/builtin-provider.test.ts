@@ -3,7 +3,6 @@ import {
   analysePartition,
   BUILTIN_MODEL,
   BuiltinProvider,
-  jensenShannonDivergence,
   titleYear,
 } from "./builtin-provider";
 import { renderPrompt } from "./prompt";
@@ -145,16 +144,6 @@ describe("BuiltinProvider", () => {
 });
 
 describe("builtin helpers", () => {
-  it("computes Jensen-Shannon divergence in [0, 1]", () => {
-    const a = new Map([["x", 0.5], ["y", 0.5]]);
-    expect(jensenShannonDivergence(a, a)).toBe(0);
-    expect(jensenShannonDivergence(a, new Map([["z", 1]]))).toBeCloseTo(1, 10);
-    const partial = jensenShannonDivergence(a, new Map([["x", 1]]));
-    expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(1);
-    expect(jensenShannonDivergence(new Map([["x", 1]]), a)).toBeCloseTo(partial, 12); // symmetric
-  });
-
   it("reads years from titles", () => {
     expect(titleYear("Toy Story (1995)")).toBe(1995);
     expect(titleYear("2001: A Space Odyssey (1968)")).toBe(1968);

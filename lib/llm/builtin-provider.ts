@@ -1,3 +1,4 @@
+import { jensenShannonDivergence } from "../liber/ubsp";
 import { estimateChatTokens, estimateTokens } from "./tokens";
 import {
   INTEREST_LABEL_MAX_CHARS,
@@ -141,21 +142,6 @@ function normalise(weights: ReadonlyMap<string, number>): Map<string, number> {
   return out;
 }
 
-/** Jensen-Shannon divergence (base 2, in [0, 1]) of two distributions given as label -> mass. */
-export function jensenShannonDivergence(p: ReadonlyMap<string, number>, q: ReadonlyMap<string, number>): number {
-  const P = normalise(p);
-  const Q = normalise(q);
-  let divergence = 0;
-  for (const label of new Set([...P.keys(), ...Q.keys()])) {
-    const a = P.get(label) ?? 0;
-    const b = Q.get(label) ?? 0;
-    const m = (a + b) / 2;
-    if (a > 0) divergence += 0.5 * a * Math.log2(a / m);
-    if (b > 0) divergence += 0.5 * b * Math.log2(b / m);
-  }
-  return Math.min(1, Math.max(0, divergence));
-}
-
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function median(values: number[]): number {
@@ -186,7 +172,7 @@ function analyseShift(current: InterestWeight[], previous: InterestWeight[]): Sh
     current: round3(after.get(key) ?? 0),
   }));
   const delta = (c: InterestChange) => c.current - c.previous;
-  const divergence = round3(jensenShannonDivergence(before, after));
+  const divergence = round3(jensenShannonDivergence(Object.fromEntries(before), Object.fromEntries(after)));
   return {
     divergence,
     level: divergence < 0.05 ? "stable" : divergence < 0.2 ? "moderate" : "strong",

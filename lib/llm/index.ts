@@ -12,7 +12,6 @@ export {
   BUILTIN_PROVIDER,
   analysePartition,
   builtinSummary,
-  jensenShannonDivergence,
   titleYear,
   type BuiltinOptions,
   type PartitionAnalysis,

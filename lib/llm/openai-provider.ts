@@ -153,6 +153,8 @@ export class OpenAiProvider implements LlmProvider {
     this.#client = new OpenAI({
       baseURL: options.baseURL,
       apiKey: this.#apiKey ?? PLACEHOLDER_API_KEY,
+      // Without a key, no Authorization header at all (not even the placeholder).
+      ...(this.#apiKey ? {} : { defaultHeaders: { Authorization: null } }),
       maxRetries: 0, // retries are ours, so that each one is counted and traced
       timeout: this.#timeoutMs,
       logLevel: "off",

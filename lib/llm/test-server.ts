@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "./types";
@@ -95,10 +96,33 @@ export const reply = {
   stall: (partialBody = '{"id": "chatcmpl-stalled", "choices": ['): ScriptedReply => ({ type: "stall", partialBody }),
 };
 
+/**
+ * Replies of POST /v1/embeddings: by default deterministic vectors (`testEmbedding`), or a
+ * scripted failure (429 with Retry-After, 500, a hang...) queued with `enqueueEmbeddings`.
+ */
+export type EmbeddingReply = Exclude<ScriptedReply, { type: "completion" }> | { type: "embeddings"; delayMs?: number };
+
+/** The vector the test server answers for a text: seeded by its sha256, values in [-1, 1). */
+export function testEmbedding(text: string, dims: number): number[] {
+  let seed = createHash("sha256").update(text, "utf8").digest().readUInt32LE(0);
+  return Array.from({ length: dims }, () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  });
+}
+
+/** Prompt tokens the test server reports for an embeddings input: ceil(chars / 4) per text. */
+export const testEmbeddingTokens = (texts: readonly string[]) => texts.reduce((s, t) => s + Math.ceil(t.length / 4), 0);
+
 export interface TestLlmServer {
   /** Base URL for the SDK, ending in /v1. */
   baseURL: string;
   readonly requests: RecordedRequest[];
+  /** Queues replies for the next /embeddings requests (default: deterministic vectors). */
+  enqueueEmbeddings(...replies: EmbeddingReply[]): void;
   /** Highest number of requests open at the same time so far. */
   readonly maxInFlight: number;
   readonly inFlight: number;
@@ -119,6 +143,7 @@ const SCRIPT_EXHAUSTED: ScriptedReply = {
 export async function startTestLlmServer(options: { fallback?: Responder } = {}): Promise<TestLlmServer> {
   const requests: RecordedRequest[] = [];
   const queue: Responder[] = [];
+  const embeddingQueue: EmbeddingReply[] = [];
   let fallback: Responder = options.fallback ?? SCRIPT_EXHAUSTED;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -151,6 +176,32 @@ export async function startTestLlmServer(options: { fallback?: Responder } = {})
       const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body };
       const index = requests.push(recorded) - 1;
 
+      if (req.method === "POST" && req.url?.endsWith("/embeddings")) {
+        const reply = embeddingQueue.shift() ?? { type: "embeddings" };
+        if (reply.type === "embeddings") {
+          const b = (body ?? {}) as { model?: unknown; input?: unknown; dimensions?: unknown };
+          const input = typeof b.input === "string" ? [b.input] : Array.isArray(b.input) ? b.input.map(String) : [];
+          const dims = typeof b.dimensions === "number" ? b.dimensions : 8;
+          const answer = {
+            object: "list",
+            model: typeof b.model === "string" ? b.model : "test-embedding",
+            data: input.map((text, i) => ({ object: "embedding", index: i, embedding: testEmbedding(text, dims) })),
+            usage: { prompt_tokens: testEmbeddingTokens(input), total_tokens: testEmbeddingTokens(input) },
+          };
+          later(reply.delayMs ?? 0, () => sendJson(res, 200, answer));
+        } else if (reply.type === "hang") {
+          return;
+        } else if (reply.type === "error") {
+          later(reply.delayMs ?? 0, () => sendJson(res, reply.status, reply.body ?? {}, reply.headers));
+        } else if (reply.type === "raw") {
+          res.writeHead(reply.status, { "content-type": reply.contentType ?? "application/json" });
+          res.end(reply.body);
+        } else {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.write(reply.partialBody);
+        }
+        return;
+      }
       if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
         sendJson(res, 404, { error: { message: `test server: no route for ${req.method} ${req.url}` } });
         return;
@@ -210,6 +261,7 @@ export async function startTestLlmServer(options: { fallback?: Responder } = {})
       return inFlight;
     },
     enqueue: (...replies) => queue.push(...replies),
+    enqueueEmbeddings: (...replies) => embeddingQueue.push(...replies),
     setFallback: (responder) => {
       fallback = responder;
     },

@@ -96,22 +96,24 @@ export type InterestSummary = z.infer<typeof interestSummarySchema>;
 /**
  * The same shape as a JSON Schema for `response_format: json_schema` with `strict: true`.
  * Written by hand because strict mode accepts a subset of JSON Schema (every property
- * required, no additionalProperties, no string length keywords); the zod schema above
- * enforces the limits after parsing.
+ * required, no additionalProperties). OpenAI's strict mode does not list minLength/maxLength
+ * among the keywords it supports, so the length limits travel in the descriptions, where the
+ * model reads them; minimum/maximum and maxItems are supported and sent as keywords. After
+ * parsing, over-long text is truncated (see parseInterestSummary).
  */
 export const interestSummaryJsonSchema = {
   type: "object",
   properties: {
-    summary: { type: "string", description: "The user's interests in this period, in prose." },
-    shift: { type: "string", description: "How interests changed since the previous summary." },
+    summary: { type: "string", description: `The user's interests in this period, in prose (at most ${SUMMARY_MAX_CHARS} characters).` },
+    shift: { type: "string", description: `How interests changed since the previous summary (at most ${SHIFT_MAX_CHARS} characters).` },
     interests: {
       type: "array",
-      description: "Main interests, strongest first.",
+      description: `Main interests, strongest first (1 to ${MAX_INTERESTS}).`,
       maxItems: MAX_INTERESTS,
       items: {
         type: "object",
         properties: {
-          label: { type: "string", description: "A short interest label, e.g. a genre." },
+          label: { type: "string", description: `A short interest label, e.g. a genre (at most ${INTEREST_LABEL_MAX_CHARS} characters).` },
           weight: { type: "number", description: "Strength from 0 to 1.", minimum: 0, maximum: 1 },
         },
         required: ["label", "weight"],
@@ -128,23 +130,93 @@ export const INTEREST_SUMMARY_SCHEMA_NAME = "interest_summary";
 export type ParsedInterestSummary = { ok: true; value: InterestSummary } | { ok: false; reason: string };
 
 /**
- * Parses a model's text answer. Tolerates a Markdown code fence around the JSON (common
- * when a server ignores response_format); anything else that is not the schema is reported
- * with a reason a repair prompt can quote.
+ * Parses a model's text answer, liberal where the meaning is clear and strict where it is not:
+ * - the JSON object may sit in a Markdown code fence or after (or before) a sentence of prose:
+ *   the first complete top-level object in the text is taken;
+ * - a weight sent as a numeric string ("0.6") is read as that number;
+ * - an over-long label, summary or shift is cut at its limit (ending in "…"), and interests
+ *   beyond the twelfth are dropped (they come strongest first).
+ * Anything else that is not the schema (a missing field, a weight of 7 or "high", no interests)
+ * is reported with a reason a repair prompt can quote. `adjusted` lists what was normalised.
  */
-export function parseInterestSummary(text: string): ParsedInterestSummary {
+export function parseInterestSummary(text: string): ParsedInterestSummary & { adjusted?: string[] } {
   const trimmed = text.trim();
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
+  if (trimmed === "") return { ok: false, reason: "the answer was empty" };
   let json: unknown;
   try {
-    json = JSON.parse(fenced ? fenced[1]! : trimmed);
+    json = JSON.parse(trimmed);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: trimmed === "" ? "the answer was empty" : `the answer is not valid JSON (${detail})` };
+    const embedded = firstJsonObject(trimmed);
+    if (embedded === undefined) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { ok: false, reason: `the answer is not valid JSON (${detail})` };
+    }
+    json = embedded;
   }
-  const parsed = interestSummarySchema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
+  const adjusted: string[] = [];
+  const parsed = interestSummarySchema.safeParse(normaliseSummary(json, adjusted));
+  if (parsed.success) return { ok: true, value: parsed.data, ...(adjusted.length ? { adjusted } : {}) };
   return { ok: false, reason: `the JSON does not match the expected shape:\n${z.prettifyError(parsed.error)}` };
+}
+
+/** The first balanced {...} in the text that parses as JSON (code fences and prose around it are ignored). */
+function firstJsonObject(text: string): unknown {
+  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+    let depth = 0;
+    let inString = false;
+    for (let i = start; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (c === "\\") i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === "{") depth++;
+      else if (c === "}" && --depth === 0) {
+        try {
+          return JSON.parse(text.slice(start, i + 1));
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+const NUMERIC = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+function truncate(value: unknown, max: number, what: string, adjusted: string[]): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (text.length <= max) return value;
+  adjusted.push(`${what} cut from ${text.length} to ${max} characters`);
+  return `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** Applies the normalisations of parseInterestSummary to a parsed value (a copy; anything unexpected is left for zod to report). */
+function normaliseSummary(value: unknown, adjusted: string[]): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {
+    ...v,
+    summary: truncate(v.summary, SUMMARY_MAX_CHARS, "summary", adjusted),
+    shift: truncate(v.shift, SHIFT_MAX_CHARS, "shift", adjusted),
+  };
+  if (Array.isArray(v.interests)) {
+    let interests = v.interests;
+    if (interests.length > MAX_INTERESTS) {
+      adjusted.push(`kept the first ${MAX_INTERESTS} of ${interests.length} interests`);
+      interests = interests.slice(0, MAX_INTERESTS);
+    }
+    out.interests = interests.map((item, i) => {
+      if (typeof item !== "object" || item === null) return item;
+      const it = item as Record<string, unknown>;
+      const weight = typeof it.weight === "string" && NUMERIC.test(it.weight) ? Number(it.weight) : it.weight;
+      if (weight !== it.weight) adjusted.push(`interests.${i}.weight read from the string "${String(it.weight)}"`);
+      return { ...it, label: truncate(it.label, INTEREST_LABEL_MAX_CHARS, `interests.${i}.label`, adjusted), weight };
+    });
+  }
+  return out;
 }
 
 /** Which way structured output was requested from the server. */

@@ -24,7 +24,7 @@ import {
  *
  * Only the new rows are read (joined to their items' categories), grouped by user; each user's
  * saved state is locked FOR UPDATE and advanced; the partitions sealed on the way, the new
- * rows' memberships and the new states are written. Sealed history is never re-read, so the
+ * rows' memberships (id arrays: partitions.behavior_ids, partition_states.open_behavior_ids) and the new states are written. Sealed history is never re-read, so the
  * work per event does not grow with the user's history.
  *
  * One exception keeps the result exact: a user whose saved state has not seen all of their
@@ -153,7 +153,16 @@ async function advanceNewBehaviors(client: pg.ClientBase, source: NewBehaviors, 
         continue;
       }
       const r = advance(config, saved?.state ?? initialState(), events, { assignments: true });
-      outputs.push({ userId, state: r.state, eventsSeen: eventCount, sealed: r.sealed, events, seqs: r.assignments! });
+      outputs.push({
+        userId,
+        state: r.state,
+        eventsSeen: eventCount,
+        sealed: r.sealed,
+        events,
+        seqs: r.assignments!,
+        openSeqBefore: saved?.state.nextSeq ?? 0,
+        openIdsBefore: saved?.openIds ?? [],
+      });
       summary.users++;
       summary.events += events.length;
       summary.sealed += r.sealed.length;
@@ -220,7 +229,16 @@ export async function replayUsers(
       const r = replay(config, u.events, { assignments: true });
       events += u.events.length;
       partitions += r.sealed.length;
-      return { userId: u.userId, state: r.state, eventsSeen: u.events.length, sealed: r.sealed, events: u.events, seqs: r.assignments! };
+      return {
+        userId: u.userId,
+        state: r.state,
+        eventsSeen: u.events.length,
+        sealed: r.sealed,
+        events: u.events,
+        seqs: r.assignments!,
+        openSeqBefore: 0,
+        openIdsBefore: [],
+      };
     });
     await writeOutputs(client, configId, outputs);
   }

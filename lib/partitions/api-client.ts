@@ -8,12 +8,12 @@ import type {
   PreviewResult,
   RecomputeSummary,
   UserPartitions,
-} from "./types";
+} from "./contract";
 
-// The screens' calls to the partitioning (UBSP) API. The wire types are lib/partitions/types.ts
+// The screens' calls to the partitioning (UBSP) API. The wire types are lib/partitions/contract.ts
 // (type-only imports: nothing of the server side reaches the browser bundle).
 
-export type * from "./types";
+export type * from "./contract";
 
 export type ConfigId = number;
 /** A config version id, or "active" for whichever version carries the active label. */
@@ -46,8 +46,9 @@ export const partitionsApi = {
     postJson<RecomputeSummary>(`/api/partition-configs/${id}/recompute`, users ? { users } : {}),
   diff: (a: ConfigId, b: ConfigId) => fetchJson<ConfigDiff>(`/api/partition-configs/diff${queryString({ a, b })}`),
   preview: (body: PreviewRequest) => postJson<PreviewResult>("/api/partition-configs/preview", body),
-  userPartitions: (externalId: string, config: ConfigRef) =>
-    fetchJson<UserPartitions>(`${userPath(externalId)}/partitions${queryString({ config })}`),
+  /** A page of a user's partitions (window: a time range and/or fromSeq/limit; see the route). */
+  userPartitions: (externalId: string, config: ConfigRef, window: { from?: string; to?: string; fromSeq?: number; limit?: number } = {}) =>
+    fetchJson<UserPartitions>(`${userPath(externalId)}/partitions${queryString({ config, ...window })}`),
   partitionBehaviors: (externalId: string, seq: number, config: ConfigRef) =>
     fetchJson<{ behaviors: PartitionBehavior[] }>(
       `${userPath(externalId)}/partitions/${seq}/behaviors${queryString({ config })}`,

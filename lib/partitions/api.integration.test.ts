@@ -14,7 +14,7 @@ import { pool } from "../db/client";
 import { diffPartitions, estimateSummarisationWork, replay, type Partition } from "../liber/ubsp";
 import { DEFAULT_PRICING } from "./schemas";
 import { ingest, insertItems, movieLensSample, plain, storedMembers, storedPartitions, userIdOf, userLog } from "./test-helpers";
-import type { PartitionConfigView } from "./types";
+import type { PartitionConfigView } from "./contract";
 import { partitionView } from "./views";
 
 useTestDatabase();
@@ -32,7 +32,7 @@ beforeAll(async () => {
   for (let i = 0; i < events.length; i += 97) await ingest(events.slice(i, i + 97));
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: Handler, url: string, opts: { method?: string; body?: unknown; auth?: string; params?: Record<string, string> } = {}) {

@@ -3,7 +3,7 @@ import { notFound, unprocessable } from "../api/errors";
 import { pool } from "../db/client";
 import { partitionConfigSchema, type PartitionConfig } from "../liber/ubsp";
 import { CONFIG_NAME_PATTERN } from "./schemas";
-import type { ConfigChange, PartitionConfigRef, PartitionConfigView } from "./types";
+import type { ConfigChange, PartitionConfigRef, PartitionConfigView } from "./contract";
 
 /**
  * Versioned UBSP configs (partition_configs) and their movable labels (partition_config_labels).

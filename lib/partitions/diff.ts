@@ -1,6 +1,6 @@
 import { pool } from "../db/client";
 import { configChanges, requireConfig } from "./configs";
-import type { ConfigDiff } from "./types";
+import type { ConfigDiff } from "./contract";
 
 /**
  * Two config versions side by side: the rules that differ, and their stored partitions compared

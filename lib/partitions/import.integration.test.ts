@@ -6,7 +6,7 @@ import { contentHashOfIds, replay } from "../liber/ubsp";
 import { getConfig } from "./configs";
 import { ensureActivePartitions, recomputePartitions } from "./recompute";
 import { ItemCategories, readUserLogs } from "./store";
-import { ML_SMALL, plain } from "./test-helpers";
+import { MEMBERS, ML_SMALL, plain } from "./test-helpers";
 
 useTestDatabase();
 
@@ -53,13 +53,13 @@ describe("importing MovieLens ml-latest-small", () => {
 
     // Every behaviour is a member of exactly one cache; each sealed partition's members hash to its content hash.
     const { rows: counts } = await pool().query(
-      `SELECT (SELECT count(*) FROM behaviors)::int AS behaviors, (SELECT count(*) FROM partition_members WHERE config_id = $1)::int AS members`,
+      `SELECT (SELECT count(*) FROM behaviors)::int AS behaviors, (SELECT count(*) FROM ${MEMBERS} m WHERE config_id = $1)::int AS members`,
       [active.id],
     );
     expect(counts[0].members).toBe(counts[0].behaviors);
     const { rows: groups } = await pool().query<{ ids: number[]; hash: string }>(
       `SELECT array_agg(m.behavior_id::float8 ORDER BY b.ts, b.id) AS ids, p.content_hash AS hash
-         FROM partitions p JOIN partition_members m ON m.config_id = p.config_id AND m.user_id = p.user_id AND m.seq = p.seq
+         FROM partitions p JOIN ${MEMBERS} m ON m.config_id = p.config_id AND m.user_id = p.user_id AND m.seq = p.seq
          JOIN behaviors b ON b.id = m.behavior_id
         WHERE p.config_id = $1 GROUP BY p.id, p.content_hash`,
       [active.id],
@@ -73,7 +73,7 @@ describe("importing MovieLens ml-latest-small", () => {
     const snapshot = async () =>
       (
         await pool().query(
-          `SELECT (SELECT count(*) FROM partitions)::int AS partitions, (SELECT count(*) FROM partition_members)::int AS members,
+          `SELECT (SELECT count(*) FROM partitions)::int AS partitions, (SELECT count(*) FROM ${MEMBERS} m)::int AS members,
                   (SELECT max(updated_at) FROM partition_states) AS updated`,
         )
       ).rows[0];
@@ -105,16 +105,17 @@ describe("importing MovieLens ml-latest-small", () => {
     expect((await getConfig("active"))!.userCount).toBe(610);
   });
 
-  it("re-imports after a TRUNCATE ... RESTART IDENTITY, whose reused ids meet the memberships left behind", { timeout: 180_000 }, async () => {
-    // partition_members has no foreign key to behaviors, so the TRUNCATE leaves them; the ids come back.
+  it("re-imports after a TRUNCATE ... RESTART IDENTITY: memberships go with the users, reused ids meet nothing stale", { timeout: 180_000 }, async () => {
+    // Memberships live in partitions and partition_states rows, which reference their user: the
+    // TRUNCATE ... CASCADE takes them along (partition_members rows used to linger).
     await pool().query(`TRUNCATE behaviors, users, items, import_runs RESTART IDENTITY CASCADE`);
-    expect((await pool().query(`SELECT count(*)::int AS n FROM partition_members`)).rows[0].n).toBeGreaterThan(100_000);
+    expect((await pool().query(`SELECT count(*)::int AS n FROM ${MEMBERS} m`)).rows[0].n).toBe(0);
     const summary = await importMovieLens(ML_SMALL);
     expect(summary.status).toBe("succeeded");
     const active = (await getConfig("active"))!;
     const { rows } = await pool().query(
       `SELECT count(*)::int AS members, count(*) FILTER (WHERE b.user_id = m.user_id)::int AS matching
-         FROM partition_members m JOIN behaviors b ON b.id = m.behavior_id WHERE m.config_id = $1`,
+         FROM ${MEMBERS} m JOIN behaviors b ON b.id = m.behavior_id WHERE m.config_id = $1`,
       [active.id],
     );
     expect(rows[0]).toEqual({ members: summary.inserted, matching: summary.inserted });

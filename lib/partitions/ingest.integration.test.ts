@@ -15,6 +15,7 @@ import {
   storedMembers,
   storedPartitions,
   storedState,
+  MEMBERS,
   userIdOf,
   userLog,
   type TestEvent,
@@ -113,7 +114,7 @@ describe("the ingest hook", () => {
       (
         await pool().query(
           `SELECT (SELECT json_agg(s ORDER BY config_id) FROM partition_states s WHERE user_id = $1) AS states,
-                  (SELECT count(*) FROM partition_members WHERE user_id = $1)::int AS members,
+                  (SELECT count(*) FROM ${MEMBERS} m WHERE user_id = $1)::int AS members,
                   (SELECT count(*) FROM partitions WHERE user_id = $1)::int AS partitions`,
           [userId],
         )

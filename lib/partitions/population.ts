@@ -2,6 +2,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { pool } from "../db/client";
 import type { BehaviorEvent } from "../liber/ubsp";
 import { WEIGHT_SQL } from "./store";
+import { databaseUrl } from "../config";
 
 /**
  * An in-process copy of the whole behaviour log in the form the partitioner reads (user, id,
@@ -48,7 +49,7 @@ async function currentVersion(): Promise<string> {
 
 /** The cached stream, reloaded first if the log has changed. */
 export async function populationStream(): Promise<PopulationStream> {
-  const url = process.env.DATABASE_URL ?? "";
+  const url = databaseUrl() ?? "";
   let cache = globalRef.__liberPopulation;
   if (!cache || cache.url !== url) cache = globalRef.__liberPopulation = { url, stream: null, loading: null };
   const version = await currentVersion();

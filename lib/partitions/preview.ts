@@ -10,8 +10,9 @@ import {
 import { findUserId } from "../users/profile";
 import { populationStream, userEvents, userIndex } from "./population";
 import { DEFAULT_PRICING } from "./schemas";
-import type { Pricing, PreviewResult, SizeBucket } from "./types";
+import type { Pricing, PreviewResult, SizeBucket } from "./contract";
 import { openCacheView, partitionView } from "./views";
+import { databaseUrl } from "../config";
 
 /**
  * What-if: partitions a draft config would produce, without saving anything. One user in
@@ -97,7 +98,7 @@ async function activeHashes(): Promise<{ configId: number; hashes: Set<string> }
   );
   const head = rows[0];
   if (!head) return null;
-  const key = `${process.env.DATABASE_URL ?? ""}|${head.key}`;
+  const key = `${databaseUrl() ?? ""}|${head.key}`;
   const cached = hashCache.__liberActiveHashes;
   if (cached?.key === key) return { configId: head.id, hashes: cached.hashes };
   const { rows: hashes } = await pool().query<[string]>({

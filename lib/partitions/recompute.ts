@@ -4,7 +4,7 @@ import { partitionConfigSchema } from "../liber/ubsp";
 import { replayUsers } from "./advance";
 import { ensureActiveConfig, requireConfig } from "./configs";
 import { ItemCategories, lockConfigExclusive } from "./store";
-import type { RecomputeSummary } from "./types";
+import type { RecomputeSummary } from "./contract";
 
 export interface RecomputeProgress {
   usersDone: number;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { partitionConfigSchema } from "../liber/ubsp";
-import type { Pricing } from "./types";
+import type { Pricing } from "./contract";
 
 /** Config names: what `name@version` references are made of. */
 export const CONFIG_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -57,7 +57,20 @@ export const previewBody = z.object({
 });
 
 /** ?config=<id | name@version | label>, default the active version. */
-export const userPartitionsQuery = z.object({ config: configRefSchema.default("active") });
+/** Partitions per page of GET /api/users/{id}/partitions (lifelong users have thousands). */
+export const PARTITION_PAGE_DEFAULT = 200;
+export const PARTITION_PAGE_MAX = 1000;
+
+export const userPartitionsQuery = z.object({
+  config: configRefSchema.default("active"),
+  /** The first seq of the page (default 0). */
+  fromSeq: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
+  limit: z.coerce.number().int().min(1).max(PARTITION_PAGE_MAX).default(PARTITION_PAGE_DEFAULT),
+  /** Only partitions that overlap [from, to] (ISO 8601): the window a timeline brush selects. */
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+export type UserPartitionsQuery = z.infer<typeof userPartitionsQuery>;
 
 export const partitionPathParams = z.object({
   id: z.string().min(1).max(500),

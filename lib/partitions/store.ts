@@ -12,8 +12,8 @@ import {
 import type { Queryable } from "./configs";
 
 /**
- * Reading behaviours for the partitioner and writing its output (partitions, partition_members,
- * partition_states). Shared by the ingest hook, recompute and the benchmark. Bulk writes use
+ * Reading behaviours for the partitioner and writing its output (partitions with their
+ * behaviour ids, partition_states with the open cache's ids). Shared by the ingest hook, recompute and the benchmark. Bulk writes use
  * COPY; every function takes the client of the caller's transaction.
  */
 
@@ -165,6 +165,8 @@ export async function readEventsWithCategories(q: Queryable, sql: string, params
 export interface SavedState {
   state: UserPartitionState;
   eventsSeen: number;
+  /** The open cache's behaviour ids (partition_states.open_behavior_ids). */
+  openIds: number[];
 }
 
 /**
@@ -177,11 +179,11 @@ export async function lockStates(
   configId: number,
   userIds: readonly number[],
 ): Promise<Map<number, { saved: SavedState | null; eventCount: number }>> {
-  const { rows } = await client.query<{ id: number; event_count: number; state: unknown; events_seen: number | null }>(
-    `SELECT u.id, u.event_count, s.state, s.events_seen
+  const { rows } = await client.query<{ id: number; event_count: number; state: unknown; events_seen: number | null; open_ids: number[] | null }>(
+    `SELECT u.id, u.event_count, s.state, s.events_seen, s.open_behavior_ids::float8[] AS open_ids
        FROM users u
        LEFT JOIN LATERAL (
-         SELECT state, events_seen FROM partition_states WHERE user_id = u.id AND config_id = $1 FOR UPDATE
+         SELECT state, events_seen, open_behavior_ids FROM partition_states WHERE user_id = u.id AND config_id = $1 FOR UPDATE
        ) s ON true
       WHERE u.id = ANY($2::int[]) ORDER BY u.id`,
     [configId, userIds],
@@ -190,7 +192,7 @@ export async function lockStates(
   for (const r of rows) {
     const parsed = r.state === null ? null : userPartitionStateSchema.safeParse(r.state);
     out.set(r.id, {
-      saved: parsed?.success ? { state: parsed.data, eventsSeen: r.events_seen ?? 0 } : null,
+      saved: parsed?.success ? { state: parsed.data, eventsSeen: r.events_seen ?? 0, openIds: r.open_ids ?? [] } : null,
       eventCount: r.event_count,
     });
   }
@@ -206,6 +208,30 @@ export interface UserOutput {
   /** The user's events that were fed, with the seq of the cache each joined. */
   events: readonly BehaviorEvent[];
   seqs: Int32Array;
+  /** The input state's open cache: its seq (input nextSeq) and its behaviour ids. Replays: 0 and []. */
+  openSeqBefore: number;
+  openIdsBefore: readonly number[];
+}
+
+/** Behaviour ids per sealed partition (in `sealed` order) and of the open cache after the advance. */
+export function membership(o: UserOutput): { sealed: number[][]; open: number[] } {
+  const bySeq = new Map<number, number[]>();
+  for (let i = 0; i < o.events.length; i++) {
+    const seq = o.seqs[i]!;
+    let ids = bySeq.get(seq);
+    if (!ids) bySeq.set(seq, (ids = []));
+    ids.push(o.events[i]!.id);
+  }
+  const of = (seq: number) => {
+    const fresh = bySeq.get(seq) ?? [];
+    return seq === o.openSeqBefore && o.openIdsBefore.length > 0 ? [...o.openIdsBefore, ...fresh] : fresh;
+  };
+  return { sealed: o.sealed.map((p) => of(p.seq)), open: of(o.state.nextSeq) };
+}
+
+/** A bigint[] literal of ids (numbers only: safe to inline or to COPY as is). */
+function idArray(ids: readonly number[]): string {
+  return `{${ids.join(",")}}`;
 }
 
 /** Up to this many events, outputs are written in one statement; above, with COPY. */
@@ -216,10 +242,10 @@ export async function writeOutputs(client: pg.ClientBase, configId: number, outp
   if (outputs.length === 0) return;
   let events = 0;
   for (const o of outputs) events += o.events.length;
-  if (events <= SMALL_WRITE) return writeSmall(client, configId, outputs);
-  await copyPartitions(client, configId, outputs);
-  await copyMembers(client, configId, outputs);
-  await upsertStates(client, configId, outputs);
+  const members = outputs.map(membership);
+  if (events <= SMALL_WRITE) return writeSmall(client, configId, outputs, members);
+  await copyPartitions(client, configId, outputs, members);
+  await upsertStates(client, configId, outputs, members);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -231,15 +257,20 @@ const TS = (x: string) => `timestamptz 'epoch' + ${x} * interval '1 millisecond'
  * parameters: the per-event path (an appended event) is one round trip. Memberships upsert,
  * so that rows left by deleted behaviours whose ids came back cannot get in the way.
  */
-async function writeSmall(client: Queryable, configId: number, outputs: readonly UserOutput[]): Promise<void> {
+async function writeSmall(
+  client: Queryable,
+  configId: number,
+  outputs: readonly UserOutput[],
+  members: readonly { sealed: number[][]; open: number[] }[],
+): Promise<void> {
   const p = {
     user: [] as number[], seq: [] as number[], first: [] as number[], last: [] as number[], start: [] as number[],
     end: [] as number[], sealedAt: [] as number[], count: [] as number[], histogram: [] as string[], reason: [] as string[],
-    hash: [] as string[], late: [] as number[],
+    hash: [] as string[], late: [] as number[], ids: [] as string[],
   };
-  const m = { behavior: [] as number[], user: [] as number[], seq: [] as number[] };
-  for (const o of outputs) {
-    for (const x of o.sealed) {
+  outputs.forEach((o, k) => {
+    o.sealed.forEach((x, j) => {
+      p.ids.push(idArray(members[k]!.sealed[j]!));
       p.user.push(o.userId);
       p.seq.push(x.seq);
       p.first.push(x.firstBehaviorId);
@@ -252,100 +283,82 @@ async function writeSmall(client: Queryable, configId: number, outputs: readonly
       p.reason.push(x.sealReason);
       p.hash.push(x.contentHash);
       p.late.push(x.lateCount);
-    }
-    for (let i = 0; i < o.events.length; i++) {
-      m.behavior.push(o.events[i]!.id);
-      m.user.push(o.userId);
-      m.seq.push(o.seqs[i]!);
-    }
-  }
+    });
+  });
   await client.query(
     `WITH sealed AS (
        INSERT INTO partitions (user_id, config_id, seq, first_behavior_id, last_behavior_id, start_ts, end_ts, sealed_at_ts,
-                               count, category_histogram, seal_reason, content_hash, late_count)
-       SELECT u, $1, q, f, l, ${TS("s")}, ${TS("e")}, ${TS("a")}, c, h::jsonb, r, x, lc
+                               count, category_histogram, seal_reason, content_hash, late_count, behavior_ids)
+       SELECT u, $1, q, f, l, ${TS("s")}, ${TS("e")}, ${TS("a")}, c, h::jsonb, r, x, lc, ids::bigint[]
          FROM unnest($2::int[], $3::int[], $4::bigint[], $5::bigint[], $6::float8[], $7::float8[], $8::float8[],
-                     $9::int[], $10::text[], $11::text[], $12::text[], $13::int[]) AS t(u, q, f, l, s, e, a, c, h, r, x, lc)
-     ), members AS (
-       INSERT INTO partition_members (config_id, behavior_id, user_id, seq)
-       SELECT $1, b, u, q FROM unnest($14::bigint[], $15::int[], $16::int[]) AS t(b, u, q)
-       ON CONFLICT (config_id, behavior_id) DO UPDATE SET user_id = EXCLUDED.user_id, seq = EXCLUDED.seq
+                     $9::int[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
+              AS t(u, q, f, l, s, e, a, c, h, r, x, lc, ids)
      )
-     INSERT INTO partition_states (user_id, config_id, state, events_seen)
-     SELECT u, $1, s::jsonb, n FROM unnest($17::int[], $18::text[], $19::int[]) AS t(u, s, n)
+     INSERT INTO partition_states (user_id, config_id, state, events_seen, open_behavior_ids)
+     SELECT u, $1, s::jsonb, n, ids::bigint[] FROM unnest($15::int[], $16::text[], $17::int[], $18::text[]) AS t(u, s, n, ids)
      ON CONFLICT (user_id, config_id) DO UPDATE
-       SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
+       SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, open_behavior_ids = EXCLUDED.open_behavior_ids,
+           updated_at = now()`,
     [
       configId,
-      p.user, p.seq, p.first, p.last, p.start, p.end, p.sealedAt, p.count, p.histogram, p.reason, p.hash, p.late,
-      m.behavior, m.user, m.seq,
+      p.user, p.seq, p.first, p.last, p.start, p.end, p.sealedAt, p.count, p.histogram, p.reason, p.hash, p.late, p.ids,
       outputs.map((o) => o.userId), outputs.map((o) => JSON.stringify(o.state)), outputs.map((o) => o.eventsSeen),
+      members.map((m) => idArray(m.open)),
     ],
   );
 }
 
-async function copyPartitions(client: pg.ClientBase, configId: number, outputs: readonly UserOutput[]): Promise<void> {
+async function copyPartitions(
+  client: pg.ClientBase,
+  configId: number,
+  outputs: readonly UserOutput[],
+  members: readonly { sealed: number[][] }[],
+): Promise<void> {
   const lines: string[] = [];
-  for (const o of outputs) {
-    for (const p of o.sealed) {
+  outputs.forEach((o, k) => {
+    o.sealed.forEach((p, j) => {
       lines.push(
         `${o.userId}\t${configId}\t${p.seq}\t${p.firstBehaviorId}\t${p.lastBehaviorId}\t${iso(p.startTs)}\t${iso(p.endTs)}\t` +
-          `${iso(p.sealedAtTs)}\t${p.count}\t${copyJson(p.categoryHistogram)}\t${p.sealReason}\t${p.contentHash}\t${p.lateCount}\n`,
+          `${iso(p.sealedAtTs)}\t${p.count}\t${copyJson(p.categoryHistogram)}\t${p.sealReason}\t${p.contentHash}\t${p.lateCount}\t` +
+          `${idArray(members[k]!.sealed[j]!)}\n`,
       );
-    }
-  }
+    });
+  });
   if (lines.length === 0) return;
   await copyLines(
     client,
     `COPY partitions (user_id, config_id, seq, first_behavior_id, last_behavior_id, start_ts, end_ts, sealed_at_ts,
-       count, category_histogram, seal_reason, content_hash, late_count) FROM STDIN`,
+       count, category_histogram, seal_reason, content_hash, late_count, behavior_ids) FROM STDIN`,
     lines,
   );
 }
 
-const UNIQUE_VIOLATION = "23505";
-
-/**
- * partition_members has no foreign key to behaviors (one per event would double the cost of
- * ingestion), so rows of deleted behaviours can linger; if their ids come back (a TRUNCATE ...
- * RESTART IDENTITY), the COPY hits the primary key. Then the stale rows are deleted and the
- * COPY redone, from a savepoint, so the normal path stays a single COPY.
- */
-async function copyMembers(client: pg.ClientBase, configId: number, outputs: readonly UserOutput[]): Promise<void> {
-  const lines: string[] = [];
-  for (const o of outputs) {
-    const { events, seqs, userId } = o;
-    for (let i = 0; i < events.length; i++) lines.push(`${configId}\t${events[i]!.id}\t${userId}\t${seqs[i]}\n`);
-  }
-  if (lines.length === 0) return;
-  const sql = `COPY partition_members (config_id, behavior_id, user_id, seq) FROM STDIN`;
-  await client.query("SAVEPOINT liber_partition_members");
-  try {
-    await copyLines(client, sql, lines);
-  } catch (err) {
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-    await client.query("ROLLBACK TO SAVEPOINT liber_partition_members");
-    const ids = outputs.flatMap((o) => o.events.map((e) => e.id));
-    await client.query(`DELETE FROM partition_members WHERE config_id = $1 AND behavior_id = ANY($2::bigint[])`, [configId, ids]);
-    await copyLines(client, sql, lines);
-  }
-  await client.query("RELEASE SAVEPOINT liber_partition_members");
-}
-
-async function upsertStates(client: Queryable, configId: number, outputs: readonly UserOutput[]): Promise<void> {
+async function upsertStates(
+  client: Queryable,
+  configId: number,
+  outputs: readonly UserOutput[],
+  members: readonly { open: number[] }[],
+): Promise<void> {
   await client.query(
-    `INSERT INTO partition_states (user_id, config_id, state, events_seen)
-     SELECT u, $1, s::jsonb, n FROM unnest($2::int[], $3::text[], $4::int[]) AS t(u, s, n)
+    `INSERT INTO partition_states (user_id, config_id, state, events_seen, open_behavior_ids)
+     SELECT u, $1, s::jsonb, n, ids::bigint[] FROM unnest($2::int[], $3::text[], $4::int[], $5::text[]) AS t(u, s, n, ids)
      ON CONFLICT (user_id, config_id) DO UPDATE
-       SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, updated_at = now()`,
-    [configId, outputs.map((o) => o.userId), outputs.map((o) => JSON.stringify(o.state)), outputs.map((o) => o.eventsSeen)],
+       SET state = EXCLUDED.state, events_seen = EXCLUDED.events_seen, open_behavior_ids = EXCLUDED.open_behavior_ids,
+           updated_at = now()`,
+    [
+      configId,
+      outputs.map((o) => o.userId),
+      outputs.map((o) => JSON.stringify(o.state)),
+      outputs.map((o) => o.eventsSeen),
+      members.map((m) => idArray(m.open)),
+    ],
   );
 }
 
 /** Forgets everything stored for these users under a config (before a replay). */
 export async function deleteUserPartitions(client: Queryable, configId: number, userIds: readonly number[]): Promise<void> {
   if (userIds.length === 0) return;
-  for (const table of ["partitions", "partition_members", "partition_states"]) {
+  for (const table of ["partitions", "partition_states"]) {
     await client.query(`DELETE FROM ${table} WHERE config_id = $1 AND user_id = ANY($2::int[])`, [configId, userIds]);
   }
 }

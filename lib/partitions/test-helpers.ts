@@ -73,10 +73,18 @@ export async function storedState(userId: number, configId: number): Promise<{ s
   return rows[0] ? { state: rows[0].state, eventsSeen: rows[0].events_seen } : null;
 }
 
-/** seq -> behaviour ids, from partition_members. */
+/**
+ * Every stored membership as rows (config_id, user_id, seq, behavior_id): the sealed
+ * partitions' behavior_ids and the open caches' open_behavior_ids. A subquery for FROM.
+ */
+export const MEMBERS = `(SELECT config_id, user_id, seq, unnest(behavior_ids) AS behavior_id FROM partitions
+  UNION ALL
+  SELECT config_id, user_id, (state->>'nextSeq')::int, unnest(open_behavior_ids) FROM partition_states)`;
+
+/** seq -> behaviour ids, from the stored memberships. */
 export async function storedMembers(userId: number, configId: number): Promise<Map<number, number[]>> {
   const { rows } = await pool().query<{ seq: number; id: number }>(
-    `SELECT seq, behavior_id::float8 AS id FROM partition_members WHERE user_id = $1 AND config_id = $2 ORDER BY seq, behavior_id`,
+    `SELECT seq, behavior_id::float8 AS id FROM ${MEMBERS} m WHERE user_id = $1 AND config_id = $2 ORDER BY seq, behavior_id`,
     [userId, configId],
   );
   const out = new Map<number, number[]>();

@@ -2,7 +2,8 @@ import { pool } from "../db/client";
 import { openCacheSummary, userPartitionStateSchema, type Partition, type SealReason, type UserPartitionState } from "../liber/ubsp";
 import { findUserId } from "../users/profile";
 import { configRef, requireConfig } from "./configs";
-import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./types";
+import { PARTITION_PAGE_DEFAULT } from "./schemas";
+import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./contract";
 
 /** How the API shows partitions and the open cache (stored or previewed alike). */
 
@@ -73,23 +74,44 @@ interface PartitionRow {
  * A user's stored partitions and open cache under a config version (default the active one).
  * Null for an unknown user; an unknown version is a 404.
  */
-export async function getUserPartitions(externalId: string, configReference = "active"): Promise<UserPartitions | null> {
+export async function getUserPartitions(
+  externalId: string,
+  configReference = "active",
+  window: { fromSeq?: number; limit?: number; from?: string; to?: string } = {},
+): Promise<UserPartitions | null> {
   const config = await requireConfig(configReference);
   const userId = await findUserId(externalId);
   if (userId === null) return null;
-  const [partitions, state] = await Promise.all([
+  const fromSeq = window.fromSeq ?? 0;
+  const limit = window.limit ?? PARTITION_PAGE_DEFAULT;
+  const [partitions, state, overview] = await Promise.all([
+    // One more than the page, to know whether another follows.
     pool().query<PartitionRow>(
       `SELECT seq, first_behavior_id::float8 AS first_behavior_id, last_behavior_id::float8 AS last_behavior_id,
               start_ts, end_ts, sealed_at_ts, count, category_histogram, seal_reason, content_hash, late_count
-         FROM partitions WHERE user_id = $1 AND config_id = $2 ORDER BY seq`,
-      [userId, config.id],
+         FROM partitions
+        WHERE user_id = $1 AND config_id = $2 AND seq >= $3
+          AND ($5::timestamptz IS NULL OR end_ts >= $5) AND ($6::timestamptz IS NULL OR start_ts <= $6)
+        ORDER BY seq LIMIT $4`,
+      [userId, config.id, fromSeq, limit + 1, window.from ?? null, window.to ?? null],
     ),
     pool().query<{ state: unknown }>(`SELECT state FROM partition_states WHERE user_id = $1 AND config_id = $2`, [userId, config.id]),
+    partitionOverview(userId, config.id),
   ]);
   const saved = userPartitionStateSchema.safeParse(state.rows[0]?.state);
+  const more = partitions.rows.length > limit;
+  const rows = more ? partitions.rows.slice(0, limit) : partitions.rows;
   return {
     config: configRef(config),
-    partitions: partitions.rows.map((r) => ({
+    page: {
+      total: overview.total,
+      fromSeq,
+      limit,
+      returned: rows.length,
+      nextFromSeq: more ? partitions.rows[limit]!.seq : null,
+    },
+    overview: overview.bins,
+    partitions: rows.map((r) => ({
       seq: r.seq,
       firstBehaviorId: r.first_behavior_id,
       lastBehaviorId: r.last_behavior_id,
@@ -128,11 +150,15 @@ export async function getPartitionBehaviors(
     title: string;
     categories: string[];
   }>(
-    `SELECT b.id::float8 AS id, b.ts, b.kind, b.value, i.external_id, i.title, i.categories
-       FROM partition_members m
-       JOIN behaviors b ON b.id = m.behavior_id AND b.user_id = m.user_id
+    `WITH m AS (
+       SELECT unnest(behavior_ids) AS id FROM partitions WHERE config_id = $1 AND user_id = $2 AND seq = $3
+       UNION ALL
+       SELECT unnest(open_behavior_ids) FROM partition_states
+        WHERE config_id = $1 AND user_id = $2 AND (state->>'nextSeq')::int = $3)
+     SELECT b.id::float8 AS id, b.ts, b.kind, b.value, i.external_id, i.title, i.categories
+       FROM m
+       JOIN behaviors b ON b.id = m.id AND b.user_id = $2
        JOIN items i ON i.id = b.item_id
-      WHERE m.config_id = $1 AND m.user_id = $2 AND m.seq = $3
       ORDER BY b.ts, b.id`,
     [config.id, userId, seq],
   );
@@ -145,4 +171,48 @@ export async function getPartitionBehaviors(
       item: { externalId: r.external_id, title: r.title, categories: r.categories },
     })),
   };
+}
+
+/** Bins of the overview (see UserPartitions.overview). */
+export const OVERVIEW_BINS = 120;
+
+/**
+ * A user's partitions in at most OVERVIEW_BINS equal time bins, and how many there are in all.
+ * Two narrow columns of every partition (an index-ordered scan) binned here: an aggregate with
+ * width_bucket over extract(epoch) (numeric) measured ~200 ms for 1,000 partitions.
+ */
+async function partitionOverview(userId: number, configId: number): Promise<{ total: number; bins: UserPartitions["overview"] }> {
+  const { rows } = await pool().query<[startMs: number, endMs: number, count: number]>({
+    text: `SELECT (extract(epoch FROM start_ts) * 1000)::float8, (extract(epoch FROM end_ts) * 1000)::float8, count
+             FROM partitions WHERE user_id = $1 AND config_id = $2`,
+    values: [userId, configId],
+    rowMode: "array",
+  });
+  if (rows.length === 0) return { total: 0, bins: [] };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const [start, end] of rows) {
+    if (start < lo) lo = start;
+    if (end > hi) hi = end;
+  }
+  const width = (hi + 1 - lo) / OVERVIEW_BINS;
+  const partitions = new Array<number>(OVERVIEW_BINS).fill(0);
+  const events = new Array<number>(OVERVIEW_BINS).fill(0);
+  for (const [start, , count] of rows) {
+    const bin = Math.min(OVERVIEW_BINS - 1, Math.floor((start - lo) / width));
+    partitions[bin]!++;
+    events[bin]! += count;
+  }
+  const bins: UserPartitions["overview"] = [];
+  for (let k = 0; k < OVERVIEW_BINS; k++) {
+    // Equal slices of the user's time span; empty ones are left out.
+    if (partitions[k] === 0) continue;
+    bins.push({
+      startTs: new Date(lo + k * width).toISOString(),
+      endTs: new Date(lo + (k + 1) * width).toISOString(),
+      partitions: partitions[k]!,
+      events: events[k]!,
+    });
+  }
+  return { total: rows.length, bins };
 }

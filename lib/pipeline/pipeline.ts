@@ -2,6 +2,7 @@ import type { LlmProvider, SummariseParams, SummariseRequest } from "../llm";
 import { recomputePartitions } from "../partitions/recompute";
 import { runCascade, type CascadeOptions, type RunRecorder } from "../uil/cascade";
 import type { ResolvedPrompt } from "../uil/prompts";
+import { encodeAfterSummaries } from "../uif/encoding";
 
 /**
  * The one order of LIBER's derived data: behaviour log -> UBSP partitions -> UIL summaries ->
@@ -46,14 +47,20 @@ export interface VectorStepResult {
 /** A UIF step (lib/uif provides the real ones); keyed by content: encodes only what is missing. */
 export type VectorStep = (input: VectorStepInput) => Promise<VectorStepResult>;
 
-/**
- * Until lib/uif is merged: the encode and fuse steps do nothing and say so. A run that asks
- * for them finishes with the note "UIF not available", never with vectors it did not make.
- */
+/** A step that does not exist (yet): a run that asks for it finishes with a note, never with vectors it did not make. */
 export const uifNotAvailable: VectorStep = async () => ({ available: false, written: 0, note: "UIF not available" });
 
+/** UIF encode: the users' new summaries (and shifts) under the default builtin encoder version; only what has no vector yet. */
+export const uifEncode: VectorStep = async (input) => {
+  const r = await encodeAfterSummaries({ configId: input.configId, promptVersionId: input.promptVersionId, userIds: input.userIds });
+  return { available: true, written: r?.encoded ?? 0 };
+};
+
+/** UIF fuses partition vectors when they are read (lib/uif/features.ts): nothing to store ahead. */
+export const uifFuseOnRead: VectorStep = async () => ({ available: true, written: 0 });
+
 const globalRef = globalThis as unknown as { __liberVectorSteps?: { encode: VectorStep; fuse: VectorStep } };
-const vectorSteps = (globalRef.__liberVectorSteps ??= { encode: uifNotAvailable, fuse: uifNotAvailable });
+const vectorSteps = (globalRef.__liberVectorSteps ??= { encode: uifEncode, fuse: uifFuseOnRead });
 
 /** lib/uif (or a test) plugs its steps in here. */
 export function setVectorSteps(steps: Partial<{ encode: VectorStep; fuse: VectorStep }>): void {

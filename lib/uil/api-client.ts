@@ -1,221 +1,26 @@
 import { fetchJson, queryString } from "../api/fetch-json";
+import type {
+  UserSummaries,
+  CascadeRunResult,
+  LlmCallTrace,
+  LlmRun,
+  PromptVersion,
+  NewPromptVersion,
+  PromptDiff,
+  PlaygroundRequest,
+  PlaygroundResult,
+  LlmSettings,
+  LlmSettingsUpdate,
+  ModelPrice,
+  ConfigSelector,
+  PromptSelector,
+} from "./contract";
 
-// The screens' calls to the UIL API (summaries, traces, prompts, playground, LLM settings),
-// with its wire types. Plain types and fetches only, so client components can import this
-// without pulling in the database or a provider.
+export type * from "./contract";
 
-/** Dates travel as ISO 8601 strings (UTC). */
-type IsoDate = string;
-
-export type ProviderName = "builtin" | "openai";
-export type SummaryStatus = "ok" | "failed" | "missing";
-
-export interface Interest {
-  label: string;
-  /** 0..1 */
-  weight: number;
-}
-
-/** One sealed partition's place in the cascade, as the summaries and playground APIs return it. */
-export interface CascadeSummary {
-  seq: number;
-  partitionContentHash: string;
-  status: SummaryStatus;
-  /** An earlier summary of the cascade changed after this one was written. */
-  stale: boolean;
-  summary: string | null;
-  shift: string | null;
-  interests: Interest[];
-  provider: string | null;
-  model: string | null;
-  promptVersion: { id: number; version: number } | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  costUsd: number | null;
-  cacheHit: boolean;
-  llmCallId: number | null;
-  createdAt: IsoDate | null;
-  error: string | null;
-}
-
-export interface UserSummaries {
-  config: { id: number; name: string; version: number };
-  prompt: { id: number; name: string; version: number; labels: string[] };
-  provider: { provider: string; model: string };
-  summaries: CascadeSummary[];
-}
-
-export interface CascadeRunResult {
-  runId: number;
-  calls: number;
-  cacheHits: number;
-  skipped: number;
-  failed: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  durationMs: number;
-}
-
-export interface LlmAttempt {
-  attempt: number;
-  phase: string;
-  status: string;
-  httpStatus?: number | null;
-  error?: string | null;
-  waitedMs?: number | null;
-  durationMs: number;
-}
-
-export interface LlmCallTrace {
-  id: number;
-  runId: number | null;
-  userExternalId: string | null;
-  seq: number | null;
-  provider: string;
-  model: string;
-  endpoint: string | null;
-  params: unknown;
-  promptVersionId: number | null;
-  cacheKey: string | null;
-  cacheHit: boolean;
-  renderedSystem: string;
-  renderedUser: string;
-  rawResponse: string | null;
-  parsed: unknown;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  costUsd: number | null;
-  latencyMs: number | null;
-  attempts: LlmAttempt[];
-  status: "ok" | "failed";
-  error: string | null;
-  /** What kind of failure (validation, http, timeout, rate_limited...), when it failed. */
-  errorKind?: string | null;
-  /** The provider reported no usage, so the token counts are estimates. */
-  tokensEstimated?: boolean;
-  createdAt: IsoDate;
-}
-
-export interface LlmRun {
-  id: number;
-  kind: "ingest" | "cascade" | "playground" | "bench";
-  status: "running" | "succeeded" | "failed";
-  calls: number;
-  cacheHits: number;
-  failed: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  startedAt: IsoDate;
-  finishedAt: IsoDate | null;
-}
-
-export interface BehaviorOptions {
-  fields: string[];
-  maxItems: number;
-  maxTitleChars: number;
-  tokenBudget: number;
-}
-
-export interface PromptVersion {
-  id: number;
-  name: string;
-  version: number;
-  system: string;
-  userTemplate: string;
-  behaviorOptions: BehaviorOptions;
-  note: string | null;
-  labels: string[];
-  createdAt: IsoDate;
-  createdBy: string | null;
-}
-
-export interface NewPromptVersion {
-  name: string;
-  system: string;
-  userTemplate: string;
-  behaviorOptions?: BehaviorOptions;
-  note?: string;
-}
-
-export interface DiffHunk {
-  added?: boolean;
-  removed?: boolean;
-  value: string;
-}
-
-export type PromptField = "system" | "userTemplate" | "behaviorOptions";
-
-export interface PromptDiff {
-  a: PromptVersion;
-  b: PromptVersion;
-  fields: { field: PromptField; changed: boolean; hunks: DiffHunk[] }[];
-}
-
-export interface RunTotals {
-  calls: number;
-  cacheHits: number;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-}
-
-export type PlaygroundDraft = { system: string; userTemplate: string; behaviorOptions?: BehaviorOptions } | { promptId: number };
-
-export interface PlaygroundRequest {
-  user: string;
-  draft: PlaygroundDraft;
-  config?: number;
-  maxPartitions?: number;
-}
-
-export interface PlaygroundSide {
-  summaries: CascadeSummary[];
-  totals: RunTotals;
-}
-
-export interface PlaygroundResult {
-  draft: PlaygroundSide;
-  production: PlaygroundSide;
-}
-
-export interface LlmSettings {
-  provider: ProviderName;
-  baseUrl: string | null;
-  model: string;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs: number;
-  maxConcurrency: number;
-  tokensPerMinute: number | null;
-  apiKeyConfigured: boolean;
-  apiKeySource: "env" | null;
-}
-
-export interface LlmSettingsUpdate {
-  provider: ProviderName;
-  baseUrl?: string | null;
-  model: string;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs?: number;
-  maxConcurrency?: number;
-  tokensPerMinute?: number | null;
-}
-
-export interface ModelPrice {
-  provider: string;
-  model: string;
-  /** $ per million prompt tokens. */
-  inputPerMTok: number;
-  /** $ per million completion tokens. */
-  outputPerMTok: number;
-}
-
-/** A config version id or "active"; a prompt version id or "production". */
-export type ConfigSelector = number | "active";
-export type PromptSelector = number | "production";
+// The screens' calls to the UIL API (summaries, traces, prompts, playground, LLM settings).
+// Fetches only, so client components can import this without pulling in the database or a
+// provider; the wire types live in ./contract.ts (re-exported here for the screens).
 
 const userPath = (externalId: string) => `/api/users/${encodeURIComponent(externalId)}`;
 
@@ -229,7 +34,8 @@ function sendJson<T>(method: "POST" | "PUT", url: string, body: unknown): Promis
 
 export const uilApi = {
   summaries: (externalId: string, config: ConfigSelector = "active", prompt: PromptSelector = "production") =>
-    fetchJson<UserSummaries>(`${userPath(externalId)}/summaries${queryString({ config, prompt })}`),
+    // The cascade shows up to 1,000 partitions (the API's largest page).
+    fetchJson<UserSummaries>(`${userPath(externalId)}/summaries${queryString({ config, prompt, limit: 1000 })}`),
   runCascade: (externalId: string, body: { config?: number; prompt?: number } = {}) =>
     sendJson<CascadeRunResult>("POST", `${userPath(externalId)}/summaries/run`, body),
   llmCall: (id: number) => fetchJson<{ call: LlmCallTrace }>(`/api/llm-calls/${id}`).then((r) => r.call),

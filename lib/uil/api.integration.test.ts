@@ -84,7 +84,7 @@ describe("summaries and runs (built-in provider: no endpoint configured)", () =>
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ calls: 3, cacheHits: 0, skipped: 0, failed: 0, costUsd: 0 });
     expect(Object.keys(run.body).sort()).toEqual(
-      ["runId", "calls", "cacheHits", "skipped", "failed", "promptTokens", "completionTokens", "costUsd", "durationMs"].sort(),
+      ["runId", "calls", "cacheHits", "skipped", "failed", "blocked", "promptTokens", "completionTokens", "costUsd", "durationMs"].sort(),
     );
     expect(run.body.promptTokens).toBeGreaterThan(0);
 
@@ -255,11 +255,12 @@ describe("settings", () => {
       tokensPerMinute: null,
       apiKeyConfigured: true,
       apiKeySource: "env",
+      apiKeySentToBaseUrl: false,
     });
     expect(JSON.stringify(body)).not.toContain("SECRET");
   });
 
-  it("switches to an OpenAI-compatible endpoint; the next run goes there with the environment's key", async () => {
+  it("switches to an OpenAI-compatible endpoint; the next run goes there, without the environment's key (not its endpoint)", async () => {
     const invalid = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", {
       method: "PUT",
       body: { provider: "openai", model: "gpt-4o-mini", temperature: 0.2, maxTokens: 800 },
@@ -278,7 +279,8 @@ describe("settings", () => {
     expect(run.body).toMatchObject({ calls: 2, failed: 0, promptTokens: 240, completionTokens: 120 });
     const sent = chatRequests(server).slice(before);
     expect(sent).toHaveLength(2);
-    expect(sent[0]!.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
+    // The key belongs to LIBER_LLM_BASE_URL (unset here: the default OpenAI endpoint); see llm-key.integration.test.ts.
+    expect(sent[0]!.headers.authorization).toBeUndefined();
     expect(sent[0]!.body).toMatchObject({ model: "gpt-4o-mini", temperature: 0, max_tokens: 500 });
 
     const { body } = await call(summariesRoute, "viewer", "/api/users/u2/summaries", forUser("u2"));

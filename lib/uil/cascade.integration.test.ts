@@ -228,7 +228,7 @@ describe("cache and incremental work", () => {
     // later ones (K = 4 shifts every boundary after it) hold other behaviours now.
     await pool().query(
       `WITH gone AS (DELETE FROM behaviors WHERE id = (
-         SELECT min(behavior_id) FROM partition_members WHERE user_id = $1 AND config_id = $2 AND seq = 2) RETURNING user_id)
+         SELECT min(x) FROM partitions, unnest(behavior_ids) AS x WHERE user_id = $1 AND config_id = $2 AND seq = 2) RETURNING user_id)
        UPDATE users SET event_count = event_count - 1 WHERE id IN (SELECT user_id FROM gone)`,
       [userId, configId],
     );

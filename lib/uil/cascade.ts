@@ -8,7 +8,7 @@ import {
   type SummariseParams,
   type SummariseRequest,
 } from "../llm";
-import type { CascadeSummary } from "./api-client";
+import type { CascadeSummary } from "./contract";
 import { expectedChain, promptIdentity, type ChainSettings } from "./chain";
 import { stepContext, type BehaviorRecord, type PartitionRecord } from "./context";
 import type { ResolvedPrompt } from "./prompts";
@@ -108,7 +108,8 @@ export type StepOutcome =
       trace: TraceDraft;
       createdAt: Date;
     }
-  | { kind: "missing"; seq: number; contentHash: string };
+  /** Not summarised; `waitingBehind`: the seq of the failed earlier partition it needs as "previous". */
+  | { kind: "missing"; seq: number; contentHash: string; waitingBehind?: number };
 
 export interface CascadeOutcome {
   /** Users that have partitions. */
@@ -135,7 +136,12 @@ export class RunRecorder {
   private readonly pendingCache = new Map<string, CachedAnswer>();
   private writes: Promise<void> = Promise.resolve();
   private lastFlush = performance.now();
-  private firstError: string | null = null;
+  #firstError: string | null = null;
+
+  /** "user #3 partition 2: <reason>" of the first failed step, or null. */
+  get firstError(): string | null {
+    return this.#firstError;
+  }
   /**
    * Write every paid answer before the next step (jobs): a process killed right after an
    * LLM call then never pays for it twice. Cache hits and the built-in provider still batch.
@@ -181,7 +187,7 @@ export class RunRecorder {
     }
     if (trace.status === "failed") {
       t.failed++;
-      this.firstError ??= `${trace.userId === null ? "" : `user #${trace.userId} `}partition ${trace.seq}: ${trace.error}`;
+      this.#firstError ??= `${trace.userId === null ? "" : `user #${trace.userId} `}partition ${trace.seq}: ${trace.error}`;
     }
   }
 
@@ -221,7 +227,10 @@ export class RunRecorder {
       error ??= err;
     }
     if (error !== undefined) message = error instanceof Error ? error.message : String(error);
-    else if (this.totals.failed > 0) message = `${this.totals.failed} partition(s) failed; first: ${this.firstError}`;
+    else if (this.totals.failed > 0) {
+      const waiting = this.totals.blocked > 0 ? `, ${this.totals.blocked} left waiting behind them` : "";
+      message = `${this.totals.failed} partition(s) failed${waiting}; first: ${this.#firstError}`;
+    }
     await finishRun(this.runId, this.totals, message ? "failed" : "succeeded", message?.slice(0, 4000) ?? null);
     if (error !== undefined) throw error;
   }
@@ -336,6 +345,8 @@ async function runUserCascade(
 
   let previous: PreviousSummary | null = null;
   let blocked = false;
+  /** The failed partition that the rest of this user's cascade waits for. */
+  let failedSeq: number | undefined;
   for (let i = 0; i < partitions.length; i++) {
     const partition = partitions[i]!;
     if (!needsWork[i]) {
@@ -349,7 +360,8 @@ async function runUserCascade(
       continue;
     }
     if (blocked) {
-      steps.push({ kind: "missing", seq: partition.seq, contentHash: partition.contentHash });
+      steps.push({ kind: "missing", seq: partition.seq, contentHash: partition.contentHash, ...(failedSeq !== undefined ? { waitingBehind: failedSeq } : {}) });
+      if (failedSeq !== undefined) recorder.totals.blocked++;
       onStep();
       continue;
     }
@@ -367,8 +379,10 @@ async function runUserCascade(
     opts.onStep?.(user.id, step);
     const paid = !step.trace.cacheHit && step.trace.attempts.length > 0 && step.trace.provider !== "builtin";
     await recorder.flush(recorder.durable && paid);
-    if (step.status === "failed") blocked = true;
-    else previous = step.summary;
+    if (step.status === "failed") {
+      blocked = true;
+      failedSeq = partition.seq;
+    } else previous = step.summary;
   }
   return steps;
 }
@@ -549,9 +563,10 @@ export function outcomeView(step: StepOutcome, prompt: Pick<ResolvedPrompt, "id"
         llmCallId: step.trace.id ?? null,
         createdAt: step.createdAt.toISOString(),
         error: step.error,
+        waitingBehind: null,
       };
     case "missing":
-      return missingView(step.seq, step.contentHash);
+      return missingView(step.seq, step.contentHash, step.waitingBehind ?? null);
   }
 }
 
@@ -574,10 +589,11 @@ export function storedView(row: StoredSummary, stale: boolean, promptVersion: Ca
     llmCallId: row.llmCallId,
     createdAt: row.createdAt.toISOString(),
     error: row.error,
+    waitingBehind: null,
   };
 }
 
-export function missingView(seq: number, contentHash: string): CascadeSummary {
+export function missingView(seq: number, contentHash: string, waitingBehind: number | null = null): CascadeSummary {
   return {
     seq,
     partitionContentHash: contentHash,
@@ -596,5 +612,6 @@ export function missingView(seq: number, contentHash: string): CascadeSummary {
     llmCallId: null,
     createdAt: null,
     error: null,
+    waitingBehind,
   };
 }

@@ -12,7 +12,8 @@ import {
   type BehaviorField,
   type BehaviorRenderOptions,
 } from "../llm";
-import type { DiffHunk, PromptDiff, PromptField, PromptVersion as PromptVersionView } from "./api-client";
+import type { DiffHunk, PromptDiff, PromptField, PromptVersion as PromptVersionView } from "./contract";
+import { databaseUrl } from "../config";
 
 /**
  * Prompt management (Langfuse style): a prompt name has immutable, numbered versions; labels
@@ -144,7 +145,7 @@ const seeded = new Set<string>();
  * unless the name has any version already. Idempotent and safe under concurrent callers.
  */
 export async function ensureDefaultPrompt(): Promise<void> {
-  const dbKey = process.env.DATABASE_URL ?? "";
+  const dbKey = databaseUrl() ?? "";
   if (seeded.has(dbKey)) return;
   const existing = await db().promptVersion.findFirst({ where: { name: DEFAULT_PROMPT_NAME }, select: { id: true } });
   if (!existing) {

@@ -13,9 +13,16 @@ export const promptRefSchema = z.union([z.literal("production"), id]);
 
 export const idParams = z.object({ id });
 
+/** Summaries per page of GET /api/users/{id}/summaries (lifelong users have thousands of partitions). */
+export const SUMMARY_PAGE_DEFAULT = 200;
+export const SUMMARY_PAGE_MAX = 1000;
+
 export const summariesQuery = z.object({
   config: configRefSchema.default("active"),
   prompt: promptRefSchema.default("production"),
+  /** The first seq of the page (default 0) and its size. */
+  fromSeq: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
+  limit: z.coerce.number().int().min(1).max(SUMMARY_PAGE_MAX).default(SUMMARY_PAGE_DEFAULT),
 });
 
 export const runCascadeBody = z.strictObject({

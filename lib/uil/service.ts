@@ -2,12 +2,15 @@ import { notFound } from "../api/errors";
 import { pool } from "../db/client";
 import type { LlmProvider, SummariseParams } from "../llm";
 import { resolveConfigId } from "../partitions/configs";
-import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./api-client";
+import { requireUserId } from "../users/profile";
+import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./contract";
 import { outcomeView, missingView, runCascade, RunRecorder, storedView, type CascadeProgress, type StepOutcome } from "./cascade";
 import { expectedChain, promptIdentity, staleFlags } from "./chain";
 import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
 import { currentProvider, PriceTable } from "./settings";
-import { loadPartitions, loadSummaries, type RunKind, type StoredSummary } from "./store";
+import { notifySummariesWritten } from "./hooks";
+import { loadPartitions, loadSummaries, loadSummaryLinks, type RunKind, type StoredSummary, type SummaryLink } from "./store";
+import { SUMMARY_PAGE_DEFAULT } from "./schemas";
 
 /**
  * What the API and the CLI call: resolve the config, prompt and provider, run the cascade
@@ -30,12 +33,6 @@ export async function requireConfigId(ref: ConfigRef | undefined): Promise<numbe
     throw notFound(ref === undefined || ref === "active" ? "An active partition config" : `Partition config "${ref}"`);
   }
   return id;
-}
-
-async function requireUser(externalId: string): Promise<{ id: number; externalId: string }> {
-  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM users WHERE external_id = $1`, [externalId]);
-  if (!rows[0]) throw notFound("User");
-  return { id: rows[0].id, externalId };
 }
 
 async function providerOf(overrides: Overrides): Promise<LlmProvider> {
@@ -94,16 +91,20 @@ export async function summariseUsers(
   }
   await recorder.finish(failure); // rethrows `failure`
   const t = recorder.totals;
+  if (t.calls + t.cacheHits > 0) {
+    await notifySummariesWritten({ configId, promptVersionId: prompt.id!, userIds: input.userIds ?? null });
+  }
   return {
     runId: recorder.runId,
     status: t.failed > 0 ? "failed" : "succeeded",
-    error: null,
+    error: recorder.firstError,
     users: outcome?.users ?? 0,
     partitions: outcome?.partitions ?? 0,
     calls: t.calls,
     cacheHits: t.cacheHits,
     skipped: t.skipped,
     failed: t.failed,
+    blocked: t.blocked,
     retries: t.retries,
     promptTokens: t.promptTokens,
     completionTokens: t.completionTokens,
@@ -118,12 +119,12 @@ export async function runUserCascade(
   input: { config?: ConfigRef; prompt?: PromptRef; createdBy?: string | null },
   overrides: Overrides = {},
 ): Promise<CascadeRunResult> {
-  const user = await requireUser(externalId);
-  const { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
-    { kind: "cascade", ...input, userIds: [user.id] },
+  const userId = await requireUserId(externalId);
+  const { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
+    { kind: "cascade", ...input, userIds: [userId] },
     overrides,
   );
-  return { runId, calls, cacheHits, skipped, failed, promptTokens, completionTokens, costUsd, durationMs };
+  return { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs };
 }
 
 /**
@@ -134,40 +135,67 @@ export async function runUserCascade(
  */
 export async function getUserSummaries(
   externalId: string,
-  input: { config?: ConfigRef; prompt?: PromptRef },
+  input: { config?: ConfigRef; prompt?: PromptRef; fromSeq?: number; limit?: number },
   overrides: Overrides = {},
 ): Promise<UserSummaries & { usage: UserUsage }> {
-  const user = await requireUser(externalId);
+  const userId = await requireUserId(externalId);
   const [configId, prompt, provider] = await Promise.all([requireConfigId(input.config), requirePrompt(input.prompt), providerOf(overrides)]);
   const params = provider.resolveParams(overrides.params);
-  const [config, partitions, rows, usage] = await Promise.all([
+  // The chain and the staleness run over the whole life (hashes only); the texts are read for
+  // the page alone, so the answer's size is bounded by the page, not by the history.
+  const [config, partitions, links, usage] = await Promise.all([
     pool().query<{ id: number; name: string; version: number }>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [configId]),
-    loadPartitions(configId, [user.id]).then((m) => m.get(user.id) ?? []),
-    loadSummaries(configId, prompt.id!, [user.id]),
-    userUsage(user.id),
+    loadPartitions(configId, [userId]).then((m) => m.get(userId) ?? []),
+    loadSummaryLinks(configId, prompt.id!, userId),
+    userUsage(userId),
   ]);
   const chain = expectedChain(
     { promptIdentity: promptIdentity(prompt), provider: provider.provider, model: params.model, params },
     partitions.map((p) => p.contentHash),
   );
-  const byHash = new Map<string, StoredSummary>();
-  const newestBySeq = new Map<number, StoredSummary>();
-  for (const row of rows) {
+  const byHash = new Map<string, SummaryLink>();
+  const newestBySeq = new Map<number, SummaryLink>();
+  for (const row of links) {
     // Rows come newest first.
     if (!byHash.has(row.inputHash)) byHash.set(row.inputHash, row);
     if (!newestBySeq.has(row.seq)) newestBySeq.set(row.seq, row);
   }
   const shown = partitions.map((p, i) => byHash.get(chain[i]!) ?? newestBySeq.get(p.seq) ?? null);
   const stale = staleFlags(partitions, shown);
+
+  const fromSeq = input.fromSeq ?? 0;
+  const limit = input.limit ?? SUMMARY_PAGE_DEFAULT;
+  const first = partitions.findIndex((p) => p.seq >= fromSeq);
+  const lo = first === -1 ? partitions.length : first;
+  const hi = Math.min(partitions.length, lo + limit);
+  const pageIds = shown.slice(lo, hi).flatMap((l) => (l ? [l.id] : []));
+  const rows = pageIds.length > 0 ? await loadSummaries(configId, prompt.id!, [userId], undefined, pageIds) : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
   const promptVersion = { id: prompt.id!, version: prompt.version! };
+  // A missing summary after a failed one waits for it (the cascade needs it as "previous").
+  let failedSeq: number | null = null;
+  const waitingBehind = partitions.map((p, i) => {
+    const row = shown[i];
+    if (row?.status === "failed") failedSeq ??= p.seq;
+    else if (row) failedSeq = null;
+    return row ? null : failedSeq;
+  });
   return {
     config: config.rows[0]!,
     prompt: { id: prompt.id!, name: prompt.name, version: prompt.version!, labels: prompt.labels },
     provider: { provider: provider.provider, model: params.model },
-    summaries: partitions.map((p, i) => {
-      const row = shown[i];
-      return row ? storedView(row, stale[i]!, promptVersion) : missingView(p.seq, p.contentHash);
+    summaries: partitions.slice(lo, hi).map((p, k) => {
+      const link = shown[lo + k];
+      const row = link ? byId.get(link.id) : undefined;
+      return row ? storedView(row, stale[lo + k]!, promptVersion) : missingView(p.seq, p.contentHash, waitingBehind[lo + k]!);
     }),
+    page: {
+      total: partitions.length,
+      fromSeq,
+      limit,
+      returned: hi - lo,
+      nextFromSeq: hi < partitions.length ? partitions[hi]!.seq : null,
+    },
     usage,
   };
 }
@@ -219,7 +247,7 @@ export async function runPlayground(
   },
   overrides: Overrides = {},
 ): Promise<PlaygroundResult> {
-  const user = await requireUser(input.user);
+  const userId = await requireUserId(input.user);
   let draft: ResolvedPrompt;
   if ("promptId" in input.draft) {
     const version = await getPromptVersion(input.draft.promptId);
@@ -244,13 +272,13 @@ export async function runPlayground(
       configId,
       prompt,
       provider,
-      userIds: [user.id],
+      userIds: [userId],
       persist: false,
       collect: true,
       maxPartitions,
       ...(overrides.params ? { params: overrides.params } : {}),
     });
-    return outcome.outcomes.get(user.id) ?? [];
+    return outcome.outcomes.get(userId) ?? [];
   };
   let steps: { draft: StepOutcome[]; production: StepOutcome[] } | undefined;
   let failure: unknown;

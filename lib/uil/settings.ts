@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { config, type LiberConfig } from "../config";
+import { config, isPlainHttpUrl, type LiberConfig } from "../config";
 import { db } from "../db/client";
 import {
   BUILTIN_MODEL,
@@ -10,7 +10,7 @@ import {
   type LlmProvider,
   type OpenAiProviderOptions,
 } from "../llm";
-import type { LlmSettings as PublicLlmSettings, ModelPrice } from "./api-client";
+import type { LlmSettingsValues, LlmSettings as PublicLlmSettings, ModelPrice, ProviderName } from "./contract";
 
 /**
  * LLM settings of UIL: which provider, endpoint and model summarise partitions, and the
@@ -21,20 +21,8 @@ import type { LlmSettings as PublicLlmSettings, ModelPrice } from "./api-client"
  * only (LIBER_LLM_API_KEY, else OPENAI_API_KEY), never stored, never returned by the API.
  */
 
-export const PROVIDERS = ["builtin", "openai"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-export interface LlmSettingsValues {
-  provider: ProviderName;
-  /** Null for the built-in provider. */
-  baseUrl: string | null;
-  model: string;
-  temperature: number;
-  maxTokens: number;
-  timeoutMs: number;
-  maxConcurrency: number;
-  tokensPerMinute: number | null;
-}
+export const PROVIDERS = ["builtin", "openai"] as const satisfies readonly ProviderName[];
+export type { LlmSettingsValues, ProviderName };
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
@@ -49,6 +37,8 @@ export const llmSettingsInputSchema = z
       .trim()
       .url("must be a URL such as http://localhost:11434/v1")
       .refine((u) => /^https?:\/\//i.test(u), "must start with http:// or https://")
+      .refine((u) => !/[?#]/.test(u), "must not have a query string (?) or fragment (#)")
+      .refine((u) => !/^https?:\/\/[^/]*@/i.test(u), "must not carry a user name or password")
       .nullable()
       .optional(),
     model: z.string().trim().min(1).max(200),
@@ -86,6 +76,37 @@ export function envApiKey(cfg: LiberConfig = config()): string | undefined {
   return cfg.LIBER_LLM_API_KEY ?? cfg.OPENAI_API_KEY;
 }
 
+/**
+ * The origins the environment's key belongs to: LIBER_LLM_BASE_URL's (the default OpenAI
+ * endpoint's when that is unset) and those of LIBER_LLM_KEY_ALLOWED_URLS. An admin can point
+ * the app at any URL in Settings; the key follows only to these.
+ */
+export function keyOrigins(cfg: LiberConfig = config()): Set<string> {
+  const urls = [cfg.LIBER_LLM_BASE_URL ?? DEFAULT_OPENAI_BASE_URL, ...(cfg.LIBER_LLM_KEY_ALLOWED_URLS ?? "").split(",")];
+  const origins = new Set<string>();
+  for (const u of urls.map((x) => x.trim()).filter(Boolean)) {
+    const origin = originOf(u);
+    if (origin) origins.add(origin);
+  }
+  return origins;
+}
+
+/** The key to send to `baseUrl`: the environment's when that URL's origin is one of keyOrigins(), else none. */
+export function apiKeyFor(baseUrl: string | null, cfg: LiberConfig = config()): string | undefined {
+  const key = envApiKey(cfg);
+  if (!key || !baseUrl || !isPlainHttpUrl(baseUrl)) return undefined;
+  const origin = originOf(baseUrl);
+  return origin && keyOrigins(cfg).has(origin) ? key : undefined;
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** Settings in force: the saved row, else the environment's defaults. */
 export async function effectiveLlmSettings(cfg: LiberConfig = config()): Promise<LlmSettingsValues> {
   const row = await db().llmSettings.findUnique({ where: { id: 1 } });
@@ -108,7 +129,12 @@ export async function effectiveLlmSettings(cfg: LiberConfig = config()): Promise
 export async function publicLlmSettings(cfg: LiberConfig = config()): Promise<PublicLlmSettings> {
   const settings = await effectiveLlmSettings(cfg);
   const key = envApiKey(cfg);
-  return { ...settings, apiKeyConfigured: Boolean(key), apiKeySource: key ? "env" : null };
+  return {
+    ...settings,
+    apiKeyConfigured: Boolean(key),
+    apiKeySource: key ? "env" : null,
+    apiKeySentToBaseUrl: settings.provider === "openai" && Boolean(apiKeyFor(settings.baseUrl, cfg)),
+  };
 }
 
 export async function saveLlmSettings(input: LlmSettingsInput, updatedBy: string | null): Promise<PublicLlmSettings> {
@@ -140,7 +166,7 @@ const providerInstances = new Map<string, LlmProvider>();
  * across calls: the concurrency limit, the tokens-per-minute bucket and the remembered
  * json_schema fallback live on the instance.
  */
-export function providerFor(settings: LlmSettingsValues, apiKey: string | undefined = envApiKey()): LlmProvider {
+export function providerFor(settings: LlmSettingsValues, apiKey: string | undefined = apiKeyFor(settings.baseUrl)): LlmProvider {
   if (settings.provider === "builtin") {
     const key = "builtin";
     let builtin = providerInstances.get(key);

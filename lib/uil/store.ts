@@ -1,5 +1,7 @@
+import { safeText } from "../api/nul";
 import type { AttemptRecord, InterestSummary, SummariseParams } from "../llm";
 import { pool } from "../db/client";
+import { currentProcess } from "../db/process-identity";
 import type { BehaviorRecord, PartitionRecord } from "./context";
 
 /**
@@ -9,7 +11,7 @@ import type { BehaviorRecord, PartitionRecord } from "./context";
  */
 
 export type RunKind = "ingest" | "cascade" | "playground" | "bench" | "job";
-export type RunStatus = "running" | "succeeded" | "failed";
+export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 // ---------------------------------------------------------------------------------------
 // Inputs
@@ -82,11 +84,15 @@ export async function loadPartitionBehaviors(
     title: string;
     categories: string[];
   }>(
-    `SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
-     FROM partition_members m
-     JOIN behaviors b ON b.id = m.behavior_id
+    `WITH m AS (
+       SELECT seq, unnest(behavior_ids) AS id FROM partitions WHERE config_id = $1 AND user_id = $2 AND seq = ANY($3::int[])
+       UNION ALL
+       SELECT (state->>'nextSeq')::int, unnest(open_behavior_ids) FROM partition_states
+        WHERE config_id = $1 AND user_id = $2 AND (state->>'nextSeq')::int = ANY($3::int[]))
+     SELECT m.seq, b.ts, b.kind, b.value, b.text, i.title, i.categories
+     FROM m
+     JOIN behaviors b ON b.id = m.id AND b.user_id = $2
      JOIN items i ON i.id = b.item_id
-     WHERE m.config_id = $1 AND m.user_id = $2 AND m.seq = ANY($3::int[])
      ORDER BY m.seq, b.ts, b.id`,
     [configId, userId, seqs],
   );
@@ -129,6 +135,7 @@ export async function loadSummaries(
   promptVersionId: number,
   userIds: readonly number[],
   inputHashes?: readonly string[],
+  ids?: readonly number[],
 ): Promise<StoredSummary[]> {
   const { rows } = await pool().query<{
     id: number;
@@ -158,8 +165,9 @@ export async function loadSummaries(
      FROM partition_summaries s LEFT JOIN llm_calls c ON c.id = s.llm_call_id
      WHERE s.config_id = $1 AND s.prompt_version_id = $2 AND s.user_id = ANY($3::int[])
        AND ($4::text[] IS NULL OR s.input_hash = ANY($4::text[]))
+       AND ($5::int[] IS NULL OR s.id = ANY($5::int[]))
      ORDER BY s.id DESC`,
-    [configId, promptVersionId, userIds, inputHashes ?? null],
+    [configId, promptVersionId, userIds, inputHashes ?? null, ids ?? null],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -235,9 +243,11 @@ export async function createRun(input: {
   promptVersionId: number | null;
   createdBy: string | null;
 }): Promise<number> {
+  const owner = currentProcess(); // lib/db/stale-runs.ts marks the run interrupted if this process dies
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy],
+    `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by, owner_pid, owner_host, owner_start_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy, owner.pid, owner.host, owner.startId],
   );
   return rows[0]!.id;
 }
@@ -248,6 +258,8 @@ export interface RunTotalsRow {
   cacheHits: number;
   skipped: number;
   failed: number;
+  /** Partitions left undone because an earlier partition of the same user failed. */
+  blocked: number;
   retries: number;
   promptTokens: number;
   completionTokens: number;
@@ -255,15 +267,15 @@ export interface RunTotalsRow {
 }
 
 export function emptyTotals(): RunTotalsRow {
-  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, blocked: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
 }
 
 const TOTALS_SQL = `users = $2, calls = $3, cache_hits = $4, skipped = $5, failed = $6, retries = $7,
-  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10`;
-const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd];
+  prompt_tokens = $8, completion_tokens = $9, cost_usd = $10, blocked = $11`;
+const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd, t.blocked];
 
 export async function finishRun(runId: number, totals: RunTotalsRow, status: Exclude<RunStatus, "running">, error: string | null): Promise<void> {
-  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $11, error = $12, finished_at = now() WHERE id = $1`, [
+  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $12, error = $13, finished_at = now() WHERE id = $1`, [
     runId,
     ...totalsParams(totals),
     status,
@@ -333,9 +345,8 @@ export interface WriteBatch {
   cacheHitKeys: string[];
 }
 
-/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL, which a model can send. */
-const jsonRows = (rows: unknown[]) =>
-  JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? value.replace(/\u0000/g, "\uFFFD") : value));
+/** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL or lone surrogates, which a model can send. */
+const jsonRows = (rows: unknown[]) => JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? safeText(value) : value));
 
 /** Writes a batch in one transaction; sets `id` on every trace. */
 export async function writeBatch(batch: WriteBatch, run: { id: number; totals: RunTotalsRow } | null): Promise<void> {
@@ -471,3 +482,26 @@ export async function writeBatch(batch: WriteBatch, run: { id: number; totals: R
     client.release();
   }
 }
+
+/** What the cascade's chain and staleness need of a summary row (no text): newest first. */
+export interface SummaryLink {
+  id: number;
+  seq: number;
+  inputHash: string;
+  previousInputHash: string;
+  partitionContentHash: string;
+  /** ok | failed: a missing summary after a failed one waits behind it. */
+  status: string;
+}
+
+export async function loadSummaryLinks(configId: number, promptVersionId: number, userId: number): Promise<SummaryLink[]> {
+  const { rows } = await pool().query<SummaryLink>(
+    `SELECT id, seq, input_hash AS "inputHash", previous_input_hash AS "previousInputHash",
+            partition_content_hash AS "partitionContentHash", status
+       FROM partition_summaries WHERE config_id = $1 AND prompt_version_id = $2 AND user_id = $3
+      ORDER BY id DESC`,
+    [configId, promptVersionId, userId],
+  );
+  return rows;
+}
+

@@ -1,5 +1,6 @@
 import { pool } from "../db/client";
-import type { LlmAttempt, LlmCallTrace, LlmRun } from "./api-client";
+import { roleAllows, type Role } from "../auth/roles";
+import type { LlmAttempt, LlmCallTrace, LlmRun } from "./contract";
 
 /** Reading trace rows and runs for the API. */
 
@@ -9,6 +10,17 @@ export interface LlmCallView extends LlmCallTrace {
   errorKind: string | null;
   /** True when a token count is the estimator's (the server sent no usage). */
   tokensEstimated: boolean;
+}
+
+/**
+ * A failed call's raw response is whatever the endpoint sent (an HTML page, a proxy's error, a
+ * metadata service's answer when the base URL points there): only admins, who set that URL,
+ * see it. A successful call's raw response was a chat completion whose content validated as an
+ * interest summary, i.e. a real model's answer, and is shown to every reader.
+ */
+export function visibleTo(call: LlmCallView, role: Role): LlmCallView & { rawResponseHidden: boolean } {
+  const hide = call.status !== "ok" && call.rawResponse !== null && !roleAllows(role, "admin");
+  return { ...call, rawResponse: hide ? null : call.rawResponse, rawResponseHidden: hide };
 }
 
 export async function getLlmCall(id: number): Promise<LlmCallView | null> {
@@ -99,6 +111,7 @@ export async function listRuns(limit: number): Promise<RunView[]> {
     cache_hits: number;
     skipped: number;
     failed: number;
+    blocked: number;
     retries: number;
     prompt_tokens: number;
     completion_tokens: number;
@@ -115,6 +128,7 @@ export async function listRuns(limit: number): Promise<RunView[]> {
     calls: r.calls,
     cacheHits: r.cache_hits,
     failed: r.failed,
+    blocked: r.blocked,
     promptTokens: r.prompt_tokens,
     completionTokens: r.completion_tokens,
     costUsd: r.cost_usd,

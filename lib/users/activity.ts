@@ -3,7 +3,7 @@ import { pool } from "../db/client";
 import { bucketKey, bucketRange, chooseBucket, MAX_ACTIVITY_BUCKETS } from "./buckets";
 import { findUserId } from "./profile";
 import type { ActivityQuery } from "./schemas";
-import type { ActivityBucket, ActivityPoint, UserActivity } from "./types";
+import type { ActivityBucket, ActivityPoint, UserActivity } from "./contract";
 
 /** The kind whose value is a rating (MovieLens stars); its mean is charted per bucket. */
 const RATING_KIND = "rating";

@@ -1,6 +1,6 @@
 import { fetchJson, queryString } from "../api/fetch-json";
 import type { UserListQuery } from "./schemas";
-import type { BehaviorPage, UserActivity, UserListPage, UserProfile } from "./types";
+import type { BehaviorPage, UserActivity, UserListPage, UserProfile } from "./contract";
 
 // The screens' calls to the users API. External ids are path segments: always encoded.
 

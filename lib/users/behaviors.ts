@@ -1,7 +1,7 @@
 import { db } from "../db/client";
 import { findUserId } from "./profile";
 import type { BehaviorPageQuery } from "./schemas";
-import type { BehaviorPage } from "./types";
+import type { BehaviorPage } from "./contract";
 
 /**
  * One page of a user's behaviour log, newest first (ties broken by id, so pages never

@@ -1,4 +1,4 @@
-import type { ActivityBucket } from "./types";
+import type { ActivityBucket } from "./contract";
 
 // Calendar buckets in UTC, matching PostgreSQL's date_trunc(unit, ts AT TIME ZONE 'UTC')
 // (weeks start on Monday), so series computed in SQL can be filled with zeros here.

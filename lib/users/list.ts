@@ -1,7 +1,7 @@
 import { pool } from "../db/client";
 import { bucketKey, bucketRange } from "./buckets";
 import type { SortDir, UserListQuery, UserSort } from "./schemas";
-import type { UserListPage, UserListRow } from "./types";
+import type { UserListPage, UserListRow } from "./contract";
 
 // Numeric external ids (MovieLens, Last.fm) sort as numbers, others as text after them, so
 // "2" comes before "10". Fixed strings chosen from an enum: safe to splice into SQL.

@@ -1,10 +1,18 @@
+import { notFound } from "../api/errors";
 import { db, pool } from "../db/client";
-import type { KindCount, UserProfile } from "./types";
+import type { KindCount, UserProfile } from "./contract";
 
 /** The internal id of the user with this external id, or null when there is none. */
 export async function findUserId(externalId: string): Promise<number | null> {
   const user = await db().user.findUnique({ where: { externalId }, select: { id: true } });
   return user?.id ?? null;
+}
+
+/** The internal id of the user with this external id; a 404 ApiError when there is none. */
+export async function requireUserId(externalId: string): Promise<number> {
+  const id = await findUserId(externalId);
+  if (id === null) throw notFound("User");
+  return id;
 }
 
 function asAttributes(value: unknown): Record<string, unknown> {

@@ -14,10 +14,14 @@ export const GET = route(
 const createBody = z.object({
   name: z.string().trim().min(1, "Give the token a name.").max(100),
   role: roleSchema,
+  /** Omit for a token that never expires. */
+  expiresInDays: z.int().min(1).max(3650).optional(),
 });
 
 /** POST /api/tokens: creates a token; the response is the only time its value is shown. */
 export const POST = route({ access: "admin", body: createBody }, async ({ body, caller }) => {
-  const { token, summary } = await createApiToken({ ...body, createdById: caller.accountId });
+  const { expiresInDays, ...rest } = body;
+  const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null;
+  const { token, summary } = await createApiToken({ ...rest, expiresAt, createdById: caller.accountId });
   return { token, apiToken: summary };
 });

@@ -3,7 +3,7 @@ import { DatasetError, type DatasetImportOptions } from "../../datasets/common";
 import { importEventLog, parseColumnMap, type LogFormat } from "../../datasets/generic";
 import { importLastFm } from "../../datasets/lastfm";
 import { importMovieLens } from "../../datasets/movielens";
-import { terminalProgress } from "../../ingest/progress";
+import { terminalProgress } from "../progress";
 import type { ImportSummary } from "../../ingest/session";
 import { TIMESTAMP_FORMATS, type TimestampFormat } from "../../ingest/validate";
 import { CliError, info, printJson, withDatabase } from "../context";
@@ -44,10 +44,14 @@ export function registerImport(program: Command): void {
         "import Last.fm HetRec 2011 taggings (kind tag, timestamped); artists become items, play counts user attributes " +
           "(plays have no time, so they are not behaviours)",
       )
-      .option("--id-prefix <prefix>", "prefix user and item ids (when another dataset's numeric ids are already in the database)"),
+      .option("--id-prefix <prefix>", "prefix user and item ids (when another dataset's numeric ids are already in the database)")
+      .option(
+        "--create-missing-items",
+        "create artists that taggings name but artists.dat lacks (titled with their id, flagged) instead of rejecting those taggings",
+      ),
     "lastfm",
-  ).action(async (dir: string, flags: CommonFlags & { idPrefix?: string }) => {
-    await runAndReport(flags, () => importLastFm(dir, datasetOptions(flags)));
+  ).action(async (dir: string, flags: CommonFlags & { idPrefix?: string; createMissingItems?: boolean }) => {
+    await runAndReport(flags, () => importLastFm(dir, { ...datasetOptions(flags), createMissingItems: Boolean(flags.createMissingItems) }));
   });
 
   for (const format of ["csv", "ndjson"] as const) {
@@ -149,6 +153,9 @@ function printSummary(s: ImportSummary): void {
         : []),
     ].join("\n"),
   );
+  for (const [key, value] of Object.entries(s.report)) {
+    info(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
   if (s.errors.length > 0) {
     info(`rejected rows${s.rejected > SHOWN_ERRORS ? ` (first ${SHOWN_ERRORS} of ${n(s.rejected)}; --json lists 100)` : ""}:`);
     for (const e of s.errors.slice(0, SHOWN_ERRORS)) info(`  ${e.file}:${e.line}  ${e.reason}`);

@@ -1,4 +1,3 @@
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { partitionConfigSchema } from "../../liber/ubsp";
 import { activateConfig, createConfigVersion, listConfigs } from "../../partitions/configs";
@@ -6,8 +5,9 @@ import { diffConfigs } from "../../partitions/diff";
 import { previewConfig } from "../../partitions/preview";
 import { recomputePartitions, type RecomputeProgress } from "../../partitions/recompute";
 import { CONFIG_NAME_PATTERN } from "../../partitions/schemas";
-import type { PartitionConfigView } from "../../partitions/types";
+import type { PartitionConfigView } from "../../partitions/contract";
 import { CliError, info, printJson, withDatabase } from "../context";
+import { terminalBar } from "../progress";
 
 /**
  * `liber partition --config <ref> [--users a,b,c]`: recompute a config version's partitions
@@ -137,11 +137,8 @@ function describe(c: PartitionConfigView): string {
 
 /** A bar on stderr when it is a terminal; nothing otherwise (pipes and --json stay clean). */
 function progressBar(stream: NodeJS.WriteStream = process.stderr): ((p: RecomputeProgress) => void) | undefined {
-  if (!stream.isTTY) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { stream, format: "partition [{bar}] {percentage}% | {value}/{total} users | {events} events | ETA {eta_formatted}", hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = terminalBar("partition [{bar}] {percentage}% | {value}/{total} users | {events} events | ETA {eta_formatted}", stream);
+  if (!bar) return undefined;
   let started = false;
   return (p) => {
     if (!started) {

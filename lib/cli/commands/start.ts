@@ -10,7 +10,7 @@ import { installIngestFollowUps } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
 import { startWorker, type RunningWorker } from "../../jobs/worker";
 import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
-import { CLIENT_IP_HEADER } from "../../auth/request";
+import { CLIENT_IP_HEADER, stampPeer } from "../../auth/request";
 import { info } from "../context";
 
 export function registerStart(program: Command): void {
@@ -26,7 +26,7 @@ export function registerStart(program: Command): void {
       process.env.NEXT_TELEMETRY_DISABLED = "1";
 
       if (!dev && opts.build) ensureProductionBuild(info);
-      const database = await openDatabase({ log: info });
+      const database = await openDatabase({ log: info, adoptOrphan: true });
       info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
       await seedDemoDataOnFirstRun({ log: info });
       // UBSP: a log that the active partition config has never seen (data from before partitions existed) is partitioned in the background.
@@ -48,7 +48,7 @@ export function registerStart(program: Command): void {
       await app.prepare();
       const server = http.createServer((req, res) => {
         // The TCP peer, for the sign-in rate limit; overwrites whatever a client sent under this name.
-        req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+        req.headers[CLIENT_IP_HEADER] = stampPeer(req.socket.remoteAddress ?? "");
         void handle(req, res);
       });
       await new Promise<void>((resolve, reject) => {

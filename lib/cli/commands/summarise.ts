@@ -1,4 +1,3 @@
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { pool } from "../../db/client";
 import type { CascadeProgress } from "../../uil/cascade";
@@ -8,6 +7,7 @@ import type { JobRunView } from "../../jobs/types";
 import { summariseUsers, type SummariseRunResult } from "../../uil/service";
 import { CliError, info, printJson, withDatabase } from "../context";
 import { describeRun as describeJobRun } from "./jobs";
+import { terminalBar } from "../progress";
 
 /**
  * `liber summarise [--users a,b] [--config V] [--prompt P] [--json]`: runs the UIL cascade
@@ -67,16 +67,10 @@ async function internalIds(externalIds: string[]): Promise<number[]> {
 
 /** A bar over the partitions that need work, on stderr when it is a terminal. */
 export function progressBar(label = "summarise"): { update: (p: CascadeProgress) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | failed {failed} | ETA {eta_formatted}`,
-      hideCursor: true,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
+  const bar = terminalBar(
+    `${label} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | failed {failed} | ETA {eta_formatted}`,
   );
+  if (!bar) return { update: () => {}, stop: () => {} };
   let started = false;
   return {
     update: (p) => {
@@ -100,6 +94,8 @@ export function describeRun(r: SummariseRunResult): string {
     `  cache hits      ${n(r.cacheHits)}`,
     `  already done    ${n(r.skipped)}`,
     `  failed          ${n(r.failed)}${r.failed > 0 ? "  (see the run's traces: GET /api/llm-runs, /api/llm-calls/{id})" : ""}`,
+    `  waiting         ${n(r.blocked)}${r.blocked > 0 ? "  (behind a failed earlier partition of the same user; run again once it succeeds)" : ""}`,
+    ...(r.error ? [`  first error     ${r.error}`] : []),
     `  tokens          ${n(r.promptTokens)} prompt, ${n(r.completionTokens)} completion`,
     `  cost            $${r.costUsd.toFixed(4)}`,
   ].join("\n");

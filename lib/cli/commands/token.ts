@@ -11,9 +11,17 @@ export function registerToken(program: Command): void {
     .command("create <name>")
     .description("create a token; prints it once on stdout")
     .addOption(new Option("--role <role>", "viewer, editor or admin").choices(ROLES).makeOptionMandatory())
-    .action(async (name: string, opts: { role: Role }) => {
-      const created = await withDatabase(() => createApiToken({ name, role: opts.role, createdById: null }), { quiet: true });
-      info(`created ${created.summary.role} token "${created.summary.name}" (id ${created.summary.id}); it is shown only now:`);
+    .option("--expires <duration>", "lifetime such as 12h, 30d or 8w (default: never expires)")
+    .action(async (name: string, opts: { role: Role; expires?: string }) => {
+      let expiresAt: Date | null = null;
+      if (opts.expires !== undefined) {
+        const ms = parseDuration(opts.expires);
+        if (ms === null) throw new CliError(`invalid --expires "${opts.expires}": use a number and h, d or w (e.g. 30d)`, 2);
+        expiresAt = new Date(Date.now() + ms);
+      }
+      const created = await withDatabase(() => createApiToken({ name, role: opts.role, createdById: null, expiresAt }), { quiet: true });
+      const until = created.summary.expiresAt ? `, expires ${created.summary.expiresAt.toISOString()}` : "";
+      info(`created ${created.summary.role} token "${created.summary.name}" (id ${created.summary.id}${until}); it is shown only now:`);
       process.stdout.write(`${created.token}\n`);
     });
 
@@ -28,7 +36,8 @@ export function registerToken(program: Command): void {
       if (tokens.length === 0) return info("no tokens");
       for (const t of tokens) {
         const used = t.lastUsedAt ? t.lastUsedAt.toISOString().slice(0, 16).replace("T", " ") : "never used";
-        info(`${String(t.id).padStart(4)}  ${t.prefix}…  ${t.role.padEnd(6)}  ${t.name}  (${used}${t.revokedAt ? ", revoked" : ""})`);
+        const expiry = t.expiresAt ? `, ${t.expiresAt.getTime() <= Date.now() ? "expired" : "expires"} ${t.expiresAt.toISOString().slice(0, 16).replace("T", " ")}` : "";
+        info(`${String(t.id).padStart(4)}  ${t.prefix}…  ${t.role.padEnd(6)}  ${t.name}  (${used}${t.revokedAt ? ", revoked" : ""}${expiry})`);
       }
     });
 
@@ -41,4 +50,14 @@ export function registerToken(program: Command): void {
       const revoked = await withDatabase(() => revokeApiToken(n), { quiet: true });
       info(`revoked token "${revoked.name}"`);
     });
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** "12h", "30d", "8w" -> milliseconds; null when not of that form (or zero, or over 10 years). */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d{1,5})\s*([hdw])\s*$/i.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!.toLowerCase()]!;
+  return ms > 0 && ms <= 3650 * 86_400_000 ? ms : null;
 }

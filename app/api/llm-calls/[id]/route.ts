@@ -1,13 +1,13 @@
 import { notFound } from "@/lib/api/errors";
 import { route } from "@/lib/auth/route";
 import { idParams } from "@/lib/uil/schemas";
-import { getLlmCall } from "@/lib/uil/traces";
+import { getLlmCall, visibleTo } from "@/lib/uil/traces";
 
 export const dynamic = "force-dynamic";
 
 /** GET /api/llm-calls/{id}: one trace (rendered prompt, raw response, attempts, tokens, cost). */
-export const GET = route({ access: "viewer", params: idParams }, async ({ params }) => {
+export const GET = route({ access: "viewer", params: idParams }, async ({ params, caller }) => {
   const call = await getLlmCall(params.id);
   if (!call) throw notFound("LLM call");
-  return { call };
+  return { call: visibleTo(call, caller.role) };
 });

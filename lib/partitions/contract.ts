@@ -67,8 +67,16 @@ export interface OpenCacheView {
 
 export interface UserPartitions {
   config: PartitionConfigRef;
+  /** One page (or time window) of the sealed partitions, in seq order. */
   partitions: PartitionView[];
   openCache: OpenCacheView | null;
+  /** total: all sealed partitions of the user; nextFromSeq: the next page's fromSeq, null at the end. */
+  page: { total: number; fromSeq: number; limit: number; returned: number; nextFromSeq: number | null };
+  /**
+   * The whole life at a glance, in at most OVERVIEW_BINS equal time bins (partitions and events
+   * per bin): what a timeline brush is drawn over. Its size does not grow with the history.
+   */
+  overview: { startTs: IsoDate; endTs: IsoDate; partitions: number; events: number }[];
 }
 
 export interface PartitionBehavior {
