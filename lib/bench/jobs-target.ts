@@ -198,7 +198,7 @@ async function bareProviderRate(baseURL: string, concurrency: number, calls: num
 
 /** Empties summaries, answers cache and traces, so the next run does all the work again. */
 async function forgetSummaries(): Promise<void> {
-  await pool().query(`TRUNCATE partition_summaries, llm_cache, llm_calls, llm_runs, job_run_items, job_runs`);
+  await pool().query(`TRUNCATE partition_summaries, llm_cache, llm_calls, llm_runs, job_run_items, job_runs CASCADE`);
 }
 
 function elapsed(run: JobRunView): number {
