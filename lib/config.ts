@@ -54,6 +54,23 @@ const envSchema = z.object({
   LIBER_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   LIBER_LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   LIBER_LLM_TOKENS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  /** Requests per call before a rate limit or server error fails the call (the job then retries the user later). */
+  LIBER_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).optional(),
+  // Jobs (issue 12, lib/jobs): the batch queue's workers.
+  /** Users one worker run processes at once; default: twice the provider's LLM concurrency (which still caps calls in flight). */
+  LIBER_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  /** Runs one worker process works on at once. */
+  LIBER_JOBS_SLOTS: z.coerce.number().int().min(1).max(32).default(2),
+  /** Queue messages sent per run: how many worker processes can join one run. */
+  LIBER_JOBS_FANOUT: z.coerce.number().int().min(1).max(256).default(8),
+  /** A claimed user whose worker has not written a heartbeat for this long is given to another worker. */
+  LIBER_JOBS_STALE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(30),
+  /** Attempts per user for retryable failures (rate limits, server errors, timeouts). */
+  LIBER_JOBS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** First wait before such a user is tried again; doubles per attempt, at most 5 minutes. */
+  LIBER_JOBS_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** `liber start` runs a worker in its own process unless this is "off". */
+  LIBER_JOBS_WORKER: z.enum(["on", "off"]).default("on"),
   // UIF (issue 11): the openai text encoder (embeddings). Same key as the LLM (above).
   /** Embeddings endpoint; default LIBER_LLM_BASE_URL. Unset both: the openai encoder is not configured. */
   LIBER_EMBED_BASE_URL: z.string().url().optional(),

@@ -48,6 +48,12 @@ export const queryKeys = {
     llmSettings: () => [...queryKeys.uil.all, "settings", "llm"] as const,
     prices: () => [...queryKeys.uil.all, "settings", "prices"] as const,
   },
+  // Job runs: the list and one run's users poll while a run is active.
+  jobs: {
+    all: ["jobs"] as const,
+    list: (limit: number) => [...queryKeys.jobs.all, "list", limit] as const,
+    items: (id: number) => [...queryKeys.jobs.all, "items", id] as const,
+  },
   // UIF: vectors, projections and neighbours. Fitting or encoding invalidates queryKeys.uif.all.
   uif: {
     all: ["uif"] as const,

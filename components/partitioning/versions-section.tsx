@@ -13,6 +13,7 @@ import { EmptyState, ErrorState, TableSkeleton } from "@/components/ui/states";
 import { Table, TBody, Td, Th, THead } from "@/components/ui/table";
 import { describeConfig } from "./config-form";
 import { MakeActiveButton } from "./make-active-button";
+import { RecomputeTrigger } from "@/components/jobs/recompute-trigger";
 
 /** Every saved config version, newest first, with its labels and what it has computed. */
 export function VersionsSection({
@@ -133,6 +134,21 @@ export function VersionsSection({
             })}
           </TBody>
         </Table>
+      )}
+      {editor && configs.data?.some((c) => c.labels.includes("active")) && (
+        <div className="mt-3">
+          {(() => {
+            const active = configs.data.find((c) => c.labels.includes("active"))!;
+            return (
+              <RecomputeTrigger
+                label={`Recompute ${configVersionLabel(active)} with summaries…`}
+                what={`Repartition every user's log under the active version ${configVersionLabel(active)}, then summarise and encode what changed, as a job.`}
+                request={{ scope: { all: true }, config: active.id, prompt: "production" }}
+                defaultSteps={["repartition", "summarise", "encode", "fuse"]}
+              />
+            );
+          })()}
+        </div>
       )}
     </Section>
   );

@@ -8,6 +8,7 @@ import { uilApi, type PromptVersion } from "@/lib/uil/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { formatDateTime } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
+import { RecomputeTrigger } from "@/components/jobs/recompute-trigger";
 import { EmptyState, ErrorState, TableSkeleton } from "@/components/ui/states";
 import { Playground } from "./playground";
 import { PromptDiffPanel } from "./prompt-diff";
@@ -150,6 +151,15 @@ export function PromptsScreen() {
               {savedNotice}
             </p>
           )}
+
+          <div className="mb-3">
+            <RecomputeTrigger
+              label={`Summarise all users with v${selected.version}…`}
+              what={`Summarise every user's partitions (active config) with ${selected.name} v${selected.version}, as a job; partitions already summarised with it are skipped.`}
+              request={{ scope: { all: true }, config: "active", prompt: selected.id }}
+              defaultSteps={["summarise", "encode", "fuse"]}
+            />
+          </div>
 
           {/* Panels stay mounted (hidden) so a draft, a diff or a playground run survives switching tabs. */}
           <div role="tabpanel" id="prompt-panel-version" aria-labelledby="prompt-tab-version" hidden={tab !== "version"}>

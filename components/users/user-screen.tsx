@@ -10,6 +10,7 @@ import { usersApi } from "@/lib/users/api-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import { CascadeSection } from "@/components/cascade/cascade-section";
+import { RecomputeTrigger } from "@/components/jobs/recompute-trigger";
 import { VectorsSection } from "@/components/uif/vectors-section";
 import { ActivitySection } from "./activity-chart";
 import { BehaviorLogSection } from "./behavior-log";
@@ -67,6 +68,14 @@ export function UserScreen({ externalId }: { externalId: string }) {
         }
         description="Profile, activity over time, partitions, summaries, vectors and the behaviour log. Times are UTC."
       />
+      <div className="mb-4">
+        <RecomputeTrigger
+          label="Recompute this user…"
+          what={`Repartition user ${externalId}'s log under the active config, then summarise and encode what changed, as a job.`}
+          request={{ scope: { users: [externalId] }, config: "active", prompt: "production" }}
+          defaultSteps={["repartition", "summarise", "encode", "fuse"]}
+        />
+      </div>
       {profile.isPending ? <ProfileSkeleton /> : <ProfileCard user={profile.data} />}
       <ActivitySection
         externalId={externalId}

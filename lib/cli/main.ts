@@ -3,6 +3,7 @@ import { ConfigError } from "../config";
 import { registerBench } from "./commands/bench";
 import { registerCtr } from "./commands/ctr";
 import { registerImport } from "./commands/import";
+import { registerJobs } from "./commands/jobs";
 import { registerPartition } from "./commands/partition";
 import { registerStart } from "./commands/start";
 import { registerStats } from "./commands/stats";
@@ -29,6 +30,7 @@ registerImport(program);
 registerBench(program);
 registerSummarise(program);
 registerPartition(program);
+registerJobs(program);
 registerUif(program);
 registerCtr(program);
 

@@ -3,8 +3,8 @@ import path from "node:path";
 import { config } from "../config";
 import { pool } from "../db/client";
 import { logProgress } from "../ingest/progress";
+import { followUpDemoData } from "../jobs/follow-up";
 import { encodeDemoData } from "../uif/demo";
-import { summariseDemoData } from "../uil/after-ingest";
 import { importMovieLens } from "./movielens";
 
 /** The demo dataset shipped with the repository (MovieLens ml-latest-small, 100,836 ratings). */
@@ -48,6 +48,7 @@ export async function seedDemoDataOnFirstRun(opts: {
       `${summary.itemsCreated.toLocaleString("en")} movies in ${(summary.durationMs / 1000).toFixed(1)} s` +
       (summary.rejected > 0 ? ` (${summary.rejected} rows rejected)` : ""),
   );
-  await summariseDemoData(log); // UIL: the built-in provider's summaries of the sealed partitions
+  // The pipeline's follow-up (summaries with the built-in provider, then vectors), run here to the end so the first start opens with summaries.
+  await followUpDemoData(log);
   await encodeDemoData(log); // UIF: builtin IDF fitted on those summaries, every partition encoded, population map precomputed
 }

@@ -28,6 +28,9 @@ function handles(): DbHandles {
   if (current && current.url === url) return current;
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: "liber-studio" });
   pool.on("error", () => {}); // idle client errors are reported on the next query
+  // A checked-out client that loses its server (a database restart) emits "error" between
+  // queries; unheard, that would crash the process. Its next query fails and is handled there.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   globalRef.__liberDb = { url, pool, prisma };
   return globalRef.__liberDb;

@@ -4,7 +4,7 @@ import { pool } from "../db/client";
 import type { PayloadEntry } from "./body";
 import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
-import { scheduleSummariesAfterIngest } from "../uil/after-ingest";
+import { notifyIngestCommitted } from "./events";
 import { withTransactionRetry } from "./retry";
 import { recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
@@ -133,7 +133,8 @@ export async function ingestApiEvents(
     });
     for (const r of written.outcome.rejected) errors.push({ index: r.line, message: r.reason });
     if (written.committed) {
-      scheduleSummariesAfterIngest({ sealed: written.sealed }); // UIL: summarise them in the background (lib/uil/after-ingest.ts)
+      // The pipeline's follow-up (summaries, vectors of what was sealed) is queued by whoever listens (lib/jobs/follow-up.ts).
+      notifyIngestCommitted({ sealed: written.sealed, caller: opts.caller ?? null });
       inserted = written.outcome.inserted;
       duplicates = written.outcome.duplicates;
       usersCreated = written.outcome.usersCreated;

@@ -21,7 +21,7 @@ export async function startImportRun(source: string, file: string, options: Reco
 }
 
 export async function reportImportProgress(runId: number, rowsRead: number): Promise<void> {
-  await pool().query(`UPDATE import_runs SET rows_read = $2 WHERE id = $1`, [runId, rowsRead]);
+  await pool().query(`UPDATE import_runs SET rows_read = $2, heartbeat_at = now() WHERE id = $1`, [runId, rowsRead]);
 }
 
 type RunOutcome = RunCounts & { status: "succeeded" | "failed"; errors: RowError[]; errorMessage?: string; durationMs: number };

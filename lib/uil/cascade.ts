@@ -74,6 +74,26 @@ export interface CascadeOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: CascadeProgress) => void;
+  /** After each summarised (or failed) partition, with its trace: a job's live counters. */
+  onStep?: (userId: number, step: Extract<StepOutcome, { kind: "computed" }>) => void;
+  /**
+   * Called on a cache miss, before the provider is asked (a job's cost cap). Throwing a
+   * `StepDeferred` stops the cascade without recording anything for the partition.
+   */
+  beforeCall?: (request: SummariseRequest, userId: number) => Promise<void>;
+  /** Called after the provider answered or failed, whatever happened (releases what beforeCall reserved). */
+  afterCall?: (request: SummariseRequest, userId: number, trace: TraceDraft) => Promise<void>;
+}
+
+/**
+ * Thrown by `beforeCall` (or when the run's signal aborts) to stop a cascade without a trace
+ * or a failed summary: the partition is simply not done yet (a paused or cancelled job).
+ */
+export class StepDeferred extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StepDeferred";
+  }
 }
 
 export type StepOutcome =
@@ -122,6 +142,11 @@ export class RunRecorder {
   get firstError(): string | null {
     return this.#firstError;
   }
+  /**
+   * Write every paid answer before the next step (jobs): a process killed right after an
+   * LLM call then never pays for it twice. Cache hits and the built-in provider still batch.
+   */
+  durable = false;
 
   constructor(
     readonly runId: number,
@@ -166,20 +191,31 @@ export class RunRecorder {
     }
   }
 
-  /** Writes the buffer if it is big or old enough; `force` writes it now. */
+  /** A write waiting for the one in flight; later flushes join it (group commit). */
+  private queued: Promise<void> | null = null;
+
+  /**
+   * Writes the buffer if it is big or old enough; `force` writes it now. Writes are chained
+   * (batches land in order and never overlap); a flush asked for while a write is in flight
+   * joins the next one, which takes everything buffered when it starts, so many concurrent
+   * users flushing after each paid answer make few transactions, not one each.
+   */
   async flush(force = false): Promise<void> {
     const due = force || this.buffer.traces.length >= FLUSH_EVERY_TRACES || performance.now() - this.lastFlush >= FLUSH_EVERY_MS;
     if (!due) return this.writes;
-    const batch = this.buffer;
-    this.buffer = emptyBatch();
+    if (this.queued) return this.queued;
     this.lastFlush = performance.now();
-    const totals = { ...this.totals };
-    // Writes are chained: batches land in order and never overlap.
-    this.writes = this.writes.then(async () => {
+    const write = this.writes.then(async () => {
+      this.queued = null;
+      const batch = this.buffer;
+      this.buffer = emptyBatch();
+      const totals = { ...this.totals };
       await writeBatch(batch, { id: this.runId, totals });
       for (const c of batch.cacheEntries) this.pendingCache.delete(c.key);
     });
-    return this.writes;
+    this.queued = write;
+    this.writes = write;
+    return write;
   }
 
   /** Flushes and closes the run: failed when any partition failed or `error` is given. */
@@ -340,7 +376,9 @@ async function runUserCascade(
     });
     steps.push(step);
     onStep();
-    await recorder.flush();
+    opts.onStep?.(user.id, step);
+    const paid = !step.trace.cacheHit && step.trace.attempts.length > 0 && step.trace.provider !== "builtin";
+    await recorder.flush(recorder.durable && paid);
     if (step.status === "failed") {
       blocked = true;
       failedSeq = partition.seq;
@@ -397,6 +435,8 @@ async function summariseStep(
   let summary: InterestSummary | null = null;
   let cacheEntry: Parameters<RunRecorder["record"]>[0]["cacheEntry"];
   let cacheHitKey: string | undefined;
+  /** The request beforeCall let through: afterCall must see it whatever happens next. */
+  let reserved: SummariseRequest | null = null;
   try {
     const rendered = renderPrompt(context, { templates: { system: prompt.system, user: prompt.userTemplate }, behaviors: prompt.behaviorOptions });
     trace.renderedSystem = rendered.system;
@@ -410,6 +450,8 @@ async function summariseStep(
       cacheHitKey = trace.cacheKey;
       Object.assign(trace, { cacheHit: true, rawResponse: hit.rawResponse, parsed: hit.response, costUsd: 0 });
     } else {
+      await opts.beforeCall?.(request, step.user.id);
+      reserved = request;
       const { summary: answer, meta } = await provider.summarise(request);
       summary = answer;
       Object.assign(trace, {
@@ -432,6 +474,12 @@ async function summariseStep(
       };
     }
   } catch (err) {
+    // A paused or cancelled job: nothing is recorded, the partition is simply not done yet.
+    if (err instanceof StepDeferred || opts.signal?.aborted) {
+      if (reserved) await opts.afterCall?.(reserved, step.user.id, { ...trace, status: "failed", errorKind: "aborted" });
+      if (err instanceof StepDeferred) throw err;
+      throw new StepDeferred(opts.signal?.reason instanceof Error ? opts.signal.reason.message : "cancelled");
+    }
     trace.status = "failed";
     if (isLlmCallError(err)) {
       Object.assign(trace, {
@@ -450,6 +498,7 @@ async function summariseStep(
     }
   }
   trace.latencyMs = performance.now() - started;
+  if (reserved) await opts.afterCall?.(reserved, step.user.id, trace);
 
   const error = trace.status === "failed" ? trace.error : null;
   const persistSummary = opts.persist && prompt.id !== null;

@@ -186,6 +186,7 @@ export function providerFor(settings: LlmSettingsValues, apiKey: string | undefi
       maxConcurrency: settings.maxConcurrency,
       ...(apiKey ? { apiKey } : {}),
       ...(settings.tokensPerMinute ? { tokensPerMinute: settings.tokensPerMinute } : {}),
+      ...(config().LIBER_LLM_MAX_ATTEMPTS ? { retry: { maxAttempts: config().LIBER_LLM_MAX_ATTEMPTS } } : {}),
     };
     provider = new OpenAiProvider(options);
     providerInstances.set(fingerprint, provider);

@@ -10,7 +10,7 @@ import type { BehaviorRecord, PartitionRecord } from "./context";
  * so that a builtin cascade over thousands of partitions is not dominated by round trips.
  */
 
-export type RunKind = "ingest" | "cascade" | "playground" | "bench";
+export type RunKind = "ingest" | "cascade" | "playground" | "bench" | "job";
 export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import { openDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
 import { seedDemoDataOnFirstRun } from "../../datasets/demo";
 import { ensureActivePartitions } from "../../partitions/recompute";
-import { enableBackgroundSummaries } from "../../uil/after-ingest";
+import { installIngestFollowUps } from "../../jobs/follow-up";
+import { stopQueue } from "../../jobs/queue";
+import { startWorker, type RunningWorker } from "../../jobs/worker";
 import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
 import { CLIENT_IP_HEADER, stampPeer } from "../../auth/request";
 import { info } from "../context";
@@ -29,7 +31,13 @@ export function registerStart(program: Command): void {
       await seedDemoDataOnFirstRun({ log: info });
       // UBSP: a log that the active partition config has never seen (data from before partitions existed) is partitioned in the background.
       void ensureActivePartitions(info).catch((err) => info(`partitions: ${(err as Error).message}`));
-      enableBackgroundSummaries(); // UIL: ingests through the API summarise what they seal, after their commit
+      // Pipeline: each committed ingest queues the follow-up of what it sealed; a worker in this process works the queue.
+      installIngestFollowUps();
+      let worker: RunningWorker | null = null;
+      if (cfg.LIBER_JOBS_WORKER === "on") {
+        worker = await startWorker({ log: info });
+        info(`jobs: worker ${worker.id} running in this process (more: \`liber worker\` on any machine that reaches the database)`);
+      }
       // Nothing is open by default: make sure someone can become admin (see lib/auth/first-run.ts).
       const firstRun = await ensureFirstAdmin({ adminPassword: cfg.LIBER_ADMIN_PASSWORD });
       if (firstRun.kind === "admin-created") info(`created the admin account "${firstRun.name}" from LIBER_ADMIN_PASSWORD`);
@@ -68,6 +76,8 @@ export function registerStart(program: Command): void {
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
         await app.close?.();
+        await worker?.stop();
+        await stopQueue();
         await closeDb();
         await database.stop();
         info("stopped cleanly");

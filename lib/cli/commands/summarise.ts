@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { pool } from "../../db/client";
 import type { CascadeProgress } from "../../uil/cascade";
-import { summariseAfterIngest } from "../../uil/after-ingest";
+import { enqueueIngestFollowUp, runToEnd } from "../../jobs/follow-up";
+import { stopQueue } from "../../jobs/queue";
+import type { JobRunView } from "../../jobs/types";
 import { summariseUsers, type SummariseRunResult } from "../../uil/service";
 import { CliError, info, printJson, withDatabase } from "../context";
+import { describeRun as describeJobRun } from "./jobs";
 import { terminalBar } from "../progress";
 
 /**
@@ -99,14 +102,14 @@ export function describeRun(r: SummariseRunResult): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// After `liber import`: the newly sealed partitions are summarised before the command ends.
+// After `liber import`: the pipeline's follow-up of what the import sealed runs before the command ends.
 
 export interface WithSummaries {
-  /** The UIL run over the newly sealed partitions; null when nothing needed it; undefined when skipped. */
-  summaries?: SummariseRunResult | null;
+  /** The follow-up job over the newly sealed partitions; null when nothing needed it; undefined when skipped. */
+  followUp?: JobRunView | null;
 }
 
-/** Summarises what the import sealed (unless --no-summarise or the import failed), with a progress bar. */
+/** Runs the follow-up job of an import here (unless --no-summarise or the import failed), with a progress bar. */
 export async function summariseAfterImport<T extends { status: string; partitions?: { sealed: number } }>(
   summary: T,
   flags: { summarise?: boolean },
@@ -114,20 +117,34 @@ export async function summariseAfterImport<T extends { status: string; partition
   if (flags.summarise === false || summary.status !== "succeeded") return summary;
   const bar = progressBar("summarise");
   try {
-    const summaries = await summariseAfterIngest({ sealed: summary.partitions?.sealed }, { onProgress: bar.update, createdBy: "cli" });
-    return { ...summary, summaries };
+    const run = await enqueueIngestFollowUp({ sealed: summary.partitions?.sealed ?? 1 }, { noWake: true, createdBy: "cli" });
+    if (!run) return { ...summary, followUp: null };
+    const done = await runToEnd(run.id, {
+      onProgress: (r) =>
+        bar.update({
+          usersDone: r.progress.usersDone,
+          usersTotal: r.progress.usersTotal,
+          partitionsDone: r.progress.partitionsDone,
+          partitionsTotal: r.progress.partitionsTotal,
+          calls: r.progress.calls,
+          cacheHits: r.progress.cacheHits,
+          failed: r.progress.failedCalls,
+        }),
+    });
+    return { ...summary, followUp: done };
   } catch (err) {
-    // The import is committed: report the summarising problem without failing the import.
+    // The import is committed: report the problem without failing the import.
     bar.stop();
-    info(`summaries: not computed (${err instanceof Error ? err.message : String(err)}); retry with \`liber summarise\``);
+    info(`summaries: not computed (${err instanceof Error ? err.message : String(err)}); retry with \`liber recompute --steps summarise\``);
     return summary;
   } finally {
     bar.stop();
+    await stopQueue();
   }
 }
 
 export function printImportSummaries(s: WithSummaries): void {
-  if (s.summaries === undefined) return;
-  if (s.summaries === null) info("summaries: nothing newly sealed to summarise");
-  else info(describeRun(s.summaries));
+  if (s.followUp === undefined) return;
+  if (s.followUp === null) info("summaries: nothing newly sealed to summarise");
+  else info(describeJobRun(s.followUp));
 }

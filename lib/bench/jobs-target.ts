@@ -1,0 +1,243 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { pool } from "../db/client";
+import { DEMO_DATASET_DIR } from "../datasets/demo";
+import { importMovieLens } from "../datasets/movielens";
+import { OpenAiProvider } from "../llm";
+import { reply, startTestLlmServer } from "../llm/test-server";
+import { runToEnd } from "../jobs/follow-up";
+import { stopQueue } from "../jobs/queue";
+import { createJobRun, getJobRun } from "../jobs/runs";
+import type { JobRunView } from "../jobs/types";
+import { BenchOptionError, positiveInt, withScratchDatabase, type BenchTarget } from "./target";
+
+/**
+ * `liber bench jobs`: the job queue on a fresh temporary database with the demo data.
+ * (a) A full summarisation of every user with the built-in provider, worked by 1 and then 2
+ *     `liber worker` processes (the caches are emptied between the two, so both do all the
+ *     work): users per second from the run's first claim to its end, and the speed-up.
+ * (b) A run against an OpenAI-wire test server that answers every call in 200 ms, with LLM
+ *     concurrency 16: calls per second against the bound 16 / 0.2 s = 80 calls/s.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+
+export interface JobsBenchResult {
+  dataset: string;
+  users: number;
+  partitions: number;
+  scaleOut: { workers: number; users: number; partitions: number; seconds: number; usersPerSec: number; partitionsPerSec: number }[];
+  speedUp: number | null;
+  latency: null | {
+    delayMs: number;
+    concurrency: number;
+    calls: number;
+    seconds: number;
+    callsPerSec: number;
+    boundCallsPerSec: number;
+    ratio: number;
+    /** Highest number of requests the test server saw at once (must not exceed the concurrency). */
+    maxInFlight: number;
+    /** Bare provider calls per second on this machine at the same moment (the ceiling the job can reach here). */
+    referenceCallsPerSec: number;
+    ratioToReference: number;
+    goal: number;
+    met: boolean;
+  };
+  machine: { cpus: number; loadAverage: number[] };
+}
+
+export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
+  name: "jobs",
+  description:
+    "the job queue: full recomputation of the demo data with the built-in provider on 1 and 2 worker processes (users/s, speed-up), " +
+    "and calls/s against a 200 ms test LLM server at concurrency 16 versus the 80 calls/s bound",
+  configure: (cmd) =>
+    cmd
+      .option("--dataset <dir>", "a MovieLens folder", DEMO_DATASET_DIR)
+      .option("--calls <n>", "LLM calls of the latency measure (at least)", "640")
+      .option("--delay-ms <n>", "the test server's answer time", "200")
+      .option("--concurrency <n>", "LLM concurrency of the latency measure", "16")
+      .option("--only <part>", "scale-out or latency (default both)"),
+  run: async (opts, log) => {
+    const calls = int(opts.calls, "--calls");
+    const delayMs = int(opts.delayMs, "--delay-ms");
+    const concurrency = int(opts.concurrency, "--concurrency");
+    const only = opts.only === undefined ? null : String(opts.only);
+    if (only !== null && only !== "scale-out" && only !== "latency") throw new BenchOptionError("--only must be scale-out or latency");
+    return withScratchDatabase(log, async () => {
+      try {
+        return await runJobsBench({ dataset: String(opts.dataset), calls, delayMs, concurrency, only, log });
+      } finally {
+        await stopQueue();
+      }
+    });
+  },
+  describe: (r) => {
+    const n = (v: number) => v.toLocaleString("en");
+    return [
+      `jobs benchmark (${r.dataset}: ${n(r.users)} users, ${n(r.partitions)} partitions; ${r.machine.cpus} CPUs, load ${r.machine.loadAverage.join(" ")})`,
+      ...r.scaleOut.map(
+        (s) => `  ${s.workers} worker process${s.workers > 1 ? "es" : ""}  ${n(s.usersPerSec)} users/s, ${n(s.partitionsPerSec)} partitions/s (${s.seconds} s)`,
+      ),
+      ...(r.speedUp !== null ? [`  speed-up       ${r.speedUp}x with 2 processes`] : []),
+      ...(r.latency
+        ? [
+            `  ${r.latency.delayMs} ms LLM     ${r.latency.callsPerSec} calls/s at concurrency ${r.latency.concurrency} (${n(r.latency.calls)} calls in ${r.latency.seconds} s); ` +
+              `bound ${r.latency.boundCallsPerSec}/s; at most ${r.latency.maxInFlight} in flight; ratio ${r.latency.ratio} (goal >= ${r.latency.goal}: ${r.latency.met ? "met" : "NOT met"})`,
+            `  reference      bare provider calls, same server: ${r.latency.referenceCallsPerSec}/s; the job reaches ${r.latency.ratioToReference} of it`,
+          ]
+        : []),
+    ].join("\n");
+  },
+};
+
+async function runJobsBench(o: {
+  dataset: string;
+  calls: number;
+  delayMs: number;
+  concurrency: number;
+  only: string | null;
+  log: (l: string) => void;
+}): Promise<JobsBenchResult> {
+  const { log } = o;
+  log("bench: importing the demo data");
+  const imported = await importMovieLens(o.dataset, {});
+  if (imported.status !== "succeeded") throw new Error(`import failed: ${imported.errorMessage}`);
+  const { rows: counts } = await pool().query<{ users: number; partitions: number }>(
+    `SELECT (SELECT count(DISTINCT user_id)::int FROM partitions) AS users, (SELECT count(*)::int FROM partitions) AS partitions`,
+  );
+  const { users, partitions } = counts[0]!;
+
+  const scaleOut: JobsBenchResult["scaleOut"] = [];
+  for (const workers of o.only === "latency" ? [] : [1, 2]) {
+    await forgetSummaries();
+    log(`bench: full recomputation with the built-in provider on ${workers} worker process(es)`);
+    const procs = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess({ LIBER_LLM_PROVIDER: "builtin" })));
+    try {
+      const run = await createJobRun({ scope: { all: true }, steps: ["summarise"] }, { createdBy: "bench" });
+      const done = await waitDone(run.id);
+      const seconds = elapsed(done);
+      scaleOut.push({
+        workers,
+        users: done.progress.usersDone,
+        partitions: done.progress.partitionsDone,
+        seconds: round(seconds, 2),
+        usersPerSec: round(done.progress.usersDone / seconds, 1),
+        partitionsPerSec: round(done.progress.partitionsDone / seconds, 1),
+      });
+    } finally {
+      await Promise.all(procs.map(stopProcess));
+    }
+  }
+
+  const machine = { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => round(l, 2)) };
+  const speedUp = scaleOut.length === 2 ? round(scaleOut[1]!.usersPerSec / scaleOut[0]!.usersPerSec, 2) : null;
+  if (o.only === "scale-out") return { dataset: o.dataset, users, partitions, scaleOut, speedUp, latency: null, machine };
+  log(`bench: ${o.delayMs} ms test LLM server at concurrency ${o.concurrency}`);
+  await forgetSummaries();
+  const server = await startTestLlmServer({
+    fallback: (_r, i) => reply.json({ summary: `Summary ${i}.`, shift: "Shift.", interests: [{ label: "Drama", weight: 0.5 }] }, { delayMs: o.delayMs }),
+  });
+  try {
+    const provider = new OpenAiProvider({ baseURL: server.baseURL, apiKey: "bench", model: "bench-model", maxConcurrency: o.concurrency, timeoutMs: 60_000 });
+    const { rows } = await pool().query<{ external_id: string }>(
+      `SELECT u.external_id FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
+       JOIN users u ON u.id = p.user_id WHERE p.running - p.n < $1 ORDER BY p.user_id`,
+      [o.calls],
+    );
+    // Reference: the same number of bare provider calls (no queue, no database) against the same server, 2x16 callers.
+    const reference = await bareProviderRate(server.baseURL, o.concurrency, o.calls);
+    const run = await createJobRun({ scope: { users: rows.map((r) => r.external_id) }, steps: ["summarise"] }, { noWake: true, createdBy: "bench" }, { provider });
+    // Users in flight: the worker's default (twice the LLM concurrency); calls in flight stay at the provider's limit.
+    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency });
+    const seconds = elapsed(done);
+    const callsPerSec = done.progress.calls / seconds;
+    if (server.maxInFlight > o.concurrency) throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
+    const bound = o.concurrency / (o.delayMs / 1000);
+    return {
+      dataset: o.dataset,
+      users,
+      partitions,
+      scaleOut,
+      speedUp,
+      latency: {
+        delayMs: o.delayMs,
+        concurrency: o.concurrency,
+        calls: done.progress.calls,
+        seconds: round(seconds, 2),
+        callsPerSec: round(callsPerSec, 1),
+        boundCallsPerSec: round(bound, 1),
+        ratio: round(callsPerSec / bound, 3),
+        maxInFlight: server.maxInFlight,
+        referenceCallsPerSec: round(reference, 1),
+        ratioToReference: round(callsPerSec / reference, 3),
+        goal: 0.8,
+        met: callsPerSec / bound >= 0.8,
+      },
+      machine,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+async function bareProviderRate(baseURL: string, concurrency: number, calls: number): Promise<number> {
+  const provider = new OpenAiProvider({ baseURL, apiKey: "bench", model: "bench-reference", maxConcurrency: concurrency, timeoutMs: 60_000 });
+  const context = { profile: {}, previous: null, behaviors: [{ title: "A film", categories: ["Drama"], ts: 0, kind: "rate", value: 4 }], timeRange: { start: 0, end: 1 }, partitionIndex: 0 };
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 2 * concurrency }, async () => {
+      while (next < calls) await provider.summarise({ system: "Summarise.", user: `Partition ${next++}`, context });
+    }),
+  );
+  return calls / ((performance.now() - started) / 1000);
+}
+
+/** Empties summaries, answers cache and traces, so the next run does all the work again. */
+async function forgetSummaries(): Promise<void> {
+  await pool().query(`TRUNCATE partition_summaries, llm_cache, llm_calls, llm_runs, job_run_items, job_runs CASCADE`);
+}
+
+function elapsed(run: JobRunView): number {
+  if (run.status !== "done" || !run.startedAt || !run.finishedAt) throw new Error(`run #${run.id} ended ${run.status}: ${run.error ?? ""}`);
+  return (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
+}
+
+async function waitDone(id: number): Promise<JobRunView> {
+  for (;;) {
+    const run = await getJobRun(id);
+    if (run.status !== "queued" && run.status !== "running" && run.status !== "retrying") return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A `liber worker` process on this database, resolved once it waits for jobs. */
+function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "liber.mjs"), "worker"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      output += d.toString();
+      if (output.includes("waiting for jobs")) resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+const int = positiveInt;
