@@ -4,7 +4,7 @@ import { pool } from "../db/client";
 import { reply, startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { ingest } from "../partitions/test-helpers";
 import { savePrices } from "../uil/settings";
-import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems, summaryReply, testProvider, userEvents, validAnswers } from "../uil/test-helpers";
+import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems, testProvider, userEvents, validAnswers } from "../uil/test-helpers";
 import { installIngestFollowUps, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
 import { cancelJobRun, createJobRun, estimateRequest, getJobRun, listJobItems, resumeJobRun, retryJobItems } from "./runs";

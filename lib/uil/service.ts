@@ -9,7 +9,7 @@ import { expectedChain, promptIdentity, staleFlags } from "./chain";
 import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
 import { currentProvider, PriceTable } from "./settings";
 import { notifySummariesWritten } from "./hooks";
-import { loadPartitions, loadSummaries, loadSummaryLinks, type RunKind, type StoredSummary, type SummaryLink } from "./store";
+import { loadPartitions, loadSummaries, loadSummaryLinks, type RunKind, type SummaryLink } from "./store";
 import { SUMMARY_PAGE_DEFAULT } from "./schemas";
 
 /**

@@ -1,5 +1,9 @@
+// How fluid the population map stays with N synthetic users (default 6,000): signs in to a
+// running dashboard, replaces the population and neighbours answers with N synthetic points,
+// then reports load time, long tasks and pointer-move-to-frame latency over 300 moves.
+//   LIBER_URL=http://127.0.0.1:3000 LIBER_ADMIN_PASSWORD=… node scripts/population-map-perf.mjs 6000
 import { chromium } from "@playwright/test";
-const base = "http://127.0.0.1:3917";
+const base = process.env.LIBER_URL ?? "http://127.0.0.1:3000";
 const N = Number(process.argv[2] ?? 6000);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -10,7 +14,7 @@ await page.addInitScript(() => {
 });
 await page.goto(`${base}/signin`);
 await page.getByLabel("Name").fill("admin");
-await page.getByLabel("Password", { exact: true }).fill("devpass-uifui");
+await page.getByLabel("Password", { exact: true }).fill(process.env.LIBER_ADMIN_PASSWORD ?? "");
 await page.getByRole("button", { name: "Sign in" }).click();
 await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
 // Synthetic population: N users in 12 gaussian blobs, genres as colours.
@@ -29,7 +33,7 @@ await page.waitForTimeout(1000);
 const loadLong = await page.evaluate(() => window.__long.splice(0));
 console.log(`visible after ${Date.now() - t0} ms; long tasks during load: ${loadLong.length}, max ${Math.max(0, ...loadLong.map((l) => l.d)).toFixed(0)} ms`);
 const box = await page.getByTestId("population-map").boundingBox();
-const moves = 300; let hits = 0;
+const moves = 300;
 const h0 = Date.now();
 for (let i = 0; i < moves; i++) {
   await page.mouse.move(box.x + box.width * (0.1 + 0.8 * ((i * 37) % 100) / 100), box.y + box.height * (0.1 + 0.8 * ((i * 61) % 100) / 100));
