@@ -46,5 +46,7 @@ function decodable(pathname: string): boolean {
 
 export const config = {
   // Everything but build assets and static files (those pass untouched).
-  matcher: ["/((?!_next/|favicon\\.ico$|robots\\.txt$|.*\\.(?:png|jpe?g|gif|svg|ico|webp|css|js|map|txt|woff2?|wasm)$).*)"],
+  matcher: [
+    "/((?!_next/|favicon\\.ico$|robots\\.txt$|.*\\.(?:png|jpe?g|gif|svg|ico|webp|css|js|map|txt|woff2?|wasm)$).*)",
+  ],
 };

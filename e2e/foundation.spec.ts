@@ -36,7 +36,10 @@ test("the dashboard lists the demo users and a user's behaviour log, as stored",
   const listed: { externalId: string; events: string }[] = [];
   for (let i = 0; i < shown; i++) {
     const cells = rows.nth(i).getByRole("cell");
-    listed.push({ externalId: (await cells.first().innerText()).trim(), events: (await cells.nth(eventsColumn).innerText()).trim() });
+    listed.push({
+      externalId: (await cells.first().innerText()).trim(),
+      events: (await cells.nth(eventsColumn).innerText()).trim(),
+    });
   }
   const stored = await query<{ external_id: string; events: number }>(
     `SELECT u.external_id, (SELECT count(*)::int FROM behaviors b WHERE b.user_id = u.id) AS events

@@ -86,12 +86,34 @@ test("an imported catalogue and an API event put HTML/script payloads into the d
 
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["bin/liber.mjs", "import", "ndjson", log, "--map", "user=user,item=item,ts=ts", "--kind", "play", "--items", catalogue, "--source", `e2e-hostile-${RUN}`, "--json", "--no-summarise"],
+      [
+        "bin/liber.mjs",
+        "import",
+        "ndjson",
+        log,
+        "--map",
+        "user=user,item=item,ts=ts",
+        "--kind",
+        "play",
+        "--items",
+        catalogue,
+        "--source",
+        `e2e-hostile-${RUN}`,
+        "--json",
+        "--no-summarise",
+      ],
       { cwd: REPO, env: { ...process.env, DATABASE_URL: e2eDatabaseUrl() } },
     );
-    const report = JSON.parse(stdout) as { status: string; inserted: number; itemsCreated: number; errors: { file: string; line: number; reason: string }[] };
+    const report = JSON.parse(stdout) as {
+      status: string;
+      inserted: number;
+      itemsCreated: number;
+      errors: { file: string; line: number; reason: string }[];
+    };
     expect(report).toMatchObject({ status: "succeeded", inserted: events.length, itemsCreated: 4 });
-    expect(report.errors).toEqual([{ file: log, line: events.length + 1, reason: expect.stringMatching(/^timestamp in the future \(3000-01-01/) }]);
+    expect(report.errors).toEqual([
+      { file: log, line: events.length + 1, reason: expect.stringMatching(/^timestamp in the future \(3000-01-01/) },
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -119,29 +141,37 @@ test("an imported catalogue and an API event put HTML/script payloads into the d
   // A second user, created by the ingestion API (createUsers=true) with a token made by the admin.
   await signIn(page, "admin");
   const origin = new URL(page.url()).origin;
-  const created = await page.request.post("/api/tokens", { data: { name: `e2e hostile ${RUN}`, role: "editor" }, headers: { origin } });
+  const created = await page.request.post("/api/tokens", {
+    data: { name: `e2e hostile ${RUN}`, role: "editor" },
+    headers: { origin },
+  });
   expect(created.status()).toBe(200);
   const { token, apiToken } = (await created.json()) as { token: string; apiToken: { id: number } };
   try {
     const ingest = await page.request.post("/api/behaviors?createUsers=true", {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      data: JSON.stringify([{ user: API_USER, item: item("alert"), ts: "2024-05-01T12:00:00Z", kind: "click", text: SCRIPT_TITLE }]),
+      data: JSON.stringify([
+        { user: API_USER, item: item("alert"), ts: "2024-05-01T12:00:00Z", kind: "click", text: SCRIPT_TITLE },
+      ]),
     });
     expect(await ingest.json()).toEqual({ accepted: 1, duplicate: 0, rejected: 0, errors: [] });
     // The same request with an unknown item is refused whole, with a 422 that names the item.
     const refused = await page.request.post("/api/behaviors?createUsers=true", {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      data: JSON.stringify([{ user: `${API_USER}-2`, item: `<b>no such item</b>`, ts: "2024-05-01T12:00:00Z", kind: "click" }]),
+      data: JSON.stringify([
+        { user: `${API_USER}-2`, item: `<b>no such item</b>`, ts: "2024-05-01T12:00:00Z", kind: "click" },
+      ]),
     });
     expect(refused.status()).toBe(422);
-    expect(((await refused.json()) as { errors: { message: string }[] }).errors).toEqual([{ index: 0, message: 'unknown item "<b>no such item</b>"' }]);
+    expect(((await refused.json()) as { errors: { message: string }[] }).errors).toEqual([
+      { index: 0, message: 'unknown item "<b>no such item</b>"' },
+    ]);
   } finally {
     await page.request.delete(`/api/tokens/${apiToken.id}`, { headers: { origin } });
   }
-  expect(await query(`SELECT external_id FROM users WHERE external_id LIKE $1 ORDER BY external_id`, [`%-${RUN}%`])).toEqual([
-    { external_id: IMPORTED_USER },
-    { external_id: API_USER },
-  ]);
+  expect(
+    await query(`SELECT external_id FROM users WHERE external_id LIKE $1 ORDER BY external_id`, [`%-${RUN}%`]),
+  ).toEqual([{ external_id: IMPORTED_USER }, { external_id: API_USER }]);
 });
 
 test("the user's page and the Users list show the payloads as text and run none of them", async ({ page }) => {
@@ -158,7 +188,8 @@ test("the user's page and the Users list show the payloads as text and run none 
   // The imported user: every title of its log is shown literally.
   await page.goto(`/users/${encodeURIComponent(IMPORTED_USER)}`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(IMPORTED_USER);
-  for (const title of [XSS_TITLE, SCRIPT_TITLE, SQL_TITLE]) await expect(log.getByText(title, { exact: true }).first()).toBeVisible();
+  for (const title of [XSS_TITLE, SCRIPT_TITLE, SQL_TITLE])
+    await expect(log.getByText(title, { exact: true }).first()).toBeVisible();
   await expectNothingRan(page, seen);
 
   // The Users list, searched down to this run's users: their ids are links with the literal text.
@@ -178,7 +209,10 @@ test("LLM output that quotes the titles (the builtin summariser) is rendered as 
   await signIn(page, "admin");
   const origin = new URL(page.url()).origin;
 
-  const run = await page.request.post(`/api/users/${encodeURIComponent(IMPORTED_USER)}/summaries/run`, { data: {}, headers: { origin } });
+  const run = await page.request.post(`/api/users/${encodeURIComponent(IMPORTED_USER)}/summaries/run`, {
+    data: {},
+    headers: { origin },
+  });
   expect(run.status(), await run.text()).toBe(200);
   expect(((await run.json()) as { failed: number }).failed).toBe(0);
 
@@ -206,7 +240,9 @@ test("LLM output that quotes the titles (the builtin summariser) is rendered as 
 
   // The trace shows the prompt exactly as sent (the renderer defuses < and > in titles against
   // prompt injection) and the raw parsed output, which quotes the title: all of it as text.
-  const [call] = await query<{ rendered_user: string }>(`SELECT rendered_user FROM llm_calls WHERE id = $1`, [quoting!.llm_call_id]);
+  const [call] = await query<{ rendered_user: string }>(`SELECT rendered_user FROM llm_calls WHERE id = $1`, [
+    quoting!.llm_call_id,
+  ]);
   expect(call!.rendered_user).toContain("onerror");
   await card.getByRole("button", { name: "Open trace" }).click();
   const trace = page.getByRole("dialog");

@@ -28,7 +28,9 @@ test("the first start summarised the demo data through a job run", async () => {
   expect(missing!.n).toBe(0);
 });
 
-test("a changed threshold, recomputed as a job with an estimate, updates the user's timeline and cascade", async ({ page }) => {
+test("a changed threshold, recomputed as a job with an estimate, updates the user's timeline and cascade", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const [active] = await query<{ id: number; name: string; version: number; config: { maxCount?: number } }>(
     `SELECT c.id, c.name, c.version, c.config FROM partition_configs c JOIN partition_config_labels l ON l.config_id = c.id AND l.label = 'active'`,
@@ -47,9 +49,15 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
   await save.getByLabel("Name").fill(name);
   await save.getByRole("button", { name: "Save version" }).click();
   await expect(save.getByRole("status")).toContainText(`Saved ${name} v1.`);
-  const row = page.getByRole("table", { name: "Config versions" }).getByRole("row").filter({ hasText: `${name} v1` });
+  const row = page
+    .getByRole("table", { name: "Config versions" })
+    .getByRole("row")
+    .filter({ hasText: `${name} v1` });
   await row.getByRole("button", { name: `Make ${name} v1 active` }).click();
-  await page.getByRole("dialog", { name: `Make ${name} v1 active?` }).getByRole("button", { name: "Make active" }).click();
+  await page
+    .getByRole("dialog", { name: `Make ${name} v1 active?` })
+    .getByRole("button", { name: "Make active" })
+    .click();
   await expect(row.getByText("active", { exact: true })).toBeVisible();
 
   // Trigger: the estimate comes first, then an explicit start.
@@ -79,15 +87,21 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
   );
   expect(partitions.length).toBeGreaterThan(0);
   await page.goto(`/users/${encodeURIComponent(user!.external_id)}`);
-  const timeline = page.getByRole("group", { name: new RegExp(`^Partitions of user ${escape(user!.external_id)} under ${escape(name)} v1$`) });
+  const timeline = page.getByRole("group", {
+    name: new RegExp(`^Partitions of user ${escape(user!.external_id)} under ${escape(name)} v1$`),
+  });
   const cascade = page.getByRole("list", { name: `Interest summaries of user ${user!.external_id}` });
   // A loaded machine may take a while to draw a long history: reload until it shows.
   await expect(async () => {
     if (!(await timeline.isVisible())) await page.reload();
-    await expect(timeline.getByRole("button", { name: /^Partition \d+:/ })).toHaveCount(partitions.length, { timeout: 20_000 });
+    await expect(timeline.getByRole("button", { name: /^Partition \d+:/ })).toHaveCount(partitions.length, {
+      timeout: 20_000,
+    });
   }).toPass({ timeout: 120_000 });
   await expect(page.getByText(new RegExp(`^${partitions.length} sealed partitions · `))).toBeVisible();
-  await expect(cascade.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(partitions.length, { timeout: 60_000 });
+  await expect(cascade.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(partitions.length, {
+    timeout: 60_000,
+  });
   const [summarised] = await query<{ n: number }>(
     `SELECT count(*)::int AS n FROM partition_summaries s JOIN users u ON u.id = s.user_id JOIN partition_configs c ON c.id = s.config_id
      WHERE u.external_id = $1 AND c.name = $2 AND s.status = 'ok'`,
@@ -97,7 +111,10 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
 
   // Later specs expect the demo as the first start left it: the original version active again.
   await page.goto("/partitioning");
-  const original = page.getByRole("table", { name: "Config versions" }).getByRole("row").filter({ hasText: `${active!.name} v${active!.version}` });
+  const original = page
+    .getByRole("table", { name: "Config versions" })
+    .getByRole("row")
+    .filter({ hasText: `${active!.name} v${active!.version}` });
   await original.getByRole("button", { name: `Make ${active!.name} v${active!.version} active` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Make active" }).click();
   await expect(original.getByText("active", { exact: true })).toBeVisible();
@@ -109,8 +126,12 @@ test("a second run can be cancelled midway; what it finished stays, the rest is 
   // A new prompt version: every partition needs a summary with it, a run long enough to cancel.
   const created = await page.evaluate(async () => {
     const post = (url: string, body: unknown) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
-    const { prompts } = (await fetch("/api/prompts").then((r) => r.json())) as { prompts: { labels: string[]; system: string; userTemplate: string }[] };
+      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(
+        async (r) => ({ status: r.status, body: await r.json() }),
+      );
+    const { prompts } = (await fetch("/api/prompts").then((r) => r.json())) as {
+      prompts: { labels: string[]; system: string; userTemplate: string }[];
+    };
     const production = prompts.find((p) => p.labels.includes("production"))!;
     const version = await post("/api/prompts", {
       name: "e2e-jobs-cancel",

@@ -88,7 +88,9 @@ test("a demo user's timeline shows their partitions, and a partition lists its b
   await page.keyboard.press("ArrowRight");
   await expect(timeline.getByRole("button", { name: /^Partition 3:/ })).toBeFocused();
   await page.keyboard.press("Enter");
-  await expect(page.getByRole("table", { name: "Behaviours of partition 3" }).locator("tbody tr")).toHaveCount(partitions[2]!.count);
+  await expect(page.getByRole("table", { name: "Behaviours of partition 3" }).locator("tbody tr")).toHaveCount(
+    partitions[2]!.count,
+  );
 
   // The open cache (behaviours not sealed yet) is the last band, drawn apart, and opens the same way.
   const [open] = await query<{ n: number }>(
@@ -100,14 +102,20 @@ test("a demo user's timeline shows their partitions, and a partition lists its b
   );
   if (open!.n > 0) {
     await page.keyboard.press("End");
-    const openBand = timeline.getByRole("button", { name: new RegExp(`^Open cache: ${plural(open!.n, "event")}, .*, not sealed yet$`) });
+    const openBand = timeline.getByRole("button", {
+      name: new RegExp(`^Open cache: ${plural(open!.n, "event")}, .*, not sealed yet$`),
+    });
     await expect(openBand).toBeFocused();
     await page.keyboard.press("Enter");
-    await expect(page.getByRole("table", { name: "Behaviours of open cache" }).locator("tbody tr")).toHaveCount(open!.n);
+    await expect(page.getByRole("table", { name: "Behaviours of open cache" }).locator("tbody tr")).toHaveCount(
+      open!.n,
+    );
   }
 });
 
-test("changing K previews the partitions and the LLM estimate at once, and saving creates a version", async ({ page }) => {
+test("changing K previews the partitions and the LLM estimate at once, and saving creates a version", async ({
+  page,
+}) => {
   await signIn(page, "admin");
   await page.goto("/partitioning");
   const k = page.getByLabel("Max count (K)", { exact: true });
@@ -126,7 +134,9 @@ test("changing K previews the partitions and the LLM estimate at once, and savin
   // A smaller K seals more partitions, all of them new: the preview and the estimate change.
   const newK = Math.max(2, Math.floor((active!.config.maxCount ?? 50) / 2));
   await k.fill(String(newK));
-  await expect(page.getByTestId("draft-partitions")).not.toHaveAttribute("data-value", String(before.partitions), { timeout: 30_000 });
+  await expect(page.getByTestId("draft-partitions")).not.toHaveAttribute("data-value", String(before.partitions), {
+    timeout: 30_000,
+  });
   const after = await settledPreview(page);
   expect(after.partitions).toBeGreaterThan(before.partitions);
   expect(after.calls).toBeGreaterThan(0);
@@ -137,7 +147,9 @@ test("changing K previews the partitions and the LLM estimate at once, and savin
 
   // Repricing output tokens changes the cost at once, nothing else.
   await page.getByLabel("Output price ($ per 1M tokens)").fill("6");
-  await expect(page.getByTestId("estimate-cost")).not.toHaveAttribute("data-value", String(after.cost), { timeout: 30_000 });
+  await expect(page.getByTestId("estimate-cost")).not.toHaveAttribute("data-value", String(after.cost), {
+    timeout: 30_000,
+  });
   const repriced = await settledPreview(page);
   expect(repriced.calls).toBe(after.calls);
   expect(repriced.cost).toBeCloseTo((after.promptTokens * 0.15 + after.completionTokens * 6) / 1e6, 6);
@@ -158,16 +170,26 @@ test("changing K previews the partitions and the LLM estimate at once, and savin
   await expect(row).toContainText(`K ${newK}`);
   await expect(row).toContainText("half of K, from the e2e suite");
   await expect(row.getByText("active", { exact: true })).toHaveCount(0);
-  const stored = await query<{ config: { maxCount?: number }; note: string }>("SELECT config, note FROM partition_configs WHERE name = $1", [name]);
-  expect(stored).toEqual([{ config: expect.objectContaining({ maxCount: newK }), note: "half of K, from the e2e suite" }]);
-  expect((await query<{ n: number }>("SELECT count(*)::int AS n FROM partition_configs"))[0]!.n).toBe(versionsBefore + 1);
+  const stored = await query<{ config: { maxCount?: number }; note: string }>(
+    "SELECT config, note FROM partition_configs WHERE name = $1",
+    [name],
+  );
+  expect(stored).toEqual([
+    { config: expect.objectContaining({ maxCount: newK }), note: "half of K, from the e2e suite" },
+  ]);
+  expect((await query<{ n: number }>("SELECT count(*)::int AS n FROM partition_configs"))[0]!.n).toBe(
+    versionsBefore + 1,
+  );
 
   // Making it active is a separate step behind a confirmation; cancelling changes nothing.
   await row.getByRole("button", { name: `Make ${name} v1 active` }).click();
   const dialog = page.getByRole("dialog", { name: `Make ${name} v1 active?` });
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toHaveCount(0);
-  expect((await query<{ config_id: number }>("SELECT config_id FROM partition_config_labels WHERE label = 'active'"))[0]!.config_id).toBe(active!.id);
+  expect(
+    (await query<{ config_id: number }>("SELECT config_id FROM partition_config_labels WHERE label = 'active'"))[0]!
+      .config_id,
+  ).toBe(active!.id);
   await row.getByRole("button", { name: `Make ${name} v1 active` }).click();
   await dialog.getByRole("button", { name: "Make active" }).click();
   await expect(row.getByText("active", { exact: true })).toBeVisible();
@@ -181,16 +203,26 @@ test("changing K previews the partitions and the LLM estimate at once, and savin
   await original.getByRole("button", { name: `Make ${active!.name} v${active!.version} active` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Make active" }).click();
   await expect(original.getByText("active", { exact: true })).toBeVisible();
-  const activeNow = await query<{ config_id: number }>("SELECT config_id FROM partition_config_labels WHERE label = 'active'");
+  const activeNow = await query<{ config_id: number }>(
+    "SELECT config_id FROM partition_config_labels WHERE label = 'active'",
+  );
   expect(activeNow).toEqual([{ config_id: active!.id }]);
 });
 
-test("a viewer browses and compares versions but gets no what-if, save or activate controls", async ({ browser, page }) => {
+test("a viewer browses and compares versions but gets no what-if, save or activate controls", async ({
+  browser,
+  page,
+}) => {
   // A viewer of this spec's own, created by the admin through the API.
   const viewer = { name: "e2e-partitioning-viewer", password: "viewer-partitioning-e2e" };
   await signIn(page, "admin");
   const status = await page.evaluate(
-    (body) => fetch("/api/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.status),
+    (body) =>
+      fetch("/api/accounts", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
     { ...viewer, role: "viewer" },
   );
   expect([201, 200, 409]).toContain(status);
@@ -212,6 +244,8 @@ test("a viewer browses and compares versions but gets no what-if, save or activa
   await expect(viewerPage.getByRole("button", { name: /^Recompute / })).toHaveCount(0);
   await expect(viewerPage.getByLabel("Max count (K)", { exact: true })).toHaveCount(0);
   // Reading stays open: the comparison of two versions (the previous test saved a second one).
-  await expect(viewerPage.getByTestId("config-diff").getByRole("table", { name: "Rule changes" })).toContainText("Max count (K)");
+  await expect(viewerPage.getByTestId("config-diff").getByRole("table", { name: "Rule changes" })).toContainText(
+    "Max count (K)",
+  );
   await context.close();
 });

@@ -23,7 +23,9 @@ interface Encoder {
 
 /** The default encoder: the newest builtin version (what the demo encoded with). */
 async function defaultEncoder(): Promise<Encoder> {
-  const [row] = await query<Encoder>(`SELECT id, version, dims FROM uif_encoder_versions WHERE kind = 'builtin' ORDER BY id DESC LIMIT 1`);
+  const [row] = await query<Encoder>(
+    `SELECT id, version, dims FROM uif_encoder_versions WHERE kind = 'builtin' ORDER BY id DESC LIMIT 1`,
+  );
   expect(row, "the first start fits a builtin encoder on the demo summaries").toBeDefined();
   return row!;
 }
@@ -77,7 +79,9 @@ async function cellPosition(heatmap: Locator, columns: number, column: number): 
 let encoder: Encoder;
 let chosen: ChosenUser;
 
-test("a user's Vectors section: heatmap hover and keyboard show the partition, versions are named, the export downloads that user", async ({ page }) => {
+test("a user's Vectors section: heatmap hover and keyboard show the partition, versions are named, the export downloads that user", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   encoder = await defaultEncoder();
   chosen = await userWithVectors(encoder.id);
@@ -88,7 +92,11 @@ test("a user's Vectors section: heatmap hover and keyboard show the partition, v
   await expect(section.getByRole("heading", { name: "Vectors" })).toBeVisible();
   const heatmap = section.getByTestId("vector-heatmap");
   // All of the user's partitions fit in the first (newest) window.
-  await expect(heatmap).toHaveAttribute("aria-label", `Partition vectors of user ${chosen.externalId}: ${chosen.partitions} partitions`, { timeout: 30_000 });
+  await expect(heatmap).toHaveAttribute(
+    "aria-label",
+    `Partition vectors of user ${chosen.externalId}: ${chosen.partitions} partitions`,
+    { timeout: 30_000 },
+  );
   await expect(section.getByTestId("uif-versions")).toContainText(encoder.version);
   await expect(section.getByTestId("uif-versions")).toContainText(`${encoder.dims} d`);
 
@@ -126,9 +134,20 @@ test("a user's Vectors section: heatmap hover and keyboard show the partition, v
   await form.getByRole("link", { name: "Download" }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/^liber-features-.*\.csv$/);
-  const lines = fs.readFileSync((await download.path())!, "utf8").trimEnd().split("\n");
+  const lines = fs
+    .readFileSync((await download.path())!, "utf8")
+    .trimEnd()
+    .split("\n");
   const header = lines[0]!.split(",");
-  expect(header.slice(0, 7)).toEqual(["user", "as_of", "n_partitions", "config_id", "prompt_version_id", "encoder_version", "fusion_version"]);
+  expect(header.slice(0, 7)).toEqual([
+    "user",
+    "as_of",
+    "n_partitions",
+    "config_id",
+    "prompt_version_id",
+    "encoder_version",
+    "fusion_version",
+  ]);
   expect(header).toHaveLength(7 + encoder.dims);
   expect(header.at(-1)).toBe(`f${encoder.dims - 1}`);
   expect(lines).toHaveLength(2);
@@ -138,7 +157,9 @@ test("a user's Vectors section: heatmap hover and keyboard show the partition, v
   expect(row[5]).toBe(encoder.version);
 });
 
-test("the population map: hover identifies a user and a click opens them; the selected user's neighbours lead to their pages", async ({ page }) => {
+test("the population map: hover identifies a user and a click opens them; the selected user's neighbours lead to their pages", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   encoder ??= await defaultEncoder();
   chosen ??= await userWithVectors(encoder.id);
@@ -152,7 +173,9 @@ test("the population map: hover identifies a user and a click opens them; the se
   await page.goto("/users");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Population" }).click();
   await expect(page).toHaveURL(/\/population$/);
-  await expect(page.getByRole("img", { name: new RegExp(`^Map of ${users.toLocaleString("en-US")} users by interest \\(PCA\\)`) })).toBeVisible({ timeout: 30_000 });
+  await expect(
+    page.getByRole("img", { name: new RegExp(`^Map of ${users.toLocaleString("en-US")} users by interest \\(PCA\\)`) }),
+  ).toBeVisible({ timeout: 30_000 });
 
   // Hover across the map until a dot answers, then click it: that user's page opens.
   const map = page.getByTestId("population-map");
@@ -182,7 +205,8 @@ test("the population map: hover identifies a user and a click opens them; the se
   await expect(list.getByRole("link")).toHaveText(neighbours.map((n) => `User ${n.user}`));
   await expect(list.getByRole("listitem").first()).toContainText(neighbours[0]!.similarity.toFixed(3));
   // Ordered by similarity, nearest first.
-  for (let i = 1; i < neighbours.length; i++) expect(neighbours[i - 1]!.similarity).toBeGreaterThanOrEqual(neighbours[i]!.similarity);
+  for (let i = 1; i < neighbours.length; i++)
+    expect(neighbours[i - 1]!.similarity).toBeGreaterThanOrEqual(neighbours[i]!.similarity);
 
   await list.getByRole("link", { name: `User ${neighbours[0]!.user}` }).click();
   await expect(page).toHaveURL(new RegExp(`/users/${encodeURIComponent(neighbours[0]!.user)}$`));
@@ -202,9 +226,17 @@ test("the population export downloads the listed users as JSON lines", async ({ 
   await form.getByRole("link", { name: "Download" }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/\.jsonl$/);
-  const lines = fs.readFileSync((await download.path())!, "utf8").trimEnd().split("\n");
+  const lines = fs
+    .readFileSync((await download.path())!, "utf8")
+    .trimEnd()
+    .split("\n");
   expect(lines).toHaveLength(1);
-  const first = JSON.parse(lines[0]!) as { user: string; n_partitions: number; fused: number[]; encoder_version: string };
+  const first = JSON.parse(lines[0]!) as {
+    user: string;
+    n_partitions: number;
+    fused: number[];
+    encoder_version: string;
+  };
   expect(first.user).toBe(chosen.externalId);
   expect(first.n_partitions).toBe(chosen.partitions);
   expect(first.encoder_version).toBe(encoder.version);
@@ -228,7 +260,9 @@ test("a user with no sealed partition gets a clear empty Vectors section, not an
   await expect(section.getByTestId("vector-heatmap")).toHaveCount(0);
 });
 
-test("as of an earlier instant the section shows only the partitions sealed before it, under an encoder fitted on that past only", async ({ page }) => {
+test("as of an earlier instant the section shows only the partitions sealed before it, under an encoder fitted on that past only", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   encoder ??= await defaultEncoder();
   chosen ??= await userWithVectors(encoder.id);
@@ -266,10 +300,19 @@ test("as of an earlier instant the section shows only the partitions sealed befo
     await expect(section.getByText("No encoder fitted yet")).toBeVisible();
     await fit.click();
   }
-  await expect(heatmap).toHaveAttribute("aria-label", `Partition vectors of user ${chosen.externalId}: ${before} partition${before === 1 ? "" : "s"}`, { timeout: 60_000 });
+  await expect(heatmap).toHaveAttribute(
+    "aria-label",
+    `Partition vectors of user ${chosen.externalId}: ${before} partition${before === 1 ? "" : "s"}`,
+    { timeout: 60_000 },
+  );
   await expect(versions).toContainText(`As of ${asOf.replace("T", " ")} UTC`);
   const shown = (await versions.locator("strong").first().innerText()).trim();
-  const [used] = await query<{ fitted_until: Date | null }>(`SELECT fitted_until FROM uif_encoder_versions WHERE version = $1`, [shown]);
+  const [used] = await query<{ fitted_until: Date | null }>(
+    `SELECT fitted_until FROM uif_encoder_versions WHERE version = $1`,
+    [shown],
+  );
   expect(used, "the versions line names a stored encoder version").toBeDefined();
-  expect(used!.fitted_until!.getTime(), "its IDF saw nothing sealed at or after the as-of instant").toBeLessThanOrEqual(Date.parse(`${asOf}:00Z`));
+  expect(used!.fitted_until!.getTime(), "its IDF saw nothing sealed at or after the as-of instant").toBeLessThanOrEqual(
+    Date.parse(`${asOf}:00Z`),
+  );
 });

@@ -47,7 +47,10 @@ async function productionPrompt(): Promise<{ id: number; name: string; version: 
 }
 
 /** Stored ok summaries of a user under a prompt version, by seq (several per seq when re-summarised). */
-async function storedSummaries(externalId: string, promptVersionId: number): Promise<Map<number, { summary: string; llmCallId: number | null }[]>> {
+async function storedSummaries(
+  externalId: string,
+  promptVersionId: number,
+): Promise<Map<number, { summary: string; llmCallId: number | null }[]>> {
   const rows = await query<{ seq: number; summary: string; llm_call_id: number | null }>(
     `SELECT s.seq, s.summary, s.llm_call_id FROM partition_summaries s
        JOIN users u ON u.id = s.user_id
@@ -56,7 +59,8 @@ async function storedSummaries(externalId: string, promptVersionId: number): Pro
     [externalId, promptVersionId],
   );
   const bySeq = new Map<number, { summary: string; llmCallId: number | null }[]>();
-  for (const r of rows) bySeq.set(r.seq, [...(bySeq.get(r.seq) ?? []), { summary: r.summary, llmCallId: r.llm_call_id }]);
+  for (const r of rows)
+    bySeq.set(r.seq, [...(bySeq.get(r.seq) ?? []), { summary: r.summary, llmCallId: r.llm_call_id }]);
   return bySeq;
 }
 
@@ -66,7 +70,9 @@ let chosen: ChosenUser;
 /** The prompt version the editor test saves. */
 let savedVersion: { id: number; name: string; version: number } | undefined;
 
-test("a user's cascade shows one summary card per partition, labelled builtin, and a summary opens its trace", async ({ page }) => {
+test("a user's cascade shows one summary card per partition, labelled builtin, and a summary opens its trace", async ({
+  page,
+}) => {
   chosen = await userWithFewPartitions();
   const production = await productionPrompt();
   await signIn(page, "admin");
@@ -81,7 +87,9 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
   const summarise = section.getByRole("button", { name: /^Summarise \d+ partitions?$/ });
   if (await summarise.isVisible()) {
     await summarise.click();
-    await expect(section.getByRole("status").filter({ hasText: /^Run #\d+ finished/ })).toBeVisible({ timeout: 60_000 });
+    await expect(section.getByRole("status").filter({ hasText: /^Run #\d+ finished/ })).toBeVisible({
+      timeout: 60_000,
+    });
   }
   await expect(section.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(chosen.partitions);
 
@@ -93,9 +101,17 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
     await expect(card.getByRole("heading", { name: `Partition ${seq + 1}` })).toBeVisible();
     const text = (await card.getByTestId("summary-text").innerText()).trim();
     expect(text.length, `summary of partition ${seq + 1}`).toBeGreaterThan(20);
-    expect(stored.get(seq)?.map((s) => s.summary.trim()), `partition ${seq + 1}'s text is a stored summary`).toContain(text);
+    expect(
+      stored.get(seq)?.map((s) => s.summary.trim()),
+      `partition ${seq + 1}'s text is a stored summary`,
+    ).toContain(text);
     await expect(card.getByTestId("provider-badge")).toHaveText(BUILTIN_BADGE);
-    await expect(card.getByRole("list", { name: `Interests of partition ${seq + 1}` }).getByRole("listitem").first()).toBeVisible();
+    await expect(
+      card
+        .getByRole("list", { name: `Interests of partition ${seq + 1}` })
+        .getByRole("listitem")
+        .first(),
+    ).toBeVisible();
   }
 
   // One click from a summary to its trace: the prompt exactly as rendered and sent.
@@ -104,7 +120,10 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
   const title = trace.getByRole("heading", { name: /^Trace of call #\d+$/ });
   await expect(title).toBeVisible();
   const shownCall = Number((await title.innerText()).replace(/\D+/g, ""));
-  expect(stored.get(0)!.map((s) => s.llmCallId), "the trace is the call that wrote the first card's text").toContain(shownCall);
+  expect(
+    stored.get(0)!.map((s) => s.llmCallId),
+    "the trace is the call that wrote the first card's text",
+  ).toContain(shownCall);
   const [shown] = await query<{ rendered_system: string; rendered_user: string }>(
     `SELECT rendered_system, rendered_user FROM llm_calls WHERE id = $1`,
     [shownCall],
@@ -120,18 +139,23 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
   await expect(trace).toBeHidden();
 });
 
-test("an editor edits a prompt into a new version, sees the diff, runs it beside production and moves the label explicitly", async ({ page }) => {
+test("an editor edits a prompt into a new version, sees the diff, runs it beside production and moves the label explicitly", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   chosen ??= await userWithFewPartitions();
   const production = await productionPrompt();
-  const [{ latest }] = (await query<{ latest: number }>(`SELECT max(version)::int AS latest FROM prompt_versions WHERE name = $1`, [production.name])) as [
-    { latest: number },
-  ];
+  const [{ latest }] = (await query<{ latest: number }>(
+    `SELECT max(version)::int AS latest FROM prompt_versions WHERE name = $1`,
+    [production.name],
+  )) as [{ latest: number }];
   await signIn(page, "admin");
   await page.goto("/prompts");
 
   const versions = page.getByRole("navigation", { name: "Prompt versions" });
-  const productionItem = versions.getByRole("button", { name: new RegExp(`^${production.name} v${production.version}\\b.*production`) });
+  const productionItem = versions.getByRole("button", {
+    name: new RegExp(`^${production.name} v${production.version}\\b.*production`),
+  });
   await expect(productionItem).toBeVisible();
   await expect(page.getByRole("region", { name: `${production.name} v${production.version}` })).toBeVisible();
 
@@ -157,7 +181,9 @@ test("an editor edits a prompt into a new version, sees the diff, runs it beside
   expect(saved!.note).toBe("e2e: shorter labels");
   expect(saved!.labels, "saving does not make a version production").not.toContain("production");
   savedVersion = { id: saved!.id, name: production.name, version: newVersion };
-  await expect(versions.getByRole("button", { name: new RegExp(`^${production.name} v${newVersion}\\b`) })).toBeVisible();
+  await expect(
+    versions.getByRole("button", { name: new RegExp(`^${production.name} v${newVersion}\\b`) }),
+  ).toBeVisible();
 
   // Diff: production (A) against the new version (B), line by line.
   await page.getByRole("tab", { name: "Diff" }).click();
@@ -174,7 +200,9 @@ test("an editor edits a prompt into a new version, sees the diff, runs it beside
   // A text field with suggestions (a combobox): any demo user's external id.
   await playground.getByLabel("User", { exact: true }).fill(chosen.externalId);
   await playground.getByRole("textbox", { name: "Partitions" }).fill("3");
-  const runsBefore = (await query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_runs WHERE kind = 'playground'`))[0]!.n;
+  const runsBefore = (
+    await query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_runs WHERE kind = 'playground'`)
+  )[0]!.n;
   await playground.getByRole("button", { name: "Run in playground" }).click();
   const totals = playground.getByRole("table", { name: "Playground totals" });
   await expect(totals).toBeVisible({ timeout: 60_000 });
@@ -192,17 +220,28 @@ test("an editor edits a prompt into a new version, sees the diff, runs it beside
   // The draft's text is new (a unique line), so each of its partitions is a fresh call; production
   // may show summaries already stored. The totals are the run's, as recorded.
   const cells = async (label: string) =>
-    (await totals.getByRole("row", { name: new RegExp(`^${label}`) }).getByRole("cell").allInnerTexts()).map((t) => Number(t.trim().replace(/,/g, "")));
+    (
+      await totals
+        .getByRole("row", { name: new RegExp(`^${label}`) })
+        .getByRole("cell")
+        .allInnerTexts()
+    ).map((t) => Number(t.trim().replace(/,/g, "")));
   const [draftCalls, productionCalls] = await cells("LLM calls");
   const [draftHits, productionHits] = await cells("Cache hits");
   expect(draftCalls, "one call per partition for a never-seen prompt").toBe(expected);
   expect(draftHits).toBe(0);
   expect(productionCalls! + productionHits!).toBeLessThanOrEqual(expected);
-  expect((await query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_runs WHERE kind = 'playground'`))[0]!.n).toBe(runsBefore + 1);
+  expect((await query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_runs WHERE kind = 'playground'`))[0]!.n).toBe(
+    runsBefore + 1,
+  );
   const [run] = await query<{ status: string; calls: number; cache_hits: number }>(
     `SELECT status, calls, cache_hits FROM llm_runs WHERE kind = 'playground' ORDER BY id DESC LIMIT 1`,
   );
-  expect(run).toMatchObject({ status: "succeeded", calls: draftCalls! + productionCalls!, cache_hits: draftHits! + productionHits! });
+  expect(run).toMatchObject({
+    status: "succeeded",
+    calls: draftCalls! + productionCalls!,
+    cache_hits: draftHits! + productionHits!,
+  });
 
   // Making it production takes a button and a confirmation; then the label is moved back.
   await page.getByRole("tab", { name: "Version" }).click();
@@ -211,18 +250,27 @@ test("an editor edits a prompt into a new version, sees the diff, runs it beside
   const confirm = versionPanel.getByRole("group", { name: "Confirm the production change" });
   await expect(confirm).toContainText(`instead of ${production.name} v${production.version}`);
   await confirm.getByRole("button", { name: "Yes, make production" }).click();
-  await expect(versions.getByRole("button", { name: new RegExp(`^${production.name} v${newVersion}\\b.*production`) })).toBeVisible();
+  await expect(
+    versions.getByRole("button", { name: new RegExp(`^${production.name} v${newVersion}\\b.*production`) }),
+  ).toBeVisible();
   expect((await productionPrompt()).id).toBe(saved!.id);
 
   await versions.getByRole("button", { name: new RegExp(`^${production.name} v${production.version}\\b`) }).click();
   const oldPanel = page.getByRole("region", { name: `${production.name} v${production.version}` });
   await oldPanel.getByRole("button", { name: "Make production" }).click();
-  await oldPanel.getByRole("group", { name: "Confirm the production change" }).getByRole("button", { name: "Yes, make production" }).click();
-  await expect(versions.getByRole("button", { name: new RegExp(`^${production.name} v${production.version}\\b.*production`) })).toBeVisible();
+  await oldPanel
+    .getByRole("group", { name: "Confirm the production change" })
+    .getByRole("button", { name: "Yes, make production" })
+    .click();
+  await expect(
+    versions.getByRole("button", { name: new RegExp(`^${production.name} v${production.version}\\b.*production`) }),
+  ).toBeVisible();
   expect((await productionPrompt()).id).toBe(production.id);
 });
 
-test("an editor summarises a user's partitions under another prompt version and the cards fill in", async ({ page }) => {
+test("an editor summarises a user's partitions under another prompt version and the cards fill in", async ({
+  page,
+}) => {
   test.skip(!savedVersion, "needs the version saved by the previous test");
   chosen ??= await userWithFewPartitions();
   await signIn(page, "admin");
@@ -253,7 +301,12 @@ test("an editor summarises a user's partitions under another prompt version and 
 async function viewerPage(adminPage: Page, browser: Browser): Promise<Page> {
   const credentials = { name: `uil-viewer-${Date.now()}`, role: "viewer", password: "uil-viewer-password" };
   const status = await adminPage.evaluate(
-    (body) => fetch("/api/accounts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.status),
+    (body) =>
+      fetch("/api/accounts", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
     credentials,
   );
   expect(status, "the admin creates a viewer").toBeLessThan(300);
@@ -267,7 +320,10 @@ async function viewerPage(adminPage: Page, browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
-test("a viewer reads the cascade, traces and prompts but gets no controls that spend budget or change prompts", async ({ page, browser }) => {
+test("a viewer reads the cascade, traces and prompts but gets no controls that spend budget or change prompts", async ({
+  page,
+  browser,
+}) => {
   chosen ??= await userWithFewPartitions();
   await signIn(page, "admin");
   await page.goto("/settings");

@@ -41,7 +41,12 @@ const envSchema = z.object({
   LIBER_LLM_KEY_ALLOWED_URLS: z
     .string()
     .refine(
-      (list) => list.split(",").map((u) => u.trim()).filter(Boolean).every(isPlainHttpUrl),
+      (list) =>
+        list
+          .split(",")
+          .map((u) => u.trim())
+          .filter(Boolean)
+          .every(isPlainHttpUrl),
       "must be comma-separated http(s) URLs without query strings or fragments",
     )
     .optional(),

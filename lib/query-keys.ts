@@ -19,7 +19,8 @@ export const queryKeys = {
     detail: (externalId: string) => [...queryKeys.users.all, "detail", externalId] as const,
     behaviors: (externalId: string, params: { page: number; pageSize: number }) =>
       [...queryKeys.users.detail(externalId), "behaviors", params] as const,
-    activity: (externalId: string, bucket: string) => [...queryKeys.users.detail(externalId), "activity", bucket] as const,
+    activity: (externalId: string, bucket: string) =>
+      [...queryKeys.users.detail(externalId), "activity", bucket] as const,
   },
   imports: {
     all: ["imports"] as const,
@@ -60,7 +61,8 @@ export const queryKeys = {
     encoders: () => [...queryKeys.uif.all, "encoders"] as const,
     fusions: () => [...queryKeys.uif.all, "fusions"] as const,
     vectors: (externalId: string, q: VectorsQuery) => [...queryKeys.uif.all, "vectors", externalId, q] as const,
-    neighbours: (externalId: string, q: VersionSelection & { k: number }) => [...queryKeys.uif.all, "neighbours", externalId, q] as const,
+    neighbours: (externalId: string, q: VersionSelection & { k: number }) =>
+      [...queryKeys.uif.all, "neighbours", externalId, q] as const,
     population: (q: PopulationQuery) => [...queryKeys.uif.all, "population", q] as const,
   },
 };

@@ -24,7 +24,13 @@ type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>>
 
 function request(
   handler: Handler,
-  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: unknown; params?: Record<string, string> } = {},
+  opts: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    params?: Record<string, string>;
+  } = {},
 ) {
   const method = opts.method ?? "GET";
   const req = new NextRequest(`${ORIGIN}${opts.path ?? "/api/x"}`, {
@@ -67,13 +73,19 @@ describe("POST /api/auth/sign-in", () => {
     expect(cookie).toMatch(SEVEN_DAYS);
     expect(cookie).not.toMatch(/Secure/i);
 
-    const behindTls = await signIn("boss", "boss-password", { "x-forwarded-proto": "https", origin: "https://127.0.0.1:3000" });
+    const behindTls = await signIn("boss", "boss-password", {
+      "x-forwarded-proto": "https",
+      origin: "https://127.0.0.1:3000",
+    });
     expect(behindTls.status).toBe(200);
     expect(behindTls.headers.get("set-cookie")).toMatch(/Secure/i);
   });
 
   it("answers 401 'Wrong name or password' without saying which", async () => {
-    for (const [name, password] of [["boss", "nope-nope"], ["ghost", "nope-nope"]] as const) {
+    for (const [name, password] of [
+      ["boss", "nope-nope"],
+      ["ghost", "nope-nope"],
+    ] as const) {
       const res = await signIn(name, password, { [CLIENT_IP_HEADER]: stampPeer("192.0.2.1") });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toBe("Wrong name or password.");
@@ -92,7 +104,9 @@ describe("POST /api/auth/sign-in", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error).toMatchObject({ code: "rate_limited", message: "Too many attempts, try again in 15 minutes." });
     // The same account from another address is not locked out.
-    expect((await signIn("vera", "viewer-password", { [CLIENT_IP_HEADER]: stampPeer("198.51.100.24") })).status).toBe(200);
+    expect((await signIn("vera", "viewer-password", { [CLIENT_IP_HEADER]: stampPeer("198.51.100.24") })).status).toBe(
+      200,
+    );
   });
 
   it("30 wrong passwords with 30 different X-Forwarded-For headers hit the limit (no proxy configured)", async () => {
@@ -102,13 +116,19 @@ describe("POST /api/auth/sign-in", () => {
       for (let i = 0; i < 30; i++) {
         statuses.push((await signIn(name, "guess-guess", { ...peer, "x-forwarded-for": `203.0.113.${i + 1}` })).status);
       }
-      expect(statuses.slice(0, 5).every((s) => s === 401 || s === 429), statuses.join(",")).toBe(true);
+      expect(
+        statuses.slice(0, 5).every((s) => s === 401 || s === 429),
+        statuses.join(","),
+      ).toBe(true);
       expect(statuses.slice(5), statuses.join(",")).toEqual(Array(25).fill(429));
     }
   });
 
   it("refuses a forged X-Forwarded-Host on a cookie-authenticated mutation (no proxy configured)", async () => {
-    const res = await signIn("boss", "boss-password", { origin: "https://evil.example", "x-forwarded-host": "evil.example" });
+    const res = await signIn("boss", "boss-password", {
+      origin: "https://evil.example",
+      "x-forwarded-host": "evil.example",
+    });
     expect(res.status).toBe(403);
   });
 
@@ -134,7 +154,11 @@ describe("session cookie on the API", () => {
   it("refuses cookie-authenticated mutations from another origin, or with no origin at all", async () => {
     const cookie = sessionCookie(await signIn("boss", "boss-password"));
     const create = (headers: Record<string, string>) =>
-      request(tokensRoute.POST, { method: "POST", body: { name: "x", role: "viewer" }, headers: { cookie, ...headers } });
+      request(tokensRoute.POST, {
+        method: "POST",
+        body: { name: "x", role: "viewer" },
+        headers: { cookie, ...headers },
+      });
     expect((await create({ origin: "https://evil.example" })).status).toBe(403);
     expect((await create({ origin: "null" })).status).toBe(403);
     const noOrigin = new NextRequest(`${ORIGIN}/api/tokens`, {
@@ -161,15 +185,25 @@ describe("session cookie on the API", () => {
 describe("API tokens over HTTP", () => {
   it("are created by admins, work as Bearer without an Origin check, and can be revoked", async () => {
     const cookie = sessionCookie(await signIn("boss", "boss-password"));
-    const created = await request(tokensRoute.POST, { method: "POST", body: { name: "ingest", role: "editor" }, headers: { cookie } });
+    const created = await request(tokensRoute.POST, {
+      method: "POST",
+      body: { name: "ingest", role: "editor" },
+      headers: { cookie },
+    });
     expect(created.status).toBe(200);
     const { token, apiToken } = (await created.json()) as { token: string; apiToken: { id: number; prefix: string } };
     expect(token.startsWith(apiToken.prefix)).toBe(true);
 
     const auth = { authorization: `Bearer ${token}` };
-    expect(await (await request(meRoute.GET, { headers: auth })).json()).toEqual({ session: { name: "token:ingest", role: "editor", kind: "token" } });
+    expect(await (await request(meRoute.GET, { headers: auth })).json()).toEqual({
+      session: { name: "token:ingest", role: "editor", kind: "token" },
+    });
     // Bearer requests carry no cookie, so a foreign Origin is irrelevant; the role still applies.
-    const asEditor = await request(tokensRoute.POST, { method: "POST", body: { name: "y", role: "admin" }, headers: { ...auth, origin: "https://evil.example" } });
+    const asEditor = await request(tokensRoute.POST, {
+      method: "POST",
+      body: { name: "y", role: "admin" },
+      headers: { ...auth, origin: "https://evil.example" },
+    });
     expect(asEditor.status).toBe(403);
     expect(((await asEditor.json()) as { error: { code: string } }).error.code).toBe("forbidden");
 
@@ -179,7 +213,11 @@ describe("API tokens over HTTP", () => {
     expect(text).not.toContain(token);
     expect(text).not.toMatch(/[0-9a-f]{64}/); // no sha256 hashes
 
-    const revoked = await request(tokenRoute.DELETE, { method: "DELETE", headers: { cookie }, params: { id: String(apiToken.id) } });
+    const revoked = await request(tokenRoute.DELETE, {
+      method: "DELETE",
+      headers: { cookie },
+      params: { id: String(apiToken.id) },
+    });
     expect(revoked.status).toBe(200);
     expect((await request(meRoute.GET, { headers: auth })).status).toBe(401);
     expect((await request(meRoute.GET, { headers: { authorization: "Bearer lbr_not-a-token" } })).status).toBe(401);
@@ -189,16 +227,26 @@ describe("API tokens over HTTP", () => {
   it("can be created with an expiry in days (POST /api/tokens expiresInDays), listed with it", async () => {
     const cookie = sessionCookie(await signIn("boss", "boss-password"));
     const before = Date.now();
-    const created = await request(tokensRoute.POST, { method: "POST", body: { name: "month", role: "viewer", expiresInDays: 30 }, headers: { cookie } });
+    const created = await request(tokensRoute.POST, {
+      method: "POST",
+      body: { name: "month", role: "viewer", expiresInDays: 30 },
+      headers: { cookie },
+    });
     expect(created.status).toBe(200);
     const { apiToken } = (await created.json()) as { apiToken: { id: number; expiresAt: string } };
     const expires = Date.parse(apiToken.expiresAt);
     expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000 - 1000);
     expect(expires - before).toBeLessThan(30 * 86_400_000 + 60_000);
-    const list = (await (await request(tokensRoute.GET, { headers: { cookie } })).json()) as { tokens: { id: number; expiresAt: string | null }[] };
+    const list = (await (await request(tokensRoute.GET, { headers: { cookie } })).json()) as {
+      tokens: { id: number; expiresAt: string | null }[];
+    };
     expect(list.tokens.find((t) => t.id === apiToken.id)?.expiresAt).toBe(apiToken.expiresAt);
     for (const bad of [0, -1, 1.5, "30", 99_999]) {
-      const res = await request(tokensRoute.POST, { method: "POST", body: { name: "bad", role: "viewer", expiresInDays: bad }, headers: { cookie } });
+      const res = await request(tokensRoute.POST, {
+        method: "POST",
+        body: { name: "bad", role: "viewer", expiresInDays: bad },
+        headers: { cookie },
+      });
       expect(res.status, String(bad)).toBe(422);
     }
   });
@@ -221,19 +269,38 @@ describe("accounts over HTTP", () => {
     expect(list).not.toContain("argon2");
     expect(list).not.toContain("passwordHash");
 
-    const weak = await request(accountsRoute.POST, { method: "POST", body: { name: "weak", role: "viewer", password: "short" }, headers: { cookie } });
+    const weak = await request(accountsRoute.POST, {
+      method: "POST",
+      body: { name: "weak", role: "viewer", password: "short" },
+      headers: { cookie },
+    });
     expect(weak.status).toBe(422);
 
-    const promoted = await request(accountRoute.PATCH, { method: "PATCH", body: { role: "admin" }, headers: { cookie }, params: { id: String(account.id) } });
+    const promoted = await request(accountRoute.PATCH, {
+      method: "PATCH",
+      body: { role: "admin" },
+      headers: { cookie },
+      params: { id: String(account.id) },
+    });
     expect(((await promoted.json()) as { account: { role: string } }).account.role).toBe("admin");
 
     const boss = await db().account.findUniqueOrThrow({ where: { name: "boss" } });
     await request(accountRoute.DELETE, { method: "DELETE", headers: { cookie }, params: { id: String(account.id) } });
-    const lastAdmin = await request(accountRoute.PATCH, { method: "PATCH", body: { role: "viewer" }, headers: { cookie }, params: { id: String(boss.id) } });
+    const lastAdmin = await request(accountRoute.PATCH, {
+      method: "PATCH",
+      body: { role: "viewer" },
+      headers: { cookie },
+      params: { id: String(boss.id) },
+    });
     expect(lastAdmin.status).toBe(409);
 
     // Changing one's own password keeps the current session.
-    const own = await request(accountRoute.PATCH, { method: "PATCH", body: { password: "boss-password-2" }, headers: { cookie }, params: { id: String(boss.id) } });
+    const own = await request(accountRoute.PATCH, {
+      method: "PATCH",
+      body: { password: "boss-password-2" },
+      headers: { cookie },
+      params: { id: String(boss.id) },
+    });
     expect(own.status).toBe(200);
     expect((await request(meRoute.GET, { headers: { cookie } })).status).toBe(200);
     expect((await signIn("boss", "boss-password-2")).status).toBe(200);
@@ -245,11 +312,19 @@ describe("POST /api/auth/setup", () => {
     await db().account.deleteMany({});
     const link = await ensureFirstAdmin();
     if (link.kind !== "setup-link") throw new Error("expected a link");
-    const res = await request(setupRoute.POST, { method: "POST", body: { token: link.token, name: "admin", password: "first-admin-pass" } });
+    const res = await request(setupRoute.POST, {
+      method: "POST",
+      body: { token: link.token, name: "admin", password: "first-admin-pass" },
+    });
     expect(res.status).toBe(200);
     const cookie = sessionCookie(res);
-    expect(await (await request(meRoute.GET, { headers: { cookie } })).json()).toEqual({ session: { name: "admin", role: "admin", kind: "session" } });
-    const again = await request(setupRoute.POST, { method: "POST", body: { token: link.token, name: "other", password: "second-admin-pass" } });
+    expect(await (await request(meRoute.GET, { headers: { cookie } })).json()).toEqual({
+      session: { name: "admin", role: "admin", kind: "session" },
+    });
+    const again = await request(setupRoute.POST, {
+      method: "POST",
+      body: { token: link.token, name: "other", password: "second-admin-pass" },
+    });
     expect(again.status).toBe(409);
   });
 });

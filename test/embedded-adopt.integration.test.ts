@@ -32,10 +32,14 @@ afterAll(async () => {
 });
 
 function startOwner(): Promise<number> {
-  child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "test/fixtures/embedded-owner.ts"), dataDir, String(port)], {
-    cwd: REPO,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(REPO, "test/fixtures/embedded-owner.ts"), dataDir, String(port)],
+    {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     child!.stdout!.on("data", (chunk: Buffer) => {
@@ -57,23 +61,27 @@ describe("an embedded PostgreSQL left running", () => {
     expect(isPidAlive(postmaster)).toBe(true);
   });
 
-  it("is adopted after its owner was killed: the log says attached, and a clean stop stops it", { timeout: 120_000 }, async () => {
-    const killed = child!;
-    await new Promise<void>((resolve) => {
-      killed.once("exit", () => resolve());
-      killed.kill("SIGKILL");
-    });
-    expect(isPidAlive(postmaster), "the server outlives its killed owner").toBe(true);
+  it(
+    "is adopted after its owner was killed: the log says attached, and a clean stop stops it",
+    { timeout: 120_000 },
+    async () => {
+      const killed = child!;
+      await new Promise<void>((resolve) => {
+        killed.once("exit", () => resolve());
+        killed.kill("SIGKILL");
+      });
+      expect(isPidAlive(postmaster), "the server outlives its killed owner").toBe(true);
 
-    const lines: string[] = [];
-    const { openDatabase } = await import("../lib/server/database");
-    const database = await openDatabase({ log: (l) => lines.push(l), adoptOrphan: true });
-    expect(lines.join("\n")).toMatch(/attached to the running embedded server/);
-    expect(lines.join("\n")).not.toMatch(/starting embedded PostgreSQL/);
-    expect(database.embedded).toBe(true);
-    const { closeDb } = await import("../lib/db/client");
-    await closeDb();
-    await database.stop();
-    expect(isPidAlive(postmaster), "stopped on shutdown by the process that adopted it").toBe(false);
-  });
+      const lines: string[] = [];
+      const { openDatabase } = await import("../lib/server/database");
+      const database = await openDatabase({ log: (l) => lines.push(l), adoptOrphan: true });
+      expect(lines.join("\n")).toMatch(/attached to the running embedded server/);
+      expect(lines.join("\n")).not.toMatch(/starting embedded PostgreSQL/);
+      expect(database.embedded).toBe(true);
+      const { closeDb } = await import("../lib/db/client");
+      await closeDb();
+      await database.stop();
+      expect(isPidAlive(postmaster), "stopped on shutdown by the process that adopted it").toBe(false);
+    },
+  );
 });

@@ -69,14 +69,26 @@ function describeRoute(file: string): RouteFile {
   return { file, urlPath: `/${segments.join("/")}`, params };
 }
 
-type Handler = ((req: NextRequest, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>) & {
+type Handler = ((
+  req: NextRequest,
+  ctx: { params: Promise<Record<string, string | string[]>> },
+) => Promise<Response>) & {
   access?: Access;
 };
 
-async function call(route: RouteFile, method: string, handler: Handler, headers: Record<string, string>): Promise<number> {
+async function call(
+  route: RouteFile,
+  method: string,
+  handler: Handler,
+  headers: Record<string, string>,
+): Promise<number> {
   const req = new NextRequest(`${ORIGIN}${route.urlPath}`, {
     method,
-    headers: { host: "127.0.0.1:3000", ...headers, ...(MUTATING.has(method) ? { "content-type": "application/json" } : {}) },
+    headers: {
+      host: "127.0.0.1:3000",
+      ...headers,
+      ...(MUTATING.has(method) ? { "content-type": "application/json" } : {}),
+    },
     body: MUTATING.has(method) ? "{not json" : undefined,
   });
   const res = await handler(req, { params: Promise.resolve(route.params) });
@@ -88,12 +100,16 @@ const routes = discoverRoutes(APP);
 const accountIds = {} as Record<Role, number>;
 
 beforeAll(async () => {
-  for (const role of ROLES) accountIds[role] = (await createAccount({ name: `walker-${role}`, role, password: "walker-password" })).id;
+  for (const role of ROLES)
+    accountIds[role] = (await createAccount({ name: `walker-${role}`, role, password: "walker-password" })).id;
 });
 
 // Fresh credentials per request: a route such as sign-out may end the session it is called with.
 const credentials = {
-  session: async (role: Role) => ({ cookie: `${SESSION_COOKIE}=${(await createSession(accountIds[role])).token}`, origin: ORIGIN }),
+  session: async (role: Role) => ({
+    cookie: `${SESSION_COOKIE}=${(await createSession(accountIds[role])).token}`,
+    origin: ORIGIN,
+  }),
   token: async (role: Role) => ({
     authorization: `Bearer ${(await createApiToken({ name: `walker-${role}`, role, createdById: null })).token}`,
   }),
@@ -102,7 +118,15 @@ const credentials = {
 describe("route discovery", () => {
   it("finds the route handlers, including the auth ones", () => {
     const paths = routes.map((r) => r.urlPath);
-    expect(paths).toEqual(expect.arrayContaining(["/api/health", "/api/auth/sign-in", "/api/auth/me", "/api/tokens", "/api/accounts/999999"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/api/health",
+        "/api/auth/sign-in",
+        "/api/auth/me",
+        "/api/tokens",
+        "/api/accounts/999999",
+      ]),
+    );
   });
 });
 
@@ -120,7 +144,8 @@ describe.each(routes.map((r) => [r.urlPath, r] as const))("%s", (_urlPath, route
       if (access === undefined) continue;
 
       if (access === "public") expect(PUBLIC_ROUTES.has(key), `${key} is public but not in the allow-list`).toBe(true);
-      else if (MUTATING.has(method)) expect(roleAllows(access, "editor"), `${key} mutates but needs only "${access}"`).toBe(true);
+      else if (MUTATING.has(method))
+        expect(roleAllows(access, "editor"), `${key} mutates but needs only "${access}"`).toBe(true);
 
       const anonymous = await call(route, method, handler, {});
       if (access === "public") expect(anonymous, `${key} anonymous`).not.toBe(401);

@@ -1,7 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { diffShapes, expectedShape, normaliseDbDefault, parseDatamodel, prismaConstraintName, SchemaParseError } from "./schema-shape";
+import {
+  diffShapes,
+  expectedShape,
+  normaliseDbDefault,
+  parseDatamodel,
+  prismaConstraintName,
+  SchemaParseError,
+} from "./schema-shape";
 
 // The comparator behind test/schema.integration.test.ts, tested both ways without a database:
 // one schema plays "what the migrations built", an edited copy plays "what schema.prisma says".
@@ -74,18 +81,32 @@ describe("expectedShape", () => {
     expect(behaviors.columns.ts).toMatchObject({ type: "timestamp(3) without time zone" });
     expect(behaviors.columns.kind).toMatchObject({ type: "character varying(20)" });
     expect(behaviors.foreignKeys).toEqual([
-      { name: "behaviors_user_id_fkey", columns: ["user_id"], refTable: "users", refColumns: ["id"], onDelete: "Cascade", onUpdate: "Cascade" },
+      {
+        name: "behaviors_user_id_fkey",
+        columns: ["user_id"],
+        refTable: "users",
+        refColumns: ["id"],
+        onDelete: "Cascade",
+        onUpdate: "Cascade",
+      },
     ]);
-    expect(behaviors.indexes.map((i) => i.name).sort()).toEqual(["behaviors_kind_ts_key", "behaviors_pkey", "behaviors_user_id_ts_id_idx"]);
+    expect(behaviors.indexes.map((i) => i.name).sort()).toEqual([
+      "behaviors_kind_ts_key",
+      "behaviors_pkey",
+      "behaviors_user_id_ts_id_idx",
+    ]);
   });
 
   it("uses Prisma's default referential actions: Restrict (SetNull when optional) on delete, Cascade on update", () => {
     const required = expectedShape(edit(", onDelete: Cascade)", ")")).tables.behaviors!.foreignKeys[0]!;
     expect([required.onDelete, required.onUpdate]).toEqual(["Restrict", "Cascade"]);
     const optional = expectedShape(
-      edit("userId Int      @map", "userId Int?     @map", edit("user   User     @relation", "user   User?    @relation", edit(", onDelete: Cascade)", ")"))),
-    )
-      .tables.behaviors!.foreignKeys[0]!;
+      edit(
+        "userId Int      @map",
+        "userId Int?     @map",
+        edit("user   User     @relation", "user   User?    @relation", edit(", onDelete: Cascade)", ")")),
+      ),
+    ).tables.behaviors!.foreignKeys[0]!;
     expect([optional.onDelete, optional.onUpdate]).toEqual(["SetNull", "Cascade"]);
   });
 
@@ -96,7 +117,9 @@ model Tag {
   users User[]
   @@map("tags")
 }`;
-    const shape = expectedShape(edit("  behaviors  Behavior[]\n", "  behaviors  Behavior[]\n  labels     Tag[]\n", withTags));
+    const shape = expectedShape(
+      edit("  behaviors  Behavior[]\n", "  behaviors  Behavior[]\n  labels     Tag[]\n", withTags),
+    );
     expect(shape.tables._TagToUser).toEqual({
       origin: "implicit many-to-many relation TagToUser",
       columns: {
@@ -108,8 +131,22 @@ model Tag {
         { name: "_TagToUser_B_index", columns: ["B"], kind: "index", method: "btree", where: null },
       ],
       foreignKeys: [
-        { name: "_TagToUser_A_fkey", columns: ["A"], refTable: "tags", refColumns: ["id"], onDelete: "Cascade", onUpdate: "Cascade" },
-        { name: "_TagToUser_B_fkey", columns: ["B"], refTable: "users", refColumns: ["id"], onDelete: "Cascade", onUpdate: "Cascade" },
+        {
+          name: "_TagToUser_A_fkey",
+          columns: ["A"],
+          refTable: "tags",
+          refColumns: ["id"],
+          onDelete: "Cascade",
+          onUpdate: "Cascade",
+        },
+        {
+          name: "_TagToUser_B_fkey",
+          columns: ["B"],
+          refTable: "users",
+          refColumns: ["id"],
+          onDelete: "Cascade",
+          onUpdate: "Cascade",
+        },
       ],
     });
   });
@@ -124,7 +161,9 @@ model Tag {
 
   it("reports a schema that does not parse", () => {
     expect(() => expectedShape("model {")).toThrow(SchemaParseError);
-    expect(() => expectedShape(edit("score      Float?", "score      Floaty?"))).toThrow(/Type "Floaty" is neither a built-in type/);
+    expect(() => expectedShape(edit("score      Float?", "score      Floaty?"))).toThrow(
+      /Type "Floaty" is neither a built-in type/,
+    );
   });
 });
 
@@ -175,7 +214,11 @@ model Extra {
   });
 
   it("reports index column order, uniqueness and name differences", () => {
-    const declared = edit("@@index([userId, ts, id])", "@@index([ts, userId, id])", edit("@@index([score])", "@@unique([score])"));
+    const declared = edit(
+      "@@index([userId, ts, id])",
+      "@@index([ts, userId, id])",
+      edit("@@index([score])", "@@unique([score])"),
+    );
     expect(diff(declared)).toEqual([
       `table "users": UNIQUE INDEX users_score_key (score) is missing in the database`,
       `table "users": INDEX users_score_idx (score) exists in the database, not declared in schema.prisma`,
@@ -219,7 +262,11 @@ describe("prismaConstraintName", () => {
   it("follows Prisma's naming and truncates to PostgreSQL's 63 bytes like Prisma does", () => {
     expect(prismaConstraintName("users", ["external_id"], "_key")).toBe("users_external_id_key");
     expect(prismaConstraintName("users", [], "_pkey")).toBe("users_pkey");
-    const long = prismaConstraintName("a_really_long_table_name_for_testing", ["first_column_name", "second_column_name"], "_idx");
+    const long = prismaConstraintName(
+      "a_really_long_table_name_for_testing",
+      ["first_column_name", "second_column_name"],
+      "_idx",
+    );
     expect(long).toBe("a_really_long_table_name_for_testing_first_column_name_seco_idx");
     expect(long).toHaveLength(63);
     expect(prismaConstraintName("t".repeat(70), [], "_pkey")).toBe(`${"t".repeat(58)}_pkey`);

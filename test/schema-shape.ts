@@ -89,10 +89,18 @@ export function parseDatamodel(schemaText: string): Datamodel {
 }
 
 /** Prisma's default constraint names (psl ConstraintNames), including its truncation rule. */
-export function prismaConstraintName(table: string, columns: string[], suffix: "_pkey" | "_key" | "_idx" | "_fkey"): string {
+export function prismaConstraintName(
+  table: string,
+  columns: string[],
+  suffix: "_pkey" | "_key" | "_idx" | "_fkey",
+): string {
   let base = suffix === "_pkey" ? table : `${table}_${columns.join("_")}`;
   const room = MAX_IDENTIFIER_LENGTH - suffix.length;
-  if (Buffer.byteLength(base) >= room) base = Buffer.from(base).subarray(0, room).toString("utf8").replace(/\uFFFD$/, "");
+  if (Buffer.byteLength(base) >= room)
+    base = Buffer.from(base)
+      .subarray(0, room)
+      .toString("utf8")
+      .replace(/\uFFFD$/, "");
   return base + suffix;
 }
 
@@ -152,7 +160,8 @@ function scalarType(type: string, nativeType: readonly [string, readonly string[
     Bytes: "bytea",
   };
   const mapped = defaults[type];
-  if (!mapped) throw new Error(`schema-shape: no mapping for Prisma type ${type} (field ${where}); add it to scalarType()`);
+  if (!mapped)
+    throw new Error(`schema-shape: no mapping for Prisma type ${type} (field ${where}); add it to scalarType()`);
   return mapped;
 }
 
@@ -222,7 +231,9 @@ function splitTopLevel(s: string): string[] {
 export function expectedShape(schemaText: string): SchemaShape {
   const dm = parseDatamodel(schemaText);
   const enumDbNames = new Map(dm.enums.map((e) => [e.name, e.dbName ?? e.name]));
-  const enumValueDbNames = new Map(dm.enums.map((e) => [e.name, new Map(e.values.map((v) => [v.name, v.dbName ?? v.name]))]));
+  const enumValueDbNames = new Map(
+    dm.enums.map((e) => [e.name, new Map(e.values.map((v) => [v.name, v.dbName ?? v.name]))]),
+  );
   const models = new Map(dm.models.map((m) => [m.name, m]));
   const tableOf = (m: Model) => m.dbName ?? m.name;
   const columnOf = (m: Model, fieldName: string) => {
@@ -296,7 +307,8 @@ export function expectedShape(schemaText: string): SchemaShape {
       const table = `_${f.relationName}`;
       const idColumn = (model: Model) => {
         const id = model.fields.find((x) => x.isId);
-        if (!id) throw new Error(`schema-shape: ${model.name} needs a single @id for the implicit relation ${f.relationName}`);
+        if (!id)
+          throw new Error(`schema-shape: ${model.name} needs a single @id for the implicit relation ${f.relationName}`);
         return id;
       };
       const [idA, idB] = [idColumn(a), idColumn(b)];
@@ -311,8 +323,22 @@ export function expectedShape(schemaText: string): SchemaShape {
           { name: `${table}_B_index`, columns: ["B"], kind: "index", method: "btree", where: null },
         ],
         foreignKeys: [
-          { name: `${table}_A_fkey`, columns: ["A"], refTable: tableOf(a), refColumns: [idA.dbName ?? idA.name], onDelete: "Cascade", onUpdate: "Cascade" },
-          { name: `${table}_B_fkey`, columns: ["B"], refTable: tableOf(b), refColumns: [idB.dbName ?? idB.name], onDelete: "Cascade", onUpdate: "Cascade" },
+          {
+            name: `${table}_A_fkey`,
+            columns: ["A"],
+            refTable: tableOf(a),
+            refColumns: [idA.dbName ?? idA.name],
+            onDelete: "Cascade",
+            onUpdate: "Cascade",
+          },
+          {
+            name: `${table}_B_fkey`,
+            columns: ["B"],
+            refTable: tableOf(b),
+            refColumns: [idB.dbName ?? idB.name],
+            onDelete: "Cascade",
+            onUpdate: "Cascade",
+          },
         ],
       };
     }
@@ -320,7 +346,13 @@ export function expectedShape(schemaText: string): SchemaShape {
   return shape;
 }
 
-const ACTIONS: Record<string, ReferentialAction> = { a: "NoAction", r: "Restrict", c: "Cascade", n: "SetNull", d: "SetDefault" };
+const ACTIONS: Record<string, ReferentialAction> = {
+  a: "NoAction",
+  r: "Restrict",
+  c: "Cascade",
+  n: "SetNull",
+  d: "SetDefault",
+};
 
 /** What the database in `client`'s current schema (normally public) actually holds. */
 export async function databaseShape(client: pg.ClientBase): Promise<SchemaShape> {
@@ -333,7 +365,13 @@ export async function databaseShape(client: pg.ClientBase): Promise<SchemaShape>
     if (!RUNNER_TABLES.has(name)) shape.tables[name] = { columns: {}, indexes: [], foreignKeys: [] };
   }
 
-  const columns = await client.query<{ table: string; column: string; type: string; nullable: boolean; default: string | null }>(
+  const columns = await client.query<{
+    table: string;
+    column: string;
+    type: string;
+    nullable: boolean;
+    default: string | null;
+  }>(
     `SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
             NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default
      FROM pg_attribute a
@@ -346,10 +384,22 @@ export async function databaseShape(client: pg.ClientBase): Promise<SchemaShape>
   for (const r of columns.rows) {
     const t = shape.tables[r.table];
     if (!t) continue;
-    t.columns[r.column] = { type: r.type.replace(/"/g, ""), nullable: r.nullable, default: normaliseDbDefault(r.default) };
+    t.columns[r.column] = {
+      type: r.type.replace(/"/g, ""),
+      nullable: r.nullable,
+      default: normaliseDbDefault(r.default),
+    };
   }
 
-  const indexes = await client.query<{ table: string; name: string; primary: boolean; unique: boolean; method: string; columns: string[]; where: string | null }>(
+  const indexes = await client.query<{
+    table: string;
+    name: string;
+    primary: boolean;
+    unique: boolean;
+    method: string;
+    columns: string[];
+    where: string | null;
+  }>(
     `SELECT t.relname AS table, i.relname AS name, ix.indisprimary AS primary, ix.indisunique AS unique,
             am.amname AS method, pg_get_expr(ix.indpred, ix.indrelid) AS where,
             ARRAY(
@@ -377,7 +427,15 @@ export async function databaseShape(client: pg.ClientBase): Promise<SchemaShape>
     });
   }
 
-  const fks = await client.query<{ table: string; name: string; ref_table: string; del: string; upd: string; columns: string[]; ref_columns: string[] }>(
+  const fks = await client.query<{
+    table: string;
+    name: string;
+    ref_table: string;
+    del: string;
+    upd: string;
+    columns: string[];
+    ref_columns: string[];
+  }>(
     `SELECT t.relname AS table, c.conname AS name, rt.relname AS ref_table, c.confdeltype AS del, c.confupdtype AS upd,
             ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
@@ -428,7 +486,9 @@ export function diffShapes(expected: SchemaShape, actual: SchemaShape): string[]
     const got = actual.enums[name];
     if (!got) out.push(`enum "${name}": declared in schema.prisma, missing in the database`);
     else if (got.join(",") !== values.join(","))
-      out.push(`enum "${name}": database has values [${got.join(", ")}], schema.prisma declares [${values.join(", ")}]`);
+      out.push(
+        `enum "${name}": database has values [${got.join(", ")}], schema.prisma declares [${values.join(", ")}]`,
+      );
   }
   for (const name of Object.keys(actual.enums)) {
     if (!expected.enums[name]) out.push(`enum "${name}": exists in the database, not declared in schema.prisma`);
@@ -449,14 +509,20 @@ export function diffShapes(expected: SchemaShape, actual: SchemaShape): string[]
       }
       if (a.type !== c.type) out.push(`${where}: type is ${a.type} in the database, schema.prisma declares ${c.type}`);
       if (a.nullable !== c.nullable)
-        out.push(`${where}: ${a.nullable ? "nullable" : "NOT NULL"} in the database, schema.prisma declares it ${c.nullable ? "nullable" : "NOT NULL"}`);
+        out.push(
+          `${where}: ${a.nullable ? "nullable" : "NOT NULL"} in the database, schema.prisma declares it ${c.nullable ? "nullable" : "NOT NULL"}`,
+        );
       const defaultsAgree = c.default === "dbgenerated" ? a.default !== null : a.default === c.default;
       if (!defaultsAgree)
-        out.push(`${where}: default is ${a.default ?? "(none)"} in the database, schema.prisma declares ${c.default ?? "(none)"}`);
+        out.push(
+          `${where}: default is ${a.default ?? "(none)"} in the database, schema.prisma declares ${c.default ?? "(none)"}`,
+        );
     }
     for (const [column, a] of Object.entries(act.columns)) {
       if (!exp.columns[column])
-        out.push(`column "${table}"."${column}": exists in the database (${describeColumn(a)}), not declared in schema.prisma`);
+        out.push(
+          `column "${table}"."${column}": exists in the database (${describeColumn(a)}), not declared in schema.prisma`,
+        );
     }
 
     const indexKey = (i: IndexShape) => i.name;

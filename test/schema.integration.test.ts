@@ -57,10 +57,24 @@ describe("prisma/migrations build exactly what prisma/schema.prisma declares", (
       await client.query("ROLLBACK");
     }
 
-    expect(differences).toContain(`column "${anyTable}"."zz_drift": exists in the database (text), not declared in schema.prisma`);
+    expect(differences).toContain(
+      `column "${anyTable}"."zz_drift": exists in the database (text), not declared in schema.prisma`,
+    );
     expect(differences).toContain(`table "zz_stray": exists in the database, not declared in schema.prisma`);
-    expect(differences.some((d) => d.startsWith(`table "${indexedTable}": INDEX ${plainIndex.name} (`) && d.endsWith("is missing in the database"))).toBe(true);
-    expect(differences.some((d) => d.startsWith(`table "${fkTable}": database has FOREIGN KEY ${fk.name} `) && d.includes(`ON DELETE ${fk.onDelete}`))).toBe(true);
+    expect(
+      differences.some(
+        (d) =>
+          d.startsWith(`table "${indexedTable}": INDEX ${plainIndex.name} (`) &&
+          d.endsWith("is missing in the database"),
+      ),
+    ).toBe(true);
+    expect(
+      differences.some(
+        (d) =>
+          d.startsWith(`table "${fkTable}": database has FOREIGN KEY ${fk.name} `) &&
+          d.includes(`ON DELETE ${fk.onDelete}`),
+      ),
+    ).toBe(true);
     expect(differences).toHaveLength(4);
     // And the rollback left the database as the migrations built it.
     expect(diffShapes(expected, await databaseShape(client))).toEqual([]);

@@ -7,7 +7,13 @@ import { proxy } from "../proxy";
 /** Issue 9 item 9: security headers on pages (proxy.ts, per request) and API routes (next.config.js). */
 
 const ORIGIN = "http://127.0.0.1:3000";
-const directives = (csp: string) => new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+const directives = (csp: string) =>
+  new Map(
+    csp
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 
 describe("pages", () => {
   const page = () => proxy(new NextRequest(`${ORIGIN}/users?q=1`, { headers: { cookie: "liber_session=x" } }));
@@ -42,11 +48,15 @@ describe("next.config.js headers", () => {
     const rules = await nextConfig.headers!();
     const all = rules.find((r) => r.source === "/:path*")!;
     const api = rules.find((r) => r.source === "/api/:path*")!;
-    const value = (rule: typeof all, key: string) => rule.headers.find((h) => h.key.toLowerCase() === key.toLowerCase())?.value;
+    const value = (rule: typeof all, key: string) =>
+      rule.headers.find((h) => h.key.toLowerCase() === key.toLowerCase())?.value;
     expect(value(all, "X-Content-Type-Options")).toBe("nosniff");
     expect(value(all, "Referrer-Policy")).toBe("same-origin");
     expect(value(all, "X-Frame-Options")).toBe("DENY");
     expect(value(api, "Content-Security-Policy")).toBe(API_CSP);
-    expect(value(all, "Content-Security-Policy"), "pages get theirs from proxy.ts; two policies would both apply").toBeUndefined();
+    expect(
+      value(all, "Content-Security-Policy"),
+      "pages get theirs from proxy.ts; two policies would both apply",
+    ).toBeUndefined();
   });
 });

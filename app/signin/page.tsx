@@ -19,9 +19,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <SignInForm next={next} />
       {firstRun ? (
         <p className="mt-4 rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="first-run-hint">
-          No admin account exists yet. Open the one-time setup link printed in the console where the server
-          was started (<code>npm start</code>), or create one with{" "}
-          <code>liber user add admin --role admin</code>.
+          No admin account exists yet. Open the one-time setup link printed in the console where the server was started
+          (<code>npm start</code>), or create one with <code>liber user add admin --role admin</code>.
         </p>
       ) : null}
     </AuthCard>

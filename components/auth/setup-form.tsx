@@ -29,7 +29,8 @@ export function SetupForm({ token }: { token: string }) {
       window.location.assign("/");
     } catch (err) {
       setBusy(false);
-      const details = err instanceof ApiRequestError && Array.isArray(err.details) ? (err.details as { message: string }[]) : [];
+      const details =
+        err instanceof ApiRequestError && Array.isArray(err.details) ? (err.details as { message: string }[]) : [];
       setError(details[0]?.message ?? (err instanceof Error ? err.message : "Setup failed."));
     }
   }
@@ -41,20 +42,44 @@ export function SetupForm({ token }: { token: string }) {
         <label htmlFor="name" className={labelClass}>
           Admin name
         </label>
-        <input id="name" name="name" defaultValue="admin" autoComplete="username" autoCapitalize="none" spellCheck={false} required className={inputClass} />
+        <input
+          id="name"
+          name="name"
+          defaultValue="admin"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          className={inputClass}
+        />
       </div>
       <div>
         <label htmlFor="password" className={labelClass}>
           Password
         </label>
-        <input id="password" name="password" type="password" autoComplete="new-password" required autoFocus className={inputClass} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          autoFocus
+          className={inputClass}
+        />
         <p className="mt-1 text-xs text-slate-500">At least {MIN_LENGTH} characters.</p>
       </div>
       <div>
         <label htmlFor="confirm" className={labelClass}>
           Repeat the password
         </label>
-        <input id="confirm" name="confirm" type="password" autoComplete="new-password" required className={inputClass} />
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          autoComplete="new-password"
+          required
+          className={inputClass}
+        />
       </div>
       <button type="submit" disabled={busy} className={primaryButtonClass}>
         {busy ? "Creating the admin…" : "Create admin and sign in"}

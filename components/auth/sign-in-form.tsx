@@ -35,13 +35,29 @@ export function SignInForm({ next }: { next: string }) {
         <label htmlFor="name" className={labelClass}>
           Name
         </label>
-        <input id="name" name="name" autoComplete="username" autoCapitalize="none" spellCheck={false} required autoFocus className={inputClass} />
+        <input
+          id="name"
+          name="name"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          autoFocus
+          className={inputClass}
+        />
       </div>
       <div>
         <label htmlFor="password" className={labelClass}>
           Password
         </label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClass} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          className={inputClass}
+        />
       </div>
       <button type="submit" disabled={busy} className={primaryButtonClass}>
         {busy ? "Signing in…" : "Sign in"}

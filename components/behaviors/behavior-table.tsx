@@ -43,7 +43,10 @@ export function BehaviorTableRow({ behavior: b }: { behavior: BehaviorRowData })
         {b.item.categories.length > 0 && (
           <span className="ml-2 inline-flex flex-wrap gap-1 align-middle">
             {b.item.categories.map((c) => (
-              <span key={c} className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-px text-[11px] text-slate-600">
+              <span
+                key={c}
+                className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-px text-[11px] text-slate-600"
+              >
                 {/* The same category colours as the partition timeline. */}
                 <span className="inline-block h-1.5 w-1.5 rounded-full" style={{ background: categoryColour(c) }} />
                 {c}

@@ -72,7 +72,9 @@ export function CascadeCard({
             {labelPrefix && <span className="sr-only">{labelPrefix}: </span>}
             {title}
             {entry.status === "failed" && <StatusPill tone="red">failed</StatusPill>}
-            {entry.status === "missing" && entry.waitingBehind === null && <StatusPill tone="slate">not summarised</StatusPill>}
+            {entry.status === "missing" && entry.waitingBehind === null && (
+              <StatusPill tone="slate">not summarised</StatusPill>
+            )}
             {entry.status === "missing" && entry.waitingBehind !== null && (
               <StatusPill tone="amber">{`waiting behind failed partition ${entry.waitingBehind}`}</StatusPill>
             )}
@@ -122,7 +124,10 @@ export function CascadeCard({
 
       {entry.status === "failed" && (
         <div className="mt-2 space-y-2">
-          <p role="note" className="rounded-md border border-red-200 bg-white px-2 py-1.5 font-mono text-xs break-words whitespace-pre-wrap text-red-800">
+          <p
+            role="note"
+            className="rounded-md border border-red-200 bg-white px-2 py-1.5 font-mono text-xs break-words whitespace-pre-wrap text-red-800"
+          >
             {entry.error ?? "The call failed without a message."}
           </p>
           <SummaryProvenance entry={entry} />
@@ -131,7 +136,11 @@ export function CascadeCard({
 
       {entry.status === "missing" && (
         <div className="mt-2 flex flex-wrap items-center justify-between gap-2 text-xs text-slate-500">
-          <span>{summarise?.pending ? "Summarising…" : (missingText ?? "No summary for this partition under this prompt version yet.")}</span>
+          <span>
+            {summarise?.pending
+              ? "Summarising…"
+              : (missingText ?? "No summary for this partition under this prompt version yet.")}
+          </span>
           {summarise && (
             <button
               type="button"
@@ -157,5 +166,9 @@ function StatusPill({ tone, children }: { tone: "red" | "amber" | "slate"; child
     amber: "bg-amber-100 text-amber-900",
     slate: "bg-slate-200 text-slate-700",
   } as const;
-  return <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold tracking-wide uppercase ${tones[tone]}`}>{children}</span>;
+  return (
+    <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold tracking-wide uppercase ${tones[tone]}`}>
+      {children}
+    </span>
+  );
 }

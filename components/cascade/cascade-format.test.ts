@@ -176,10 +176,28 @@ describe("formatChange", () => {
 describe("run results and JSON", () => {
   it("describes a cascade run in one line", () => {
     expect(
-      runResultText({ calls: 1, cacheHits: 2, skipped: 3, failed: 0, blocked: 0, promptTokens: 1000, completionTokens: 200, costUsd: 0 }),
+      runResultText({
+        calls: 1,
+        cacheHits: 2,
+        skipped: 3,
+        failed: 0,
+        blocked: 0,
+        promptTokens: 1000,
+        completionTokens: 200,
+        costUsd: 0,
+      }),
     ).toBe("1 call, 2 cache hits, 3 already summarised, 1,000 in · 200 out tokens, $0");
     expect(
-      runResultText({ calls: 4, cacheHits: 0, skipped: 0, failed: 2, blocked: 3, promptTokens: 1, completionTokens: 1, costUsd: 0.5 }),
+      runResultText({
+        calls: 4,
+        cacheHits: 0,
+        skipped: 0,
+        failed: 2,
+        blocked: 3,
+        promptTokens: 1,
+        completionTokens: 1,
+        costUsd: 0.5,
+      }),
     ).toContain("2 failed, 3 waiting behind a failed partition");
   });
 
@@ -194,9 +212,27 @@ describe("run results and JSON", () => {
 describe("datedPartitions", () => {
   it("dates a card only by the partition with the same seq and content", () => {
     const partitions = [
-      { seq: 0, contentHash: "hash-0", count: 50, startTs: "2001-03-04T10:00:00.000Z", endTs: "2001-05-06T09:00:00.000Z" },
-      { seq: 1, contentHash: "other", count: 40, startTs: "2001-06-01T00:00:00.000Z", endTs: "2001-06-01T23:00:00.000Z" },
-      { seq: 2, contentHash: "hash-2", count: 1, startTs: "2001-07-01T00:00:00.000Z", endTs: "2001-07-01T05:00:00.000Z" },
+      {
+        seq: 0,
+        contentHash: "hash-0",
+        count: 50,
+        startTs: "2001-03-04T10:00:00.000Z",
+        endTs: "2001-05-06T09:00:00.000Z",
+      },
+      {
+        seq: 1,
+        contentHash: "other",
+        count: 40,
+        startTs: "2001-06-01T00:00:00.000Z",
+        endTs: "2001-06-01T23:00:00.000Z",
+      },
+      {
+        seq: 2,
+        contentHash: "hash-2",
+        count: 1,
+        startTs: "2001-07-01T00:00:00.000Z",
+        endTs: "2001-07-01T05:00:00.000Z",
+      },
     ];
     const map = datedPartitions(partitions, [summary(0), summary(1), summary(2), summary(3)]);
     expect([...map.keys()]).toEqual([0, 2]);
@@ -207,8 +243,15 @@ describe("datedPartitions", () => {
 
 describe("missingExplanation", () => {
   it("blames the nearest earlier failure, since each summary needs the previous one", () => {
-    const list = [summary(0), summary(1, { status: "failed" }), summary(2, { status: "missing" }), summary(3, { status: "missing" })];
+    const list = [
+      summary(0),
+      summary(1, { status: "failed" }),
+      summary(2, { status: "missing" }),
+      summary(3, { status: "missing" }),
+    ];
     expect(missingExplanation(list, 3)).toContain("stopped at partition 2, which failed");
-    expect(missingExplanation([summary(0), summary(1, { status: "missing" })], 1)).toBe("No summary for this partition under this prompt version yet.");
+    expect(missingExplanation([summary(0), summary(1, { status: "missing" })], 1)).toBe(
+      "No summary for this partition under this prompt version yet.",
+    );
   });
 });

@@ -30,7 +30,10 @@ export function formatTokenCount(n: number | null | undefined): string {
 }
 
 /** "1,234 in · 210 out tokens", or a dash when neither is known. */
-export function formatTokens(promptTokens: number | null | undefined, completionTokens: number | null | undefined): string {
+export function formatTokens(
+  promptTokens: number | null | undefined,
+  completionTokens: number | null | undefined,
+): string {
   if ((promptTokens ?? null) === null && (completionTokens ?? null) === null) return "–";
   return `${formatTokenCount(promptTokens)} in · ${formatTokenCount(completionTokens)} out tokens`;
 }

@@ -50,7 +50,10 @@ export function CascadeSection({
     // Scroll the list only, not the page: a band picked on the timeline should stay in sight.
     const top = card.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
     const view = { top: list.scrollTop, height: list.clientHeight };
-    list.scrollTo({ top: scrollTopToReveal(view, { top, height: card.getBoundingClientRect().height }), behavior: "smooth" });
+    list.scrollTo({
+      top: scrollTopToReveal(view, { top, height: card.getBoundingClientRect().height }),
+      behavior: "smooth",
+    });
   }, [selectedSeq]);
 
   const run = useMutation({
@@ -65,7 +68,11 @@ export function CascadeSection({
     placeholderData: keepPreviousData,
     refetchInterval: run.isPending ? RUN_POLL_MS : false,
   });
-  const prompts = useQuery({ queryKey: queryKeys.uil.prompts(), queryFn: uilApi.prompts, retry: retryUnlessClientError });
+  const prompts = useQuery({
+    queryKey: queryKeys.uil.prompts(),
+    queryFn: uilApi.prompts,
+    retry: retryUnlessClientError,
+  });
   // The same query as the timeline's unzoomed one (same key, same page of up to 1,000), so the
   // dates cost no extra request.
   const partitions = useQuery({
@@ -123,14 +130,21 @@ export function CascadeSection({
             </Link>
           </EmptyState>
         ) : (
-          <ErrorState title="Could not load the summaries" error={summaries.error} onRetry={() => void summaries.refetch()} />
+          <ErrorState
+            title="Could not load the summaries"
+            error={summaries.error}
+            onRetry={() => void summaries.refetch()}
+          />
         )
       ) : (
         <div aria-busy={summaries.isFetching}>
           <CascadeToolbar data={data!} counts={counts!} summarise={summarise} />
           <RunStatus pending={run.isPending} done={counts!.ok - counts!.stale} total={counts!.total} />
           {run.isSuccess && !run.isPending && (
-            <p role="status" className="mb-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+            <p
+              role="status"
+              className="mb-2 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+            >
               Run #{run.data.runId} finished in {formatDuration(run.data.durationMs)}: {runResultText(run.data)}.
             </p>
           )}
@@ -145,7 +159,10 @@ export function CascadeSection({
               {data!.config.name} v{data!.config.version}.
             </EmptyState>
           ) : (
-            <div ref={listRef} className={`max-h-[52rem] overflow-y-auto pr-1 ${summaries.isPlaceholderData ? "opacity-60" : ""}`}>
+            <div
+              ref={listRef}
+              className={`max-h-[52rem] overflow-y-auto pr-1 ${summaries.isPlaceholderData ? "opacity-60" : ""}`}
+            >
               <CascadeList
                 summaries={data!.summaries}
                 partitions={cardPartitions}
@@ -181,15 +198,24 @@ function CascadeToolbar({
     <div className="mb-2 flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-200 bg-white px-3 py-2 shadow-sm">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
         <span>
-          Prompt <strong className="text-slate-900">{data.prompt.name} v{data.prompt.version}</strong>
+          Prompt{" "}
+          <strong className="text-slate-900">
+            {data.prompt.name} v{data.prompt.version}
+          </strong>
           {data.prompt.labels.map((l) => (
-            <span key={l} className="ml-1 rounded bg-emerald-50 px-1.5 py-0.5 text-[11px] font-medium text-emerald-700 ring-1 ring-emerald-200 ring-inset">
+            <span
+              key={l}
+              className="ml-1 rounded bg-emerald-50 px-1.5 py-0.5 text-[11px] font-medium text-emerald-700 ring-1 ring-emerald-200 ring-inset"
+            >
               {l}
             </span>
           ))}
         </span>
         <span>
-          Partitions <strong className="text-slate-900">{data.config.name} v{data.config.version}</strong>
+          Partitions{" "}
+          <strong className="text-slate-900">
+            {data.config.name} v{data.config.version}
+          </strong>
         </span>
         <span className="flex items-center gap-1">
           Provider <ProviderBadge provider={data.provider.provider} model={data.provider.model} />
@@ -208,7 +234,9 @@ function CascadeToolbar({
           onClick={summarise.onRun}
           className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60"
         >
-          {summarise.pending ? "Summarising…" : `Summarise ${formatNumber(counts.toSummarise)} partition${counts.toSummarise === 1 ? "" : "s"}`}
+          {summarise.pending
+            ? "Summarising…"
+            : `Summarise ${formatNumber(counts.toSummarise)} partition${counts.toSummarise === 1 ? "" : "s"}`}
         </button>
       )}
     </div>

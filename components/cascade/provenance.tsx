@@ -1,5 +1,12 @@
 import type { CascadeSummary, Interest } from "@/lib/uil/api-client";
-import { formatCost, formatTokens, interestStyle, isBuiltinProvider, providerLabel, rankedInterests } from "./cascade-format";
+import {
+  formatCost,
+  formatTokens,
+  interestStyle,
+  isBuiltinProvider,
+  providerLabel,
+  rankedInterests,
+} from "./cascade-format";
 
 /**
  * Who wrote a text: provider and model. The builtin provider is rule-based, so its badge is
@@ -26,7 +33,9 @@ export function SummaryProvenance({ entry }: { entry: CascadeSummary }) {
     <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-[11px] text-slate-500">
       <ProviderBadge provider={entry.provider} model={entry.model} />
       {entry.promptVersion ? (
-        <span className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-700">prompt v{entry.promptVersion.version}</span>
+        <span className="rounded bg-slate-100 px-1.5 py-0.5 font-medium text-slate-700">
+          prompt v{entry.promptVersion.version}
+        </span>
       ) : (
         <span className="rounded bg-amber-50 px-1.5 py-0.5 font-medium text-amber-800">unsaved draft prompt</span>
       )}
@@ -36,7 +45,9 @@ export function SummaryProvenance({ entry }: { entry: CascadeSummary }) {
         {formatCost(entry.costUsd)}
       </span>
       {entry.cacheHit && (
-        <span className="rounded bg-sky-50 px-1.5 py-0.5 font-medium text-sky-700 ring-1 ring-sky-200 ring-inset">cache hit</span>
+        <span className="rounded bg-sky-50 px-1.5 py-0.5 font-medium text-sky-700 ring-1 ring-sky-200 ring-inset">
+          cache hit
+        </span>
       )}
     </div>
   );
@@ -58,7 +69,11 @@ export function InterestChips({ interests, label = "Interests" }: { interests: r
             className="relative overflow-hidden rounded-md bg-white px-2 pt-0.5 pb-1 text-xs text-slate-800 ring-1 ring-slate-200 ring-inset"
           >
             {interest.label} <span className="text-slate-500 tabular-nums">{interest.weight.toFixed(2)}</span>
-            <span aria-hidden="true" className="absolute bottom-0 left-0 h-[3px] rounded-r bg-sky-500" style={{ width: `${barPercent}%` }} />
+            <span
+              aria-hidden="true"
+              className="absolute bottom-0 left-0 h-[3px] rounded-r bg-sky-500"
+              style={{ width: `${barPercent}%` }}
+            />
           </li>
         );
       })}

@@ -4,7 +4,10 @@
  * the page, pulling it away from the timeline the partition was picked on.
  * Positions are in the box's content coordinates.
  */
-export function scrollTopToReveal(view: { top: number; height: number }, item: { top: number; height: number }): number {
+export function scrollTopToReveal(
+  view: { top: number; height: number },
+  item: { top: number; height: number },
+): number {
   const itemBottom = item.top + item.height;
   if (item.top >= view.top && itemBottom <= view.top + view.height) return view.top;
   // Above the view, or taller than it: show its top.

@@ -80,7 +80,9 @@ function TraceBody({ callId, onClose }: { callId: number; onClose: () => void })
             <Skeleton className="h-24 w-full" />
           </div>
         )}
-        {call.isError && <ErrorState title="Could not load this trace" error={call.error} onRetry={() => void call.refetch()} />}
+        {call.isError && (
+          <ErrorState title="Could not load this trace" error={call.error} onRetry={() => void call.refetch()} />
+        )}
         {trace && <TraceDetails trace={trace} />}
       </div>
     </div>
@@ -89,14 +91,28 @@ function TraceBody({ callId, onClose }: { callId: number; onClose: () => void })
 
 function TraceDetails({ trace }: { trace: LlmCallTrace }) {
   // Names the prompt version when the list is at hand (it usually is: the page loaded it).
-  const prompts = useQuery({ queryKey: queryKeys.uil.prompts(), queryFn: uilApi.prompts, retry: retryUnlessClientError });
+  const prompts = useQuery({
+    queryKey: queryKeys.uil.prompts(),
+    queryFn: uilApi.prompts,
+    retry: retryUnlessClientError,
+  });
   const prompt = prompts.data?.find((p) => p.id === trace.promptVersionId);
   const facts: [string, ReactNode][] = [
     ["Status", <StatusText key="s" status={trace.status} />],
     ["Provider", <ProviderBadge key="p" provider={trace.provider} model={trace.model} />],
     ["Endpoint", trace.endpoint ?? "–"],
-    ["Prompt version", prompt ? `${prompt.name} v${prompt.version}` : trace.promptVersionId !== null ? `#${trace.promptVersionId}` : "draft (unsaved)"],
-    ["Tokens", `${formatTokens(trace.promptTokens, trace.completionTokens)}${trace.tokensEstimated ? " (estimated: the provider reported no usage)" : ""}`],
+    [
+      "Prompt version",
+      prompt
+        ? `${prompt.name} v${prompt.version}`
+        : trace.promptVersionId !== null
+          ? `#${trace.promptVersionId}`
+          : "draft (unsaved)",
+    ],
+    [
+      "Tokens",
+      `${formatTokens(trace.promptTokens, trace.completionTokens)}${trace.tokensEstimated ? " (estimated: the provider reported no usage)" : ""}`,
+    ],
     ["Cost", formatCost(trace.costUsd)],
     ["Latency", formatMs(trace.latencyMs)],
     ["Cache", trace.cacheHit ? "hit (answered from the cache)" : "miss (called the provider)"],
@@ -121,7 +137,11 @@ function TraceDetails({ trace }: { trace: LlmCallTrace }) {
       <TextBlock title="User prompt" text={trace.renderedUser} />
       <TextBlock
         title="Raw response"
-        text={trace.rawResponseHidden ? "(hidden: the call failed, so this is whatever the endpoint answered; admins can see it)" : (trace.rawResponse ?? "–")}
+        text={
+          trace.rawResponseHidden
+            ? "(hidden: the call failed, so this is whatever the endpoint answered; admins can see it)"
+            : (trace.rawResponse ?? "–")
+        }
       />
       <TextBlock title="Parsed result" text={prettyJson(trace.parsed)} />
       <section aria-labelledby="trace-attempts">
@@ -172,7 +192,14 @@ function TraceDetails({ trace }: { trace: LlmCallTrace }) {
 }
 
 function StatusText({ status }: { status: string }) {
-  const tone = status === "ok" ? "text-emerald-700" : status === "retry" ? "text-amber-700" : status === "failed" ? "text-red-700" : "text-slate-700";
+  const tone =
+    status === "ok"
+      ? "text-emerald-700"
+      : status === "retry"
+        ? "text-amber-700"
+        : status === "failed"
+          ? "text-red-700"
+          : "text-slate-700";
   return <span className={`font-medium ${tone}`}>{status}</span>;
 }
 

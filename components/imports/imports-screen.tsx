@@ -39,7 +39,10 @@ const COLUMN_COUNT = 6 + NUMBER_COLUMNS.length;
 
 /** errors is a JSON column: anything but a list of rows (an old or hand-edited run) shows as none. */
 function withErrorList(page: ImportRunPage): ShownPage {
-  return { ...page, runs: page.runs.map((r) => ({ ...r, errors: Array.isArray(r.errors) ? (r.errors as RowError[]) : [] })) };
+  return {
+    ...page,
+    runs: page.runs.map((r) => ({ ...r, errors: Array.isArray(r.errors) ? (r.errors as RowError[]) : [] })),
+  };
 }
 
 export function ImportsScreen() {
@@ -56,7 +59,10 @@ export function ImportsScreen() {
 
   return (
     <>
-      <PageHeader title="Imports" description="Past runs of the importers: what each read, inserted, skipped and rejected, and why." />
+      <PageHeader
+        title="Imports"
+        description="Past runs of the importers: what each read, inserted, skipped and rejected, and why."
+      />
       {runs.isPending ? (
         <TableSkeleton label="Loading import runs…" columns={8} rows={6} />
       ) : runs.isError ? (
@@ -121,12 +127,17 @@ function ImportRunRows({ run }: { run: ImportRunDto }) {
         </Td>
         <Td>
           <Badge tone={STATUS_TONE[run.status]}>
-            {run.status === "running" && <span aria-hidden="true" className="mr-1 size-1.5 animate-pulse rounded-full bg-sky-500" />}
+            {run.status === "running" && (
+              <span aria-hidden="true" className="mr-1 size-1.5 animate-pulse rounded-full bg-sky-500" />
+            )}
             {run.status}
           </Badge>
         </Td>
         {NUMBER_COLUMNS.map(([key]) => (
-          <Td key={key} className={`text-right tabular-nums ${key === "rejected" && run.rejected > 0 ? "font-medium text-red-700" : ""}`}>
+          <Td
+            key={key}
+            className={`text-right tabular-nums ${key === "rejected" && run.rejected > 0 ? "font-medium text-red-700" : ""}`}
+          >
             {formatNumber(run[key])}
           </Td>
         ))}
@@ -178,7 +189,10 @@ function ImportRunErrors({ run }: { run: ImportRunDto }) {
         </p>
       )}
       {run.errors.length > 0 && (
-        <ol aria-label={`Rejected rows of import run ${run.id}`} className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 font-mono text-xs">
+        <ol
+          aria-label={`Rejected rows of import run ${run.id}`}
+          className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 font-mono text-xs"
+        >
           {run.errors.map((e, i) => (
             <li key={i} className="contents">
               <span className="text-slate-500">
@@ -191,7 +205,8 @@ function ImportRunErrors({ run }: { run: ImportRunDto }) {
       )}
       {more > 0 && (
         <p className="text-xs text-slate-500">
-          …and {formatNumber(more)} more rejected row{more === 1 ? "" : "s"} not listed (only the first {formatNumber(run.errors.length)} are kept).
+          …and {formatNumber(more)} more rejected row{more === 1 ? "" : "s"} not listed (only the first{" "}
+          {formatNumber(run.errors.length)} are kept).
         </p>
       )}
     </div>

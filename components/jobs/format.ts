@@ -44,5 +44,7 @@ export function describeScope(scope: RunScope): string {
   if ("all" in scope) return "all users";
   if ("minEvents" in scope) return `users with ≥ ${scope.minEvents} behaviours`;
   if ("pending" in scope) return "users with newly sealed partitions";
-  return scope.users.length <= 3 ? `user${scope.users.length > 1 ? "s" : ""} ${scope.users.join(", ")}` : `${scope.users.length} users`;
+  return scope.users.length <= 3
+    ? `user${scope.users.length > 1 ? "s" : ""} ${scope.users.join(", ")}`
+    : `${scope.users.length} users`;
 }

@@ -46,8 +46,8 @@ export function JobsScreen() {
         <ErrorState title="Could not load job runs" error={runs.error} onRetry={() => void runs.refetch()} />
       ) : runs.data.length === 0 ? (
         <EmptyState title="No job runs yet">
-          Start one with “Recompute…” on the Partitioning, Prompts or a user&apos;s page, or <Code>liber recompute</Code>. Ingestion queues
-          its own follow-up runs.
+          Start one with “Recompute…” on the Partitioning, Prompts or a user&apos;s page, or{" "}
+          <Code>liber recompute</Code>. Ingestion queues its own follow-up runs.
         </EmptyState>
       ) : (
         <ul className="space-y-3" aria-label="Job runs">
@@ -66,7 +66,11 @@ function RunCard({ run }: { run: JobRunView }) {
   const fraction = progressFraction(run);
   const problems = p.usersFailed + p.usersRetrying;
   return (
-    <li className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid={`job-${run.id}`} data-status={run.status}>
+    <li
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+      data-testid={`job-${run.id}`}
+      data-status={run.status}
+    >
       <div className="flex flex-wrap items-center gap-3">
         <span className="font-semibold text-slate-900">#{run.id}</span>
         <Badge tone={STATUS_TONE[run.status]}>
@@ -98,11 +102,20 @@ function RunCard({ run }: { run: JobRunView }) {
       </div>
       <dl className="mt-2 grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-4 lg:grid-cols-8">
         <Stat label="Users" value={`${formatNumber(p.usersDone)} / ${formatNumber(p.usersTotal)}`} />
-        <Stat label="Partitions" value={`${formatNumber(Math.min(p.partitionsDone, Math.max(p.partitionsTotal, p.partitionsDone)))} / ${formatNumber(p.partitionsTotal)}`} />
+        <Stat
+          label="Partitions"
+          value={`${formatNumber(Math.min(p.partitionsDone, Math.max(p.partitionsTotal, p.partitionsDone)))} / ${formatNumber(p.partitionsTotal)}`}
+        />
         <Stat label="Cache hits" value={formatNumber(p.cacheHits)} />
-        <Stat label="LLM calls" value={`${formatNumber(p.calls)}${p.retries ? ` (${formatNumber(p.retries)} retries)` : ""}`} />
+        <Stat
+          label="LLM calls"
+          value={`${formatNumber(p.calls)}${p.retries ? ` (${formatNumber(p.retries)} retries)` : ""}`}
+        />
         <Stat label="Tokens" value={formatNumber(p.promptTokens + p.completionTokens)} />
-        <Stat label="Cost" value={`${formatUsd(p.costUsd)}${run.costCapUsd !== null ? ` / cap ${formatUsd(run.costCapUsd)}` : ""}`} />
+        <Stat
+          label="Cost"
+          value={`${formatUsd(p.costUsd)}${run.costCapUsd !== null ? ` / cap ${formatUsd(run.costCapUsd)}` : ""}`}
+        />
         <Stat label="Rate" value={p.rate === null ? "–" : `${p.rate}/s`} />
         <Stat label="ETA" value={isActive(run.status) ? formatSeconds(p.etaSeconds) : "–"} />
       </dl>
@@ -124,7 +137,9 @@ function RunCard({ run }: { run: JobRunView }) {
         aria-expanded={open}
         onClick={() => setOpen((o) => !o)}
       >
-        {open ? "Hide details" : `Details${problems > 0 ? ` (${problems} user${problems > 1 ? "s" : ""} with errors)` : ""}`}
+        {open
+          ? "Hide details"
+          : `Details${problems > 0 ? ` (${problems} user${problems > 1 ? "s" : ""} with errors)` : ""}`}
       </button>
       {open && <RunDetails run={run} />}
     </li>
@@ -171,14 +186,21 @@ function RunActions({ run }: { run: JobRunView }) {
           {run.costCapUsd !== null && (
             <label className="flex items-center gap-1 text-sm text-slate-600">
               cap $
-              <input value={cap} onChange={(e) => setCap(e.target.value)} className="w-20 rounded border border-slate-300 px-1.5 py-0.5" aria-label="New cost cap (USD)" />
+              <input
+                value={cap}
+                onChange={(e) => setCap(e.target.value)}
+                className="w-20 rounded border border-slate-300 px-1.5 py-0.5"
+                aria-label="New cost cap (USD)"
+              />
             </label>
           )}
           <button
             type="button"
             className={`${button} border-slate-300 text-slate-700 hover:bg-slate-50`}
             disabled={action.isPending}
-            onClick={() => action.mutate(() => jobsApi.resume(run.id, run.costCapUsd === null ? undefined : Number(cap)))}
+            onClick={() =>
+              action.mutate(() => jobsApi.resume(run.id, run.costCapUsd === null ? undefined : Number(cap)))
+            }
           >
             Resume
           </button>
@@ -257,7 +279,11 @@ function RunDetails({ run }: { run: JobRunView }) {
         ) : (
           <ul className="space-y-1.5" aria-label="Users with errors">
             {problems.map((i) => (
-              <ItemRow key={i.userId} item={i} onRetry={can("editor") ? () => action.mutate(() => jobsApi.retry(run.id, [i.user])) : null} />
+              <ItemRow
+                key={i.userId}
+                item={i}
+                onRetry={can("editor") ? () => action.mutate(() => jobsApi.retry(run.id, [i.user])) : null}
+              />
             ))}
           </ul>
         )}
@@ -282,7 +308,11 @@ function ItemRow({ item, onRetry }: { item: JobRunItemView; onRetry: (() => void
         <div className="break-words text-slate-700">{item.error}</div>
       </div>
       {onRetry && (
-        <button type="button" onClick={onRetry} className="rounded border border-slate-300 px-2 py-0.5 text-xs font-medium text-slate-700 hover:bg-slate-50">
+        <button
+          type="button"
+          onClick={onRetry}
+          className="rounded border border-slate-300 px-2 py-0.5 text-xs font-medium text-slate-700 hover:bg-slate-50"
+        >
           Retry
         </button>
       )}

@@ -83,7 +83,10 @@ function RecomputePanel({
   });
 
   return (
-    <section aria-label="Recompute" className="mt-2 w-full max-w-xl rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
+    <section
+      aria-label="Recompute"
+      className="mt-2 w-full max-w-xl rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm"
+    >
       <div className="mb-2 flex items-start justify-between gap-3">
         <div>
           <h3 className="font-semibold text-slate-900">Recompute</h3>
@@ -184,7 +187,8 @@ export function EstimateView({ estimate: e }: { estimate: RunEstimate }) {
       <dd className="tabular-nums">~{formatSeconds(e.seconds)}</dd>
       <dt className="text-slate-500">Provider</dt>
       <dd>
-        {e.provider}/{e.model} <span className="text-xs text-slate-500">({e.basis === "history" ? "from past calls" : "defaults"})</span>
+        {e.provider}/{e.model}{" "}
+        <span className="text-xs text-slate-500">({e.basis === "history" ? "from past calls" : "defaults"})</span>
       </dd>
       {e.notes.map((n) => (
         <dd key={n} className="col-span-2 text-xs text-slate-500">

@@ -38,7 +38,10 @@ describe("formToConfig", () => {
         drift: { enabled: true, threshold: "0.25", minSize: "10" },
       }),
     );
-    expect(r).toEqual({ ok: true, config: { maxCount: 40, maxGapMs: 1.5 * DAY_MS, drift: { threshold: 0.25, minSize: 10 } } });
+    expect(r).toEqual({
+      ok: true,
+      config: { maxCount: 40, maxGapMs: 1.5 * DAY_MS, drift: { threshold: 0.25, minSize: 10 } },
+    });
   });
 
   it("reports a ticked rule without a usable number on its own input", () => {
@@ -62,13 +65,22 @@ describe("formToConfig", () => {
   });
 
   it("puts the schema's cross-field errors on the right input, and 'no rule' on the form", () => {
-    const minTooBig = formToConfig(form({ maxCount: { enabled: true, value: "10" }, minCount: { enabled: true, value: "10" }, maxGapDays: { enabled: true, value: "3" } }));
+    const minTooBig = formToConfig(
+      form({
+        maxCount: { enabled: true, value: "10" },
+        minCount: { enabled: true, value: "10" },
+        maxGapDays: { enabled: true, value: "3" },
+      }),
+    );
     expect(minTooBig.ok).toBe(false);
     if (!minTooBig.ok) expect(minTooBig.fieldErrors.minCount).toMatch(/below max count/);
 
-    const driftTooBig = formToConfig(form({ maxCount: { enabled: true, value: "10" }, drift: { enabled: true, threshold: "0.3", minSize: "10" } }));
+    const driftTooBig = formToConfig(
+      form({ maxCount: { enabled: true, value: "10" }, drift: { enabled: true, threshold: "0.3", minSize: "10" } }),
+    );
     expect(driftTooBig.ok).toBe(false);
-    if (!driftTooBig.ok) expect(driftTooBig.fieldErrors.driftMinSize).toMatch(/below max count .* drift can never seal/);
+    if (!driftTooBig.ok)
+      expect(driftTooBig.fieldErrors.driftMinSize).toMatch(/below max count .* drift can never seal/);
 
     const none = formToConfig(form({}));
     expect(none.ok).toBe(false);
@@ -86,7 +98,10 @@ describe("formToConfig", () => {
           minCount: fc.integer({ min: 1, max: 5000 }),
           maxGapMs: fc.integer({ min: 0, max: 3650 }).map((d) => d * DAY_MS),
           maxSpanMs: fc.integer({ min: 0, max: 40 }).map((d) => (d * DAY_MS) / 4),
-          drift: fc.record({ threshold: fc.integer({ min: 0, max: 99 }).map((n) => n / 100), minSize: fc.integer({ min: 1, max: 500 }) }),
+          drift: fc.record({
+            threshold: fc.integer({ min: 0, max: 99 }).map((n) => n / 100),
+            minSize: fc.integer({ min: 1, max: 500 }),
+          }),
         },
         { requiredKeys: [] },
       )
@@ -111,9 +126,15 @@ describe("configToForm", () => {
 
 describe("describeConfig and formatConfigValue", () => {
   it("summarises a config on one line, durations in days", () => {
-    expect(describeConfig({ maxCount: 50, minCount: 5, maxGapMs: 30 * DAY_MS, maxSpanMs: DAY_MS / 2, drift: { threshold: 0.3, minSize: 20 } })).toBe(
-      "K 50 · min 5 · gap > 30 d · span > 0.5 d · drift > 0.3 (from 20)",
-    );
+    expect(
+      describeConfig({
+        maxCount: 50,
+        minCount: 5,
+        maxGapMs: 30 * DAY_MS,
+        maxSpanMs: DAY_MS / 2,
+        drift: { threshold: 0.3, minSize: 20 },
+      }),
+    ).toBe("K 50 · min 5 · gap > 30 d · span > 0.5 d · drift > 0.3 (from 20)");
   });
 
   it("formats diff values: ms fields in days, absent rules as off", () => {
@@ -128,6 +149,9 @@ describe("pricingFromForm", () => {
   it("parses the defaults and rejects a negative or empty price", () => {
     expect(pricingFromForm(DEFAULT_PRICING_FORM)).toEqual({ ok: true, pricing: DEFAULT_PRICING });
     const bad = pricingFromForm({ ...DEFAULT_PRICING_FORM, inputPerMTok: "-1", tokensPerEvent: "" });
-    expect(bad).toEqual({ ok: false, errors: { inputPerMTok: "Must be at least 0", tokensPerEvent: "Enter a number" } });
+    expect(bad).toEqual({
+      ok: false,
+      errors: { inputPerMTok: "Must be at least 0", tokensPerEvent: "Enter a number" },
+    });
   });
 });

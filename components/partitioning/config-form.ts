@@ -57,7 +57,11 @@ export function configToForm(config: PartitionConfig): ConfigFormState {
 
 type NumberCheck = { integer?: boolean; min: number; max?: number; maxExclusive?: boolean };
 
-function readNumber(text: string, check: NumberCheck, whenEmpty = "Enter a value, or untick the rule"): { value: number } | { error: string } {
+function readNumber(
+  text: string,
+  check: NumberCheck,
+  whenEmpty = "Enter a value, or untick the rule",
+): { value: number } | { error: string } {
   const trimmed = text.trim();
   if (trimmed === "") return { error: whenEmpty };
   const n = Number(trimmed);
@@ -105,11 +109,21 @@ export function formToConfig(form: ConfigFormState): FormResult {
     const minSize = readNumber(form.drift.minSize, { integer: true, min: 1 });
     if ("error" in threshold) fieldErrors.driftThreshold = threshold.error;
     if ("error" in minSize) fieldErrors.driftMinSize = minSize.error;
-    if ("value" in threshold && "value" in minSize) config.drift = { threshold: threshold.value, minSize: minSize.value };
+    if ("value" in threshold && "value" in minSize)
+      config.drift = { threshold: threshold.value, minSize: minSize.value };
   }
   if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
-  if (config.maxCount === undefined && config.maxGapMs === undefined && config.maxSpanMs === undefined && !config.drift) {
-    return { ok: false, fieldErrors, formError: "Tick at least one sealing rule: max count, max gap, max span or interest drift." };
+  if (
+    config.maxCount === undefined &&
+    config.maxGapMs === undefined &&
+    config.maxSpanMs === undefined &&
+    !config.drift
+  ) {
+    return {
+      ok: false,
+      fieldErrors,
+      formError: "Tick at least one sealing rule: max count, max gap, max span or interest drift.",
+    };
   }
 
   // The schema's cross-field rules (minCount below K...), in the form's words where we know them.
@@ -182,7 +196,9 @@ export const DEFAULT_PRICING_FORM: PricingForm = Object.fromEntries(
   Object.entries(DEFAULT_PRICING).map(([k, v]) => [k, String(v)]),
 ) as PricingForm;
 
-export function pricingFromForm(form: PricingForm): { ok: true; pricing: Pricing } | { ok: false; errors: Partial<Record<keyof Pricing, string>> } {
+export function pricingFromForm(
+  form: PricingForm,
+): { ok: true; pricing: Pricing } | { ok: false; errors: Partial<Record<keyof Pricing, string>> } {
   const errors: Partial<Record<keyof Pricing, string>> = {};
   const pricing = {} as Pricing;
   for (const key of Object.keys(DEFAULT_PRICING) as (keyof Pricing)[]) {

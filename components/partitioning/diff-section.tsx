@@ -68,7 +68,9 @@ export function DiffSection({ configs }: { configs: PartitionConfigView[] }) {
       }
     >
       {!ready ? (
-        <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-6 text-sm text-slate-500">Choose two different versions.</p>
+        <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-6 text-sm text-slate-500">
+          Choose two different versions.
+        </p>
       ) : diff.isPending ? (
         <div role="status" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
           <span className="sr-only">Comparing…</span>
@@ -94,7 +96,9 @@ function DiffView({ diff }: { diff: ConfigDiff }) {
       <div>
         <h3 className="mb-1.5 text-xs font-semibold text-slate-700">Rule changes</h3>
         {diff.changes.length === 0 ? (
-          <p className="rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm text-slate-500">The two versions have the same rules.</p>
+          <p className="rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm text-slate-500">
+            The two versions have the same rules.
+          </p>
         ) : (
           <Table label="Rule changes">
             <THead>
@@ -132,8 +136,9 @@ function DiffView({ diff }: { diff: ConfigDiff }) {
             </div>
           )}
           <p className="mt-3 text-xs text-slate-500">
-            Switching from {aLabel} to {bLabel} would summarise {formatNumber(onlyInB)} new partition{onlyInB === 1 ? "" : "s"} and reuse{" "}
-            {formatNumber(shared)}. Counts are of stored partitions: recompute a version to bring them up to date.
+            Switching from {aLabel} to {bLabel} would summarise {formatNumber(onlyInB)} new partition
+            {onlyInB === 1 ? "" : "s"} and reuse {formatNumber(shared)}. Counts are of stored partitions: recompute a
+            version to bring them up to date.
           </p>
         </div>
       </div>

@@ -8,7 +8,13 @@ import { configVersionLabel } from "@/components/partitions/config-label";
 import { ConfirmDialog } from "./confirm-dialog";
 
 /** "Make active", behind a confirmation: the active version is what ingestion and the UI use. */
-export function MakeActiveButton({ config, size = "sm" }: { config: Pick<PartitionConfigView, "id" | "name" | "version">; size?: "sm" | "md" }) {
+export function MakeActiveButton({
+  config,
+  size = "sm",
+}: {
+  config: Pick<PartitionConfigView, "id" | "name" | "version">;
+  size?: "sm" | "md";
+}) {
   const [confirming, setConfirming] = useState(false);
   const queryClient = useQueryClient();
   const activate = useMutation({

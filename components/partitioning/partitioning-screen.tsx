@@ -87,7 +87,8 @@ export function PartitioningScreen() {
       ) : (
         <Section id="what-if" title="What-if tuning">
           <p className="rounded-lg border border-dashed border-slate-300 bg-white px-4 py-4 text-sm text-slate-600">
-            Trying new thresholds and saving them needs the editor role. You can browse and compare the saved versions below.
+            Trying new thresholds and saving them needs the editor role. You can browse and compare the saved versions
+            below.
           </p>
         </Section>
       )}
@@ -134,9 +135,14 @@ function WhatIf({
   const pricing = useMemo(() => pricingFromForm(pricingForm), [pricingForm]);
 
   // The request as a string, so identical drafts debounce and cache as one.
-  const requestKey = result.ok && pricing.ok
-    ? JSON.stringify({ config: result.config, user: userText.trim() || undefined, pricing: pricing.pricing } satisfies PreviewRequest)
-    : null;
+  const requestKey =
+    result.ok && pricing.ok
+      ? JSON.stringify({
+          config: result.config,
+          user: userText.trim() || undefined,
+          pricing: pricing.pricing,
+        } satisfies PreviewRequest)
+      : null;
   const settledKey = useDebouncedValue(requestKey, PREVIEW_DEBOUNCE_MS);
   const request = useMemo(() => (settledKey ? (JSON.parse(settledKey) as PreviewRequest) : null), [settledKey]);
   const pending = requestKey !== settledKey;
@@ -168,16 +174,26 @@ function WhatIf({
           : "";
 
   return (
-    <Section id="what-if" title="What-if tuning" description="Change the rules and see at once how the partitions would change. Nothing is saved until you save a version.">
+    <Section
+      id="what-if"
+      title="What-if tuning"
+      description="Change the rules and see at once how the partitions would change. Nothing is saved until you save a version."
+    >
       <div className="grid items-start gap-4 xl:grid-cols-[360px_minmax(0,1fr)]">
         <div className="space-y-4">
           <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <div className="mb-3 flex items-center justify-between gap-2">
               <div>
                 <h3 className="text-sm font-semibold text-slate-900">Draft rules</h3>
-                <p className="text-xs text-slate-500">{draft.base ? `Started from ${configVersionLabel(draft.base)}` : "Not saved yet"}</p>
+                <p className="text-xs text-slate-500">
+                  {draft.base ? `Started from ${configVersionLabel(draft.base)}` : "Not saved yet"}
+                </p>
               </div>
-              <button type="button" onClick={onReset} className="rounded-md px-2 py-1 text-xs font-medium text-sky-700 hover:bg-sky-50">
+              <button
+                type="button"
+                onClick={onReset}
+                className="rounded-md px-2 py-1 text-xs font-medium text-sky-700 hover:bg-sky-50"
+              >
                 {hasActive ? "Reset to active" : "Reset"}
               </button>
             </div>
@@ -193,12 +209,21 @@ function WhatIf({
 
         <div className="min-w-0 space-y-4">
           <p role="status" aria-live="polite" className="flex h-5 items-center gap-2 text-xs text-slate-500">
-            {busy && result.ok && pricing.ok && <span className="inline-block h-3 w-3 animate-spin rounded-full border-2 border-slate-300 border-t-slate-600" aria-hidden="true" />}
+            {busy && result.ok && pricing.ok && (
+              <span
+                className="inline-block h-3 w-3 animate-spin rounded-full border-2 border-slate-300 border-t-slate-600"
+                aria-hidden="true"
+              />
+            )}
             {status}
           </p>
           {preview.isError && !preview.isFetching && (
             <ErrorState
-              title={preview.error instanceof ApiRequestError && preview.error.status === 404 ? "Preview not possible" : "Could not compute the preview"}
+              title={
+                preview.error instanceof ApiRequestError && preview.error.status === 404
+                  ? "Preview not possible"
+                  : "Could not compute the preview"
+              }
               error={preview.error}
               onRetry={() => void preview.refetch()}
             />
@@ -207,7 +232,9 @@ function WhatIf({
             <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
               <div>
                 <h3 className="text-sm font-semibold text-slate-900">One user</h3>
-                <p className="text-xs text-slate-500">The draft&apos;s partitions above the active version&apos;s, on one time scale.</p>
+                <p className="text-xs text-slate-500">
+                  The draft&apos;s partitions above the active version&apos;s, on one time scale.
+                </p>
               </div>
               <label className="text-xs font-medium text-slate-600">
                 User (external id)
@@ -222,7 +249,9 @@ function WhatIf({
                 />
               </label>
             </div>
-            <div className={preview.isPlaceholderData || pending ? "opacity-60 transition-opacity" : "transition-opacity"}>
+            <div
+              className={preview.isPlaceholderData || pending ? "opacity-60 transition-opacity" : "transition-opacity"}
+            >
               {!preview.data ? (
                 preview.isError ? (
                   <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">No preview to show.</p>
@@ -230,20 +259,34 @@ function WhatIf({
                   <Skeleton className="h-20 w-full" />
                 )
               ) : !preview.data.user ? (
-                <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">Enter a user&apos;s external id to see their partitions.</p>
+                <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">
+                  Enter a user&apos;s external id to see their partitions.
+                </p>
               ) : (
-                <UserComparison externalId={previewUser ?? ""} draft={preview.data.user} active={hasActive ? activeUser.data : undefined} />
+                <UserComparison
+                  externalId={previewUser ?? ""}
+                  draft={preview.data.user}
+                  active={hasActive ? activeUser.data : undefined}
+                />
               )}
             </div>
           </div>
           <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <h3 className="text-sm font-semibold text-slate-900">All users</h3>
             <p className="mb-3 text-xs text-slate-500">The whole behaviour log partitioned with the draft.</p>
-            <div className={preview.isPlaceholderData || pending ? "opacity-60 transition-opacity" : "transition-opacity"}>
+            <div
+              className={preview.isPlaceholderData || pending ? "opacity-60 transition-opacity" : "transition-opacity"}
+            >
               {preview.data ? (
                 <PopulationSummary
                   population={preview.data.population}
-                  pricing={<PricingInputs form={pricingForm} onChange={setPricingForm} errors={pricing.ok ? {} : pricing.errors} />}
+                  pricing={
+                    <PricingInputs
+                      form={pricingForm}
+                      onChange={setPricingForm}
+                      errors={pricing.ok ? {} : pricing.errors}
+                    />
+                  }
                 />
               ) : preview.isError ? (
                 <p className="rounded-md bg-slate-50 px-3 py-4 text-sm text-slate-500">No preview to show.</p>
@@ -259,7 +302,15 @@ function WhatIf({
 }
 
 /** Saves the draft as the next version of a name; activation is a separate, confirmed step. */
-function SaveVersion({ draft, config, onSaved }: { draft: Draft; config: PartitionConfig | null; onSaved: (saved: PartitionConfigView) => void }) {
+function SaveVersion({
+  draft,
+  config,
+  onSaved,
+}: {
+  draft: Draft;
+  config: PartitionConfig | null;
+  onSaved: (saved: PartitionConfigView) => void;
+}) {
   const queryClient = useQueryClient();
   const [name, setName] = useState(draft.base?.name ?? DEFAULT_CONFIG_NAME);
   const [note, setNote] = useState("");
@@ -271,14 +322,18 @@ function SaveVersion({ draft, config, onSaved }: { draft: Draft; config: Partiti
     if (baseName) setName(baseName);
   }
   const save = useMutation({
-    mutationFn: () => partitionsApi.createConfig({ name: name.trim(), config: config!, ...(note.trim() ? { note: note.trim() } : {}) }),
+    mutationFn: () =>
+      partitionsApi.createConfig({ name: name.trim(), config: config!, ...(note.trim() ? { note: note.trim() } : {}) }),
     onSuccess: async (saved) => {
       setNote("");
       onSaved(saved);
       await queryClient.invalidateQueries({ queryKey: queryKeys.partitions.all });
     },
   });
-  const details = save.error instanceof ApiRequestError && Array.isArray(save.error.details) ? (save.error.details as { path?: string; message?: string }[]) : [];
+  const details =
+    save.error instanceof ApiRequestError && Array.isArray(save.error.details)
+      ? (save.error.details as { path?: string; message?: string }[])
+      : [];
   return (
     <form
       aria-label="Save the draft as a version"
@@ -289,7 +344,9 @@ function SaveVersion({ draft, config, onSaved }: { draft: Draft; config: Partiti
       }}
     >
       <h3 className="text-sm font-semibold text-slate-900">Save as a version</h3>
-      <p className="mb-3 text-xs text-slate-500">Creates the next version of the name. It does not become active until you make it so.</p>
+      <p className="mb-3 text-xs text-slate-500">
+        Creates the next version of the name. It does not become active until you make it so.
+      </p>
       <div className="space-y-2">
         <label className="block text-xs font-medium text-slate-600">
           Name
@@ -339,7 +396,10 @@ function SaveVersion({ draft, config, onSaved }: { draft: Draft; config: Partiti
         </div>
       )}
       {save.isSuccess && (
-        <div role="status" className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+        <div
+          role="status"
+          className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+        >
           <span>Saved {configVersionLabel(save.data)}.</span>
           {!save.data.labels.includes("active") && <MakeActiveButton config={save.data} />}
         </div>

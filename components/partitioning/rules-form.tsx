@@ -9,10 +9,34 @@ import type { ConfigFormState, FieldKey, RuleInput } from "./config-form";
 type RuleKey = "maxCount" | "minCount" | "maxGapDays" | "maxSpanDays";
 
 const RULES: { key: RuleKey; label: string; unit?: string; hint: string; step: string }[] = [
-  { key: "maxCount", label: "Max count (K)", unit: "events", hint: "Seal as soon as the cache holds K events.", step: "1" },
-  { key: "minCount", label: "Min count", unit: "events", hint: "No gap, span or drift seal below this size.", step: "1" },
-  { key: "maxGapDays", label: "Max gap", unit: "days", hint: "Seal before an event that comes after a longer pause.", step: "any" },
-  { key: "maxSpanDays", label: "Max span", unit: "days", hint: "Seal before the cache would cover a longer period.", step: "any" },
+  {
+    key: "maxCount",
+    label: "Max count (K)",
+    unit: "events",
+    hint: "Seal as soon as the cache holds K events.",
+    step: "1",
+  },
+  {
+    key: "minCount",
+    label: "Min count",
+    unit: "events",
+    hint: "No gap, span or drift seal below this size.",
+    step: "1",
+  },
+  {
+    key: "maxGapDays",
+    label: "Max gap",
+    unit: "days",
+    hint: "Seal before an event that comes after a longer pause.",
+    step: "any",
+  },
+  {
+    key: "maxSpanDays",
+    label: "Max span",
+    unit: "days",
+    hint: "Seal before the cache would cover a longer period.",
+    step: "any",
+  },
 ];
 
 export function RulesForm({
@@ -27,7 +51,8 @@ export function RulesForm({
   formError?: string;
 }) {
   const setRule = (key: RuleKey, patch: Partial<RuleInput>) => onChange({ ...form, [key]: { ...form[key], ...patch } });
-  const setDrift = (patch: Partial<ConfigFormState["drift"]>) => onChange({ ...form, drift: { ...form.drift, ...patch } });
+  const setDrift = (patch: Partial<ConfigFormState["drift"]>) =>
+    onChange({ ...form, drift: { ...form.drift, ...patch } });
   return (
     <fieldset className="grid gap-3 md:grid-cols-2 xl:grid-cols-1">
       <legend className="sr-only">Sealing rules</legend>
@@ -117,7 +142,9 @@ function RuleRow({
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   return (
-    <div className={`rounded-md border px-3 py-2.5 ${enabled ? "border-slate-200 bg-white" : "border-slate-100 bg-slate-50"}`}>
+    <div
+      className={`rounded-md border px-3 py-2.5 ${enabled ? "border-slate-200 bg-white" : "border-slate-100 bg-slate-50"}`}
+    >
       <div className="flex items-center justify-between gap-3">
         <label className="flex min-w-0 items-center gap-2 text-sm font-medium text-slate-800">
           <input
@@ -185,7 +212,11 @@ function NumberInput({
           unit ? "pr-14" : "pr-2"
         } ${invalid ? "border-red-400 focus:border-red-500 focus:ring-red-200" : "border-slate-300 focus:border-sky-500 focus:ring-sky-200"}`}
       />
-      {unit && <span className="pointer-events-none absolute inset-y-0 right-2 flex items-center text-xs text-slate-400">{unit}</span>}
+      {unit && (
+        <span className="pointer-events-none absolute inset-y-0 right-2 flex items-center text-xs text-slate-400">
+          {unit}
+        </span>
+      )}
     </div>
   );
 }

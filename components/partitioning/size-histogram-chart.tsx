@@ -11,7 +11,13 @@ export function bucketLabel(b: Pick<SizeBucket, "min" | "max">): string {
 }
 
 /** How many partitions (all users) have how many events. */
-export const SizeHistogramChart = memo(function SizeHistogramChart({ buckets, height = 200 }: { buckets: readonly SizeBucket[]; height?: number }) {
+export const SizeHistogramChart = memo(function SizeHistogramChart({
+  buckets,
+  height = 200,
+}: {
+  buckets: readonly SizeBucket[];
+  height?: number;
+}) {
   const rows = buckets.map((b) => ({ label: bucketLabel(b), count: b.count }));
   const total = buckets.reduce((s, b) => s + b.count, 0);
   if (total === 0) {
@@ -26,7 +32,12 @@ export const SizeHistogramChart = memo(function SizeHistogramChart({ buckets, he
       <figcaption className="sr-only">
         Partition sizes: {rows.map((r) => `${r.label} events: ${r.count}`).join("; ")}.
       </figcaption>
-      <BarChart responsive data={rows} style={{ width: "100%", height }} margin={{ top: 4, right: 8, bottom: 0, left: -8 }}>
+      <BarChart
+        responsive
+        data={rows}
+        style={{ width: "100%", height }}
+        margin={{ top: 4, right: 8, bottom: 0, left: -8 }}
+      >
         <CartesianGrid vertical={false} stroke="#e2e8f0" />
         <XAxis
           dataKey="label"
@@ -36,7 +47,14 @@ export const SizeHistogramChart = memo(function SizeHistogramChart({ buckets, he
           interval="preserveStartEnd"
           minTickGap={8}
         />
-        <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} tickLine={false} axisLine={false} width={48} tickFormatter={(v: number) => formatNumber(v)} />
+        <YAxis
+          allowDecimals={false}
+          tick={{ fontSize: 11, fill: "#64748b" }}
+          tickLine={false}
+          axisLine={false}
+          width={48}
+          tickFormatter={(v: number) => formatNumber(v)}
+        />
         <Tooltip
           labelFormatter={(v) => `${String(v)} events`}
           formatter={(value) => [formatNumber(Number(value)), "Partitions"]}
@@ -44,7 +62,14 @@ export const SizeHistogramChart = memo(function SizeHistogramChart({ buckets, he
           cursor={{ fill: "#f1f5f9" }}
           isAnimationActive={false}
         />
-        <Bar dataKey="count" name="Partitions" fill="#0284c7" isAnimationActive={false} maxBarSize={36} radius={[2, 2, 0, 0]} />
+        <Bar
+          dataKey="count"
+          name="Partitions"
+          fill="#0284c7"
+          isAnimationActive={false}
+          maxBarSize={36}
+          radius={[2, 2, 0, 0]}
+        />
       </BarChart>
     </figure>
   );

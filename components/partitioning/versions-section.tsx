@@ -37,10 +37,15 @@ export function VersionsSection({
   });
 
   return (
-    <Section id="versions" title="Config versions" description="Saved versions are immutable; labels such as “active” move between them.">
+    <Section
+      id="versions"
+      title="Config versions"
+      description="Saved versions are immutable; labels such as “active” move between them."
+    >
       {recompute.isPending && (
         <p role="status" className="mb-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-800">
-          Recomputing the partitions of every user under {recompute.variables ? configVersionLabel(recompute.variables) : "this version"}…
+          Recomputing the partitions of every user under{" "}
+          {recompute.variables ? configVersionLabel(recompute.variables) : "this version"}…
         </p>
       )}
       {recompute.isError && (
@@ -50,17 +55,24 @@ export function VersionsSection({
       )}
       {recomputed && !recompute.isPending && !recompute.isError && (
         <p role="status" className="mb-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-          Recomputed {recomputed.label}: {formatNumber(recomputed.result.partitions)} partitions for {formatNumber(recomputed.result.users)} users from{" "}
-          {formatNumber(recomputed.result.events)} events in {formatDuration(recomputed.result.durationMs)}.
+          Recomputed {recomputed.label}: {formatNumber(recomputed.result.partitions)} partitions for{" "}
+          {formatNumber(recomputed.result.users)} users from {formatNumber(recomputed.result.events)} events in{" "}
+          {formatDuration(recomputed.result.durationMs)}.
         </p>
       )}
       {configs.isPending ? (
         <TableSkeleton label="Loading config versions…" columns={6} rows={3} />
       ) : configs.isError ? (
-        <ErrorState title="Could not load the config versions" error={configs.error} onRetry={() => void configs.refetch()} />
+        <ErrorState
+          title="Could not load the config versions"
+          error={configs.error}
+          onRetry={() => void configs.refetch()}
+        />
       ) : configs.data.length === 0 ? (
         <EmptyState title="No config saved yet">
-          {editor ? "Tune the rules above, then save the draft as the first version." : "An editor saves the first version on this page."}
+          {editor
+            ? "Tune the rules above, then save the draft as the first version."
+            : "An editor saves the first version on this page."}
         </EmptyState>
       ) : (
         <Table label="Config versions">
@@ -82,7 +94,11 @@ export function VersionsSection({
               const label = configVersionLabel(c);
               const active = c.labels.includes("active");
               return (
-                <tr key={c.id} data-testid={`config-version-${c.id}`} className={active ? "bg-emerald-50/40" : "hover:bg-slate-50"}>
+                <tr
+                  key={c.id}
+                  data-testid={`config-version-${c.id}`}
+                  className={active ? "bg-emerald-50/40" : "hover:bg-slate-50"}
+                >
                   <Td className="whitespace-nowrap">
                     <span className="font-medium text-slate-900">{label}</span>
                     {c.labels.length > 0 && (
@@ -105,14 +121,14 @@ export function VersionsSection({
                   <Td className="whitespace-nowrap text-right">
                     <span className="inline-flex items-center gap-1.5">
                       {editor && (
-                      <button
-                        type="button"
-                        onClick={() => onLoad(c)}
-                        aria-label={`Load ${label} into the draft`}
-                        className="rounded-md px-2 py-0.5 text-xs font-medium text-sky-700 hover:bg-sky-50"
-                      >
-                        Load
-                      </button>
+                        <button
+                          type="button"
+                          onClick={() => onLoad(c)}
+                          aria-label={`Load ${label} into the draft`}
+                          className="rounded-md px-2 py-0.5 text-xs font-medium text-sky-700 hover:bg-sky-50"
+                        >
+                          Load
+                        </button>
                       )}
                       {editor && (
                         <button

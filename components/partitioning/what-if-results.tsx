@@ -4,7 +4,11 @@ import { useMemo, useState, type ReactNode } from "react";
 import type { Pricing, PreviewResult, UserPartitions } from "@/lib/partitions/api-client";
 import { bandsFromUserPartitions } from "@/components/partitions/bands";
 import { configVersionLabel } from "@/components/partitions/config-label";
-import { PartitionTimeline, type TimelineRow, type TimelineScaleMode } from "@/components/partitions/partition-timeline";
+import {
+  PartitionTimeline,
+  type TimelineRow,
+  type TimelineScaleMode,
+} from "@/components/partitions/partition-timeline";
 import { ScaleToggle } from "@/components/partitions/scale-toggle";
 import { formatNumber } from "@/components/ui/format";
 import { DEFAULT_PRICING, type PricingForm } from "./config-form";
@@ -41,7 +45,10 @@ export function UserComparison({
   const draftBands = useMemo(() => (draft ? bandsFromUserPartitions(draft) : []), [draft]);
   const activeBands = useMemo(() => (active ? bandsFromUserPartitions(active) : null), [active]);
   const rows = useMemo<TimelineRow[]>(
-    () => [{ id: "draft", label: "Draft", bands: draftBands }, ...(activeBands ? [{ id: "active", label: "Active", bands: activeBands }] : [])],
+    () => [
+      { id: "draft", label: "Draft", bands: draftBands },
+      ...(activeBands ? [{ id: "active", label: "Active", bands: activeBands }] : []),
+    ],
     [draftBands, activeBands],
   );
   const draftSealed = draftBands.filter((b) => !b.open).length;
@@ -50,31 +57,44 @@ export function UserComparison({
     <div>
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2">
         <p className="text-xs text-slate-600" data-testid="user-preview-summary">
-          <span className="font-medium text-slate-900">{formatNumber(draftSealed)}</span> sealed partitions under the draft
+          <span className="font-medium text-slate-900">{formatNumber(draftSealed)}</span> sealed partitions under the
+          draft
           {activeSealed !== undefined && active && (
             <>
               {" "}
-              vs <span className="font-medium text-slate-900">{formatNumber(activeSealed)}</span> under {configVersionLabel(active.config)} (active)
+              vs <span className="font-medium text-slate-900">{formatNumber(activeSealed)}</span> under{" "}
+              {configVersionLabel(active.config)} (active)
             </>
           )}
         </p>
         <ScaleToggle value={mode} onChange={setMode} />
       </div>
-      <PartitionTimeline rows={rows} mode={mode} rowHeight={30} label={`Partitions of user ${externalId}: draft against active`} />
+      <PartitionTimeline
+        rows={rows}
+        mode={mode}
+        rowHeight={30}
+        label={`Partitions of user ${externalId}: draft against active`}
+      />
     </div>
   );
 }
 
-export function PopulationSummary({ population, pricing }: { population: PreviewResult["population"]; pricing: ReactNode }) {
+export function PopulationSummary({
+  population,
+  pricing,
+}: {
+  population: PreviewResult["population"];
+  pricing: ReactNode;
+}) {
   const { users, events, partitions, differingFromActive, activeConfigId, estimate } = population;
   const estimateScope =
     activeConfigId !== null && estimate.calls === 0 && differingFromActive === 0
       ? "The active version already has every one of these partitions: nothing to summarise."
       : activeConfigId !== null && estimate.calls === differingFromActive
-      ? `One call for each of the ${formatNumber(differingFromActive)} partitions the active version does not have.`
-      : estimate.calls === partitions
-        ? `One call for each of the ${formatNumber(partitions)} partitions.`
-        : `One call for each of ${formatNumber(estimate.calls)} partitions.`;
+        ? `One call for each of the ${formatNumber(differingFromActive)} partitions the active version does not have.`
+        : estimate.calls === partitions
+          ? `One call for each of the ${formatNumber(partitions)} partitions.`
+          : `One call for each of ${formatNumber(estimate.calls)} partitions.`;
   return (
     <div className="space-y-4">
       <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
@@ -84,7 +104,13 @@ export function PopulationSummary({ population, pricing }: { population: Preview
           value={activeConfigId === null ? "–" : formatNumber(differingFromActive)}
           raw={differingFromActive}
           testId="draft-differing"
-          detail={activeConfigId === null ? "no active version" : partitions ? `${Math.round((differingFromActive / partitions) * 100)}% of the draft's` : undefined}
+          detail={
+            activeConfigId === null
+              ? "no active version"
+              : partitions
+                ? `${Math.round((differingFromActive / partitions) * 100)}% of the draft's`
+                : undefined
+          }
         />
         <Stat label="Users" value={formatNumber(users)} />
         <Stat label="Events" value={formatNumber(events)} />
@@ -114,7 +140,14 @@ export function PopulationSummary({ population, pricing }: { population: Preview
               raw={estimate.completionTokens}
               testId="estimate-completion-tokens"
             />
-            <Stat label="Cost" value={formatCost(estimate.cost)} title={`$${estimate.cost}`} raw={estimate.cost} testId="estimate-cost" emphasis />
+            <Stat
+              label="Cost"
+              value={formatCost(estimate.cost)}
+              title={`$${estimate.cost}`}
+              raw={estimate.cost}
+              testId="estimate-cost"
+              emphasis
+            />
           </dl>
           <div className="mt-3 border-t border-slate-200 pt-3">{pricing}</div>
         </div>
@@ -144,7 +177,12 @@ function Stat({
   return (
     <div className="min-w-0">
       <dt className="text-xs text-slate-500">{label}</dt>
-      <dd data-testid={testId} data-value={raw} title={title} className={`mt-0.5 truncate font-semibold tabular-nums ${emphasis ? "text-lg text-emerald-700" : "text-lg text-slate-900"}`}>
+      <dd
+        data-testid={testId}
+        data-value={raw}
+        title={title}
+        className={`mt-0.5 truncate font-semibold tabular-nums ${emphasis ? "text-lg text-emerald-700" : "text-lg text-slate-900"}`}
+      >
         {value}
       </dd>
       {detail && <dd className="truncate text-[11px] text-slate-500">{detail}</dd>}
@@ -176,7 +214,8 @@ export function PricingInputs({
       <div className="grid grid-cols-2 items-end gap-x-3 gap-y-2">
         {PRICING_FIELDS.map((f) => (
           <label key={f.key} className="block min-w-0 text-[11px] leading-tight text-slate-500">
-            <span className="font-medium text-slate-600">{f.label}</span> <span className="whitespace-nowrap">({f.unit})</span>
+            <span className="font-medium text-slate-600">{f.label}</span>{" "}
+            <span className="whitespace-nowrap">({f.unit})</span>
             <input
               type="number"
               min={0}
@@ -187,7 +226,9 @@ export function PricingInputs({
               aria-invalid={errors[f.key] ? true : undefined}
               onChange={(e) => onChange({ ...form, [f.key]: e.target.value })}
               className={`mt-0.5 w-full rounded-md border bg-white px-2 py-1 text-right text-sm tabular-nums text-slate-900 shadow-sm focus:ring-2 focus:outline-none ${
-                errors[f.key] ? "border-red-400 focus:ring-red-200" : "border-slate-300 focus:border-sky-500 focus:ring-sky-200"
+                errors[f.key]
+                  ? "border-red-400 focus:ring-red-200"
+                  : "border-slate-300 focus:border-sky-500 focus:ring-sky-200"
               }`}
             />
             {errors[f.key] && <span className="mt-0.5 block text-red-700">{errors[f.key]}</span>}

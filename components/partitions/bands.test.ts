@@ -3,7 +3,13 @@ import type { PartitionView } from "@/lib/partitions/api-client";
 import { bandLabel, bandsFromUserPartitions, dominantCounts } from "./bands";
 import { shareChartData } from "./category-share-chart";
 
-const stored = (seq: number, startTs: string, endTs: string, histogram: Record<string, number>, count = 50): PartitionView => ({
+const stored = (
+  seq: number,
+  startTs: string,
+  endTs: string,
+  histogram: Record<string, number>,
+  count = 50,
+): PartitionView => ({
   seq,
   firstBehaviorId: seq * 100,
   lastBehaviorId: seq * 100 + count - 1,
@@ -25,7 +31,14 @@ describe("bandsFromUserPartitions", () => {
         stored(0, "2001-03-04T10:00:00.000Z", "2001-05-06T12:00:00.000Z", { Drama: 40, Comedy: 60 }),
         stored(1, "2001-06-01T00:00:00.000Z", "2001-06-02T00:00:00.000Z", { Drama: 3 }),
       ],
-      openCache: { seq: 2, count: 7, startTs: "2001-07-01T00:00:00.000Z", endTs: "2001-07-03T00:00:00.000Z", categoryHistogram: { War: 7 }, lateCount: 2 },
+      openCache: {
+        seq: 2,
+        count: 7,
+        startTs: "2001-07-01T00:00:00.000Z",
+        endTs: "2001-07-03T00:00:00.000Z",
+        categoryHistogram: { War: 7 },
+        lateCount: 2,
+      },
     });
     expect(bands.map((b) => [b.seq, b.open, b.dominant])).toEqual([
       [0, false, "Comedy"],
@@ -46,7 +59,10 @@ describe("bandsFromUserPartitions", () => {
   });
 
   it("falls back to the API's top categories when a partition has no histogram", () => {
-    const p = { ...stored(0, "2001-01-01T00:00:00.000Z", "2001-01-02T00:00:00.000Z", {}), topCategories: [{ category: "Jazz", share: 1 }] };
+    const p = {
+      ...stored(0, "2001-01-01T00:00:00.000Z", "2001-01-02T00:00:00.000Z", {}),
+      topCategories: [{ category: "Jazz", share: 1 }],
+    };
     expect(bandsFromUserPartitions({ partitions: [p], openCache: null })[0]!.dominant).toBe("Jazz");
   });
 });
@@ -54,7 +70,9 @@ describe("bandsFromUserPartitions", () => {
 describe("bandLabel", () => {
   it("names a band by number (from 1), size, dates and dominant share, as the e2e tests find it", () => {
     const [band] = bandsFromUserPartitions({
-      partitions: [stored(2, "2001-03-04T10:00:00.000Z", "2001-05-06T12:00:00.000Z", { Drama: 40, Comedy: 30, War: 30 })],
+      partitions: [
+        stored(2, "2001-03-04T10:00:00.000Z", "2001-05-06T12:00:00.000Z", { Drama: 40, Comedy: 30, War: 30 }),
+      ],
       openCache: null,
     });
     expect(bandLabel(band!)).toBe("Partition 3: 50 events, 2001-03-04 – 2001-05-06, Drama 40%");
@@ -63,7 +81,14 @@ describe("bandLabel", () => {
   it("says when the band is the open cache, and shows one date for a single day", () => {
     const [band] = bandsFromUserPartitions({
       partitions: [],
-      openCache: { seq: 9, count: 1, startTs: "2001-07-01T08:00:00.000Z", endTs: "2001-07-01T09:00:00.000Z", categoryHistogram: { War: 1 }, lateCount: 0 },
+      openCache: {
+        seq: 9,
+        count: 1,
+        startTs: "2001-07-01T08:00:00.000Z",
+        endTs: "2001-07-01T09:00:00.000Z",
+        categoryHistogram: { War: 1 },
+        lateCount: 0,
+      },
     });
     expect(bandLabel(band!)).toBe("Open cache: 1 event, 2001-07-01, War 100%, not sealed yet");
   });
@@ -77,7 +102,14 @@ describe("dominantCounts", () => {
         stored(1, "2001-01-03T00:00:00.000Z", "2001-01-04T00:00:00.000Z", { War: 1 }),
         stored(2, "2001-01-05T00:00:00.000Z", "2001-01-06T00:00:00.000Z", { Drama: 1 }),
       ],
-      openCache: { seq: 9, count: 3, startTs: "2001-02-01T00:00:00.000Z", endTs: "2001-02-02T00:00:00.000Z", categoryHistogram: { War: 3 }, lateCount: 0 },
+      openCache: {
+        seq: 9,
+        count: 3,
+        startTs: "2001-02-01T00:00:00.000Z",
+        endTs: "2001-02-02T00:00:00.000Z",
+        categoryHistogram: { War: 3 },
+        lateCount: 0,
+      },
     });
     expect(dominantCounts(bands)).toEqual([
       { category: "Drama", count: 2 },

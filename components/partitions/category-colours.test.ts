@@ -2,8 +2,25 @@ import { describe, expect, it } from "vitest";
 import { categoryColour, fnv1a, NO_CATEGORY_COLOUR, OTHER_CATEGORY, OTHER_COLOUR } from "./category-colours";
 
 const MOVIELENS_GENRES = [
-  "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy", "Film-Noir",
-  "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "IMAX",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ];
 
 describe("categoryColour", () => {

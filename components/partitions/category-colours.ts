@@ -37,9 +37,30 @@ const MOVIELENS_GENRES: Record<string, string> = {
 
 /** Distinguishable hues (Tailwind 400-700) for categories outside the hand-picked set. */
 const HASHED_PALETTE = [
-  "#0ea5e9", "#e11d48", "#22c55e", "#eab308", "#8b5cf6", "#14b8a6", "#f43f5e", "#65a30d",
-  "#ea580c", "#6366f1", "#0891b2", "#c026d3", "#ca8a04", "#059669", "#9333ea", "#be123c",
-  "#2dd4bf", "#fb923c", "#a3e635", "#818cf8", "#b45309", "#15803d", "#db2777", "#1d4ed8",
+  "#0ea5e9",
+  "#e11d48",
+  "#22c55e",
+  "#eab308",
+  "#8b5cf6",
+  "#14b8a6",
+  "#f43f5e",
+  "#65a30d",
+  "#ea580c",
+  "#6366f1",
+  "#0891b2",
+  "#c026d3",
+  "#ca8a04",
+  "#059669",
+  "#9333ea",
+  "#be123c",
+  "#2dd4bf",
+  "#fb923c",
+  "#a3e635",
+  "#818cf8",
+  "#b45309",
+  "#15803d",
+  "#db2777",
+  "#1d4ed8",
 ] as const;
 
 /** FNV-1a, 32 bit: a tiny, well-spread string hash that is the same in every browser. */

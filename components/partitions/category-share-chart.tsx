@@ -11,7 +11,10 @@ const DEFAULT_TOP = 8;
 type ChartRow = { partition: number } & Record<string, number>;
 
 /** Recharts rows: one per partition, one field per series keyed by position (names may hold dots). */
-export function shareChartData(bands: readonly TimelineBand[], limit = DEFAULT_TOP): { categories: string[]; rows: ChartRow[] } {
+export function shareChartData(
+  bands: readonly TimelineBand[],
+  limit = DEFAULT_TOP,
+): { categories: string[]; rows: ChartRow[] } {
   const { categories, rows } = shareSeries(
     bands.map((b) => b.histogram),
     limit,
@@ -32,7 +35,13 @@ export function shareChartData(bands: readonly TimelineBand[], limit = DEFAULT_T
  * How the category mix moves from partition to partition: shares of the leading categories
  * (and "Other"), stacked to 100%. Sealed partitions only: the open cache is still changing.
  */
-export const CategoryShareChart = memo(function CategoryShareChart({ bands, height = 240 }: { bands: readonly TimelineBand[]; height?: number }) {
+export const CategoryShareChart = memo(function CategoryShareChart({
+  bands,
+  height = 240,
+}: {
+  bands: readonly TimelineBand[];
+  height?: number;
+}) {
   const sealed = useMemo(() => bands.filter((b) => !b.open), [bands]);
   const data = useMemo(() => shareChartData(sealed), [sealed]);
   if (sealed.length < 2) {
@@ -47,7 +56,13 @@ export const CategoryShareChart = memo(function CategoryShareChart({ bands, heig
       <figcaption className="sr-only">
         Category shares across {sealed.length} sealed partitions: {data.categories.join(", ")}.
       </figcaption>
-      <AreaChart responsive data={data.rows} stackOffset="expand" style={{ width: "100%", height }} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+      <AreaChart
+        responsive
+        data={data.rows}
+        stackOffset="expand"
+        style={{ width: "100%", height }}
+        margin={{ top: 6, right: 8, bottom: 0, left: 0 }}
+      >
         <CartesianGrid vertical={false} stroke="#e2e8f0" />
         <XAxis
           dataKey="partition"

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { OTHER_CATEGORY } from "./category-colours";
-import { dominantCategory, formatShare, histogramShares, leadingCategories, shareSeries, type Histogram } from "./category-shares";
+import {
+  dominantCategory,
+  formatShare,
+  histogramShares,
+  leadingCategories,
+  shareSeries,
+  type Histogram,
+} from "./category-shares";
 
 describe("histogramShares", () => {
   it("divides by the histogram's total mass (multi-genre items count in each genre) and sorts largest first", () => {
@@ -32,11 +39,7 @@ describe("leadingCategories", () => {
 
 describe("shareSeries", () => {
   it("keeps the leading categories and sums the rest into Other; every row adds up to 1", () => {
-    const histograms: Histogram[] = [
-      { a: 6, b: 2, c: 2 },
-      { a: 1, b: 1, d: 2 },
-      { e: 5 },
-    ];
+    const histograms: Histogram[] = [{ a: 6, b: 2, c: 2 }, { a: 1, b: 1, d: 2 }, { e: 5 }];
     const { categories, rows } = shareSeries(histograms, 2);
     // e: one whole partition (1.0) beats a: 0.6 + 0.25.
     expect(categories).toEqual(["e", "a", OTHER_CATEGORY]);

@@ -30,7 +30,12 @@ export const LifeBrush = memo(function LifeBrush({
       <p className="mb-1 text-[11px] text-slate-500">
         Whole life: events per period. Drag the handles below to zoom the timeline into a time window.
       </p>
-      <BarChart responsive data={overview} style={{ width: "100%", height: 84 }} margin={{ top: 2, right: 8, bottom: 0, left: 8 }}>
+      <BarChart
+        responsive
+        data={overview}
+        style={{ width: "100%", height: 84 }}
+        margin={{ top: 2, right: 8, bottom: 0, left: 8 }}
+      >
         <XAxis dataKey="startTs" tickFormatter={year} minTickGap={40} tick={{ fontSize: 10 }} height={16} />
         <Bar dataKey="events" fill="#94a3b8" isAnimationActive={false} />
         <Brush

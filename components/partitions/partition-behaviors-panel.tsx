@@ -35,7 +35,11 @@ export function PartitionBehaviorsPanel({
         <div className="min-w-0">
           <h3 className="flex flex-wrap items-center gap-2 text-sm font-semibold text-slate-900">
             {title}
-            {band.open ? <Badge tone="amber">open cache</Badge> : band.sealReason && <Badge>sealed: {band.sealReason}</Badge>}
+            {band.open ? (
+              <Badge tone="amber">open cache</Badge>
+            ) : (
+              band.sealReason && <Badge>sealed: {band.sealReason}</Badge>
+            )}
             {band.lateCount > 0 && <Badge tone="amber">{formatNumber(band.lateCount)} late</Badge>}
           </h3>
           <p className="mt-0.5 text-xs text-slate-500">
@@ -45,8 +49,14 @@ export function PartitionBehaviorsPanel({
           {band.top.length > 0 && (
             <ul className="mt-1.5 flex flex-wrap gap-1.5" aria-label="Top categories">
               {band.top.map((c) => (
-                <li key={c.category} className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-0.5 text-[11px] text-slate-700">
-                  <span className="inline-block h-2 w-2 rounded-full" style={{ background: categoryColour(c.category) }} />
+                <li
+                  key={c.category}
+                  className="inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-0.5 text-[11px] text-slate-700"
+                >
+                  <span
+                    className="inline-block h-2 w-2 rounded-full"
+                    style={{ background: categoryColour(c.category) }}
+                  />
                   {c.category} {formatShare(c.share)}
                 </li>
               ))}
@@ -66,7 +76,11 @@ export function PartitionBehaviorsPanel({
           <TableSkeleton label={`Loading the behaviours of ${title.toLowerCase()}…`} columns={4} rows={6} />
         ) : behaviors.isError ? (
           <div className="p-3">
-            <ErrorState title="Could not load these behaviours" error={behaviors.error} onRetry={() => void behaviors.refetch()} />
+            <ErrorState
+              title="Could not load these behaviours"
+              error={behaviors.error}
+              onRetry={() => void behaviors.refetch()}
+            />
           </div>
         ) : (
           <Table label={`Behaviours of ${title.toLowerCase()}`} className="rounded-none border-0 shadow-none">

@@ -142,7 +142,8 @@ export function PartitionTimeline({ rows, mode = "time", selected = null, onSele
       case "ArrowUp":
       case "ArrowDown": {
         const target = layout.rows[p.row + (e.key === "ArrowUp" ? -1 : 1)];
-        if (target && target.rects.length) next = { row: layout.rows.indexOf(target), index: nearestIndex(target.rects, row.rects[p.index]!) };
+        if (target && target.rects.length)
+          next = { row: layout.rows.indexOf(target), index: nearestIndex(target.rects, row.rects[p.index]!) };
         break;
       }
       case "Enter":
@@ -210,7 +211,14 @@ export function PartitionTimeline({ rows, mode = "time", selected = null, onSele
               row.rects
                 .filter((rect) => rect.band.open)
                 .map((rect) => (
-                  <pattern key={`${r}`} id={`${uid}-hatch-${r}`} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                  <pattern
+                    key={`${r}`}
+                    id={`${uid}-hatch-${r}`}
+                    width="6"
+                    height="6"
+                    patternUnits="userSpaceOnUse"
+                    patternTransform="rotate(45)"
+                  >
                     <rect width="6" height="6" fill="#ffffff" />
                     <rect width="2.5" height="6" fill={rect.colour} fillOpacity="0.55" />
                   </pattern>
@@ -219,16 +227,35 @@ export function PartitionTimeline({ rows, mode = "time", selected = null, onSele
           </defs>
           {labelWidth > 0 &&
             layout.rows.map((row) => (
-              <text key={row.id} x={0} y={row.y + rowHeight / 2} dominantBaseline="middle" className="fill-slate-600 text-[11px] font-medium">
+              <text
+                key={row.id}
+                x={0}
+                y={row.y + rowHeight / 2}
+                dominantBaseline="middle"
+                className="fill-slate-600 text-[11px] font-medium"
+              >
                 {row.label}
               </text>
             ))}
           <g transform={`translate(${labelWidth},0)`}>
             {layout.rows.map((row, r) => (
               <g key={row.id}>
-                <rect x={0} y={row.y} width={plotWidth} height={rowHeight} rx={3} className="fill-slate-50 stroke-slate-200" strokeWidth={1} />
+                <rect
+                  x={0}
+                  y={row.y}
+                  width={plotWidth}
+                  height={rowHeight}
+                  rx={3}
+                  className="fill-slate-50 stroke-slate-200"
+                  strokeWidth={1}
+                />
                 {row.rects.length === 0 ? (
-                  <text x={8} y={row.y + rowHeight / 2} dominantBaseline="middle" className="fill-slate-400 text-[11px]">
+                  <text
+                    x={8}
+                    y={row.y + rowHeight / 2}
+                    dominantBaseline="middle"
+                    className="fill-slate-400 text-[11px]"
+                  >
                     No partitions
                   </text>
                 ) : (
@@ -246,13 +273,31 @@ export function PartitionTimeline({ rows, mode = "time", selected = null, onSele
             <Axis ticks={layout.ticks} y={height - AXIS_HEIGHT} width={plotWidth} />
             <g pointerEvents="none">
               {selectedRect && selectedPos && (
-                <Outline rect={selectedRect} y={layout.rows[selectedPos.row]!.y} height={rowHeight} className="stroke-slate-900" strokeWidth={2} />
+                <Outline
+                  rect={selectedRect}
+                  y={layout.rows[selectedPos.row]!.y}
+                  height={rowHeight}
+                  className="stroke-slate-900"
+                  strokeWidth={2}
+                />
               )}
               {focusedRect && focused && (
-                <Outline rect={focusedRect} y={layout.rows[focused.row]!.y} height={rowHeight} className="stroke-sky-600" strokeWidth={2} />
+                <Outline
+                  rect={focusedRect}
+                  y={layout.rows[focused.row]!.y}
+                  height={rowHeight}
+                  className="stroke-sky-600"
+                  strokeWidth={2}
+                />
               )}
               {tip && tipPos && !samePosition(tipPos, focused) && (
-                <Outline rect={tip} y={layout.rows[tipPos.row]!.y} height={rowHeight} className="stroke-slate-500" strokeWidth={1} />
+                <Outline
+                  rect={tip}
+                  y={layout.rows[tipPos.row]!.y}
+                  height={rowHeight}
+                  className="stroke-slate-500"
+                  strokeWidth={1}
+                />
               )}
             </g>
           </g>
@@ -262,7 +307,10 @@ export function PartitionTimeline({ rows, mode = "time", selected = null, onSele
         <BandTooltip
           band={tip.band}
           colour={tip.colour}
-          left={Math.min(Math.max(0, labelWidth + tip.x + tip.width / 2 - TOOLTIP_WIDTH / 2), Math.max(0, width - TOOLTIP_WIDTH))}
+          left={Math.min(
+            Math.max(0, labelWidth + tip.x + tip.width / 2 - TOOLTIP_WIDTH / 2),
+            Math.max(0, width - TOOLTIP_WIDTH),
+          )}
           top={tipRow.y + rowHeight + 6}
         />
       )}
@@ -366,7 +414,19 @@ const BandRects = memo(function BandRects({
   );
 });
 
-function Outline({ rect, y, height, className, strokeWidth }: { rect: BandRect; y: number; height: number; className: string; strokeWidth: number }) {
+function Outline({
+  rect,
+  y,
+  height,
+  className,
+  strokeWidth,
+}: {
+  rect: BandRect;
+  y: number;
+  height: number;
+  className: string;
+  strokeWidth: number;
+}) {
   const w = Math.max(rect.width, 3);
   return (
     <rect
@@ -418,7 +478,10 @@ function BandTooltip({ band, colour, left, top }: { band: TimelineBand; colour: 
     >
       <div className="flex items-center justify-between gap-2">
         <span className="flex items-center gap-1.5 font-semibold text-slate-900">
-          <span className={`inline-block h-2.5 w-2.5 rounded-sm ${band.open ? "border border-dashed" : ""}`} style={{ background: band.open ? "transparent" : colour, borderColor: colour }} />
+          <span
+            className={`inline-block h-2.5 w-2.5 rounded-sm ${band.open ? "border border-dashed" : ""}`}
+            style={{ background: band.open ? "transparent" : colour, borderColor: colour }}
+          />
           {bandTitle(band)}
         </span>
         <span className="tabular-nums text-slate-500">{formatNumber(band.count)} events</span>
@@ -428,7 +491,10 @@ function BandTooltip({ band, colour, left, top }: { band: TimelineBand; colour: 
         <ul className="mt-1.5 space-y-0.5">
           {band.top.map((c) => (
             <li key={c.category} className="flex items-center gap-1.5">
-              <span className="inline-block h-2 w-2 shrink-0 rounded-full" style={{ background: categoryColour(c.category) }} />
+              <span
+                className="inline-block h-2 w-2 shrink-0 rounded-full"
+                style={{ background: categoryColour(c.category) }}
+              />
               <span className="min-w-0 flex-1 truncate">{c.category}</span>
               <span className="tabular-nums text-slate-500">{formatShare(c.share)}</span>
             </li>

@@ -5,9 +5,19 @@ const CHOICES: { value: TimelineScaleMode; label: string; title: string }[] = [
   { value: "sequence", label: "Sequence", title: "One equal slot per partition, in order" },
 ];
 
-export function ScaleToggle({ value, onChange }: { value: TimelineScaleMode; onChange: (mode: TimelineScaleMode) => void }) {
+export function ScaleToggle({
+  value,
+  onChange,
+}: {
+  value: TimelineScaleMode;
+  onChange: (mode: TimelineScaleMode) => void;
+}) {
   return (
-    <div role="group" aria-label="Timeline scale" className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-xs">
+    <div
+      role="group"
+      aria-label="Timeline scale"
+      className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-xs"
+    >
       {CHOICES.map((c) => (
         <button
           key={c.value}

@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildTimeScale, calendarBoundaries, defaultMinBandWidth, sequenceSlots, sequenceTicks, tickUnitFor, timeTicks, type Interval } from "./timeline-layout";
+import {
+  buildTimeScale,
+  calendarBoundaries,
+  defaultMinBandWidth,
+  sequenceSlots,
+  sequenceTicks,
+  tickUnitFor,
+  timeTicks,
+  type Interval,
+} from "./timeline-layout";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2001, 2, 4);
@@ -63,7 +72,10 @@ describe("buildTimeScale", () => {
   });
 
   it("lines up several rows built from one scale (draft against active)", () => {
-    const draft = [{ start: 0, end: 50 }, { start: 60, end: 100 }];
+    const draft = [
+      { start: 0, end: 50 },
+      { start: 60, end: 100 },
+    ];
     const active = [{ start: 0, end: 100 }];
     const scale = buildTimeScale([...draft, ...active], 200, { minBandWidth: 10 });
     const d = draft.map((i) => scale.band(i));
@@ -79,7 +91,10 @@ describe("buildTimeScale", () => {
 
   it("keeps bands in time order, inside the width, never overlapping (property)", () => {
     const sortedDisjoint = fc
-      .array(fc.tuple(fc.integer({ min: 0, max: 10 * DAY }), fc.integer({ min: 0, max: 5 * DAY })), { minLength: 1, maxLength: 300 })
+      .array(fc.tuple(fc.integer({ min: 0, max: 10 * DAY }), fc.integer({ min: 0, max: 5 * DAY })), {
+        minLength: 1,
+        maxLength: 300,
+      })
       .map((pairs) => {
         let t = T0;
         return pairs.map(([gap, length]) => {
@@ -100,7 +115,8 @@ describe("buildTimeScale", () => {
         }
         expect(previousEnd).toBeLessThanOrEqual(width + 1e-6);
         // x() is monotonic and agrees with the band edges.
-        for (let i = 1; i < bands.length; i++) expect(scale.x(bands[i]!.start)).toBeGreaterThanOrEqual(scale.x(bands[i - 1]!.end) - 1e-6);
+        for (let i = 1; i < bands.length; i++)
+          expect(scale.x(bands[i]!.start)).toBeGreaterThanOrEqual(scale.x(bands[i - 1]!.end) - 1e-6);
       }),
       { numRuns: 150 },
     );
@@ -178,7 +194,8 @@ describe("sequenceTicks", () => {
   it("steps through round numbers (1, 2, 5, 10, 20, 50...) so labels stay apart", () => {
     const ticks = sequenceTicks(723, 1000, 40);
     expect(ticks.map((t) => t.label).slice(0, 4)).toEqual(["1", "50", "100", "150"]);
-    for (let i = 1; i < ticks.length; i++) expect(ticks[i]!.x - ticks[i - 1]!.x).toBeGreaterThanOrEqual(40 - 1e-9 - 1000 / 723);
+    for (let i = 1; i < ticks.length; i++)
+      expect(ticks[i]!.x - ticks[i - 1]!.x).toBeGreaterThanOrEqual(40 - 1e-9 - 1000 / 723);
     expect(sequenceTicks(0, 1000)).toEqual([]);
   });
 });

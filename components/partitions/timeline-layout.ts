@@ -40,7 +40,11 @@ export function defaultMinBandWidth(bands: number, width: number, maxFixedShare 
  * A time scale over `intervals` (the bands of one timeline, or of several rows that must line
  * up) fitted into `width` pixels.
  */
-export function buildTimeScale(intervals: readonly Interval[], width: number, options: TimeScaleOptions = {}): TimeScale {
+export function buildTimeScale(
+  intervals: readonly Interval[],
+  width: number,
+  options: TimeScaleOptions = {},
+): TimeScale {
   const maxFixedShare = options.maxFixedShare ?? 0.5;
   if (intervals.length === 0 || width <= 0) {
     return { width, domain: null, x: () => 0, band: () => ({ x: 0, width: 0 }) };
@@ -48,7 +52,9 @@ export function buildTimeScale(intervals: readonly Interval[], width: number, op
   const minBand = options.minBandWidth ?? defaultMinBandWidth(intervals.length, width, maxFixedShare);
 
   // Breakpoints: every start and end, sorted and unique.
-  const times = [...new Set(intervals.flatMap((i) => [Math.min(i.start, i.end), Math.max(i.start, i.end)]))].sort((a, b) => a - b);
+  const times = [...new Set(intervals.flatMap((i) => [Math.min(i.start, i.end), Math.max(i.start, i.end)]))].sort(
+    (a, b) => a - b,
+  );
   const m = times.length;
   const indexOf = new Map(times.map((t, k) => [t, k]));
 
@@ -222,7 +228,11 @@ export function timeTicks(scale: TimeScale, minSpacing = 64): TimeTick[] {
  * Ticks for the sequence scale: every `step`-th slot (step 1, 2, 5, 10, 20, 50...) so that
  * labels are at least `minSpacing` px apart; `index` is 0-based, labels count from 1.
  */
-export function sequenceTicks(count: number, width: number, minSpacing = 40): { index: number; x: number; label: string }[] {
+export function sequenceTicks(
+  count: number,
+  width: number,
+  minSpacing = 40,
+): { index: number; x: number; label: string }[] {
   if (count === 0 || width <= 0) return [];
   const slot = width / count;
   let step = 1;

@@ -57,7 +57,8 @@ export function UserPartitionTimeline({
   });
   const bands = useMemo(() => (partitions.data ? bandsFromUserPartitions(partitions.data) : []), [partitions.data]);
   const rows = useMemo(() => [{ id: ROW_ID, bands }], [bands]);
-  const selected: TimelineBand | null = (picked && bands.find((b) => b.seq === picked.seq && b.open === picked.open)) ?? null;
+  const selected: TimelineBand | null =
+    (picked && bands.find((b) => b.seq === picked.seq && b.open === picked.open)) ?? null;
 
   const compute = useMutation({
     mutationFn: (id: number) => partitionsApi.recompute(id, [externalId]),
@@ -92,7 +93,9 @@ export function UserPartitionTimeline({
         {partitions.data && (
           <p className="text-xs text-slate-500" aria-live="polite">
             {formatNumber(sealedCount)} sealed partition{sealedCount === 1 ? "" : "s"}
-            {openBand ? ` · open cache of ${formatNumber(openBand.count)} event${openBand.count === 1 ? "" : "s"}` : " · open cache empty"}
+            {openBand
+              ? ` · open cache of ${formatNumber(openBand.count)} event${openBand.count === 1 ? "" : "s"}`
+              : " · open cache empty"}
           </p>
         )}
       </div>
@@ -130,7 +133,11 @@ export function UserPartitionTimeline({
             </Link>
           </EmptyState>
         ) : (
-          <ErrorState title="Could not load the partitions" error={partitions.error} onRetry={() => void partitions.refetch()} />
+          <ErrorState
+            title="Could not load the partitions"
+            error={partitions.error}
+            onRetry={() => void partitions.refetch()}
+          />
         )}
       </>
     );
@@ -158,7 +165,9 @@ export function UserPartitionTimeline({
           )}
         </EmptyState>
       ) : (
-        <div className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm ${partitions.isPlaceholderData ? "opacity-60" : ""}`}>
+        <div
+          className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm ${partitions.isPlaceholderData ? "opacity-60" : ""}`}
+        >
           <PartitionTimeline
             rows={rows}
             mode={mode}
@@ -179,7 +188,9 @@ export function UserPartitionTimeline({
           <LifeBrush overview={data.overview ?? []} onWindow={setTimeWindow} />
           <p className="mt-1 text-[11px] text-slate-400">
             Hover or focus a band for details; click it (or press Enter) to list its behaviours.
-            {mode === "time" ? " Bursts of activity are widened so every partition stays visible; date ticks are not evenly spaced." : ""}
+            {mode === "time"
+              ? " Bursts of activity are widened so every partition stays visible; date ticks are not evenly spaced."
+              : ""}
           </p>
         </div>
       )}
@@ -189,7 +200,9 @@ export function UserPartitionTimeline({
       {sealedCount > 0 && (
         <div className="mt-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
           <h3 className="text-xs font-semibold text-slate-700">Category shares from partition to partition</h3>
-          <p className="mb-2 text-[11px] text-slate-500">Each sealed partition&apos;s mix of its leading categories, numbered along the x axis.</p>
+          <p className="mb-2 text-[11px] text-slate-500">
+            Each sealed partition&apos;s mix of its leading categories, numbered along the x axis.
+          </p>
           <CategoryShareChart bands={bands} />
         </div>
       )}

@@ -3,7 +3,13 @@
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type CascadeSummary, type PlaygroundResult, type PlaygroundSide, type PromptVersion } from "@/lib/uil/api-client";
+import {
+  uilApi,
+  type CascadeSummary,
+  type PlaygroundResult,
+  type PlaygroundSide,
+  type PromptVersion,
+} from "@/lib/uil/api-client";
 import { usersApi } from "@/lib/users/api-client";
 import { CascadeCard } from "@/components/cascade/cascade-card";
 import { formatChange, formatCost, formatTokenCount } from "@/components/cascade/cascade-format";
@@ -21,7 +27,15 @@ const MAX_PARTITIONS = 50;
  * The draft in the editor (unsaved) and the production version, run on the same user's first
  * partitions, side by side. Nothing is stored as a summary; every call leaves a trace.
  */
-export function Playground({ draft, production, canRun }: { draft: PromptDraft; production: PromptVersion | undefined; canRun: boolean }) {
+export function Playground({
+  draft,
+  production,
+  canRun,
+}: {
+  draft: PromptDraft;
+  production: PromptVersion | undefined;
+  canRun: boolean;
+}) {
   const [user, setUser] = useState("");
   const [maxPartitions, setMaxPartitions] = useState(String(DEFAULT_MAX_PARTITIONS));
   const [ranDraft, setRanDraft] = useState<PromptDraft | null>(null);
@@ -63,7 +77,11 @@ export function Playground({ draft, production, canRun }: { draft: PromptDraft; 
     setRanDraft(draft);
     run.mutate({
       user: user.trim(),
-      draft: { system: request.body.system, userTemplate: request.body.userTemplate, behaviorOptions: request.behaviorOptions },
+      draft: {
+        system: request.body.system,
+        userTemplate: request.body.userTemplate,
+        behaviorOptions: request.behaviorOptions,
+      },
       maxPartitions: n,
     });
   }
@@ -78,8 +96,8 @@ export function Playground({ draft, production, canRun }: { draft: PromptDraft; 
       description={
         <>
           Runs the draft above (unsaved) and production
-          {production ? ` (${production.name} v${production.version})` : ""} on one user&apos;s first partitions, the whole
-          cascade each. Summaries are not stored; every call is traced.
+          {production ? ` (${production.name} v${production.version})` : ""} on one user&apos;s first partitions, the
+          whole cascade each. Summaries are not stored; every call is traced.
         </>
       }
     >
@@ -120,7 +138,9 @@ export function Playground({ draft, production, canRun }: { draft: PromptDraft; 
             {run.isPending ? "Running…" : "Run in playground"}
           </button>
         ) : (
-          <p className="pb-1.5 text-xs text-slate-500">Running the playground spends LLM budget: it needs the editor role.</p>
+          <p className="pb-1.5 text-xs text-slate-500">
+            Running the playground spends LLM budget: it needs the editor role.
+          </p>
         )}
       </form>
       {formError && (
@@ -148,9 +168,14 @@ export function Playground({ draft, production, canRun }: { draft: PromptDraft; 
       {run.data && (
         <div className={`mt-4 ${run.isPending ? "opacity-60" : ""}`}>
           {outdated && (
-            <p className="mb-2 text-xs text-amber-700">The draft changed since this run: run again to see the effect.</p>
+            <p className="mb-2 text-xs text-amber-700">
+              The draft changed since this run: run again to see the effect.
+            </p>
           )}
-          <PlaygroundResults result={run.data} productionLabel={production ? `${production.name} v${production.version}` : "production"} />
+          <PlaygroundResults
+            result={run.data}
+            productionLabel={production ? `${production.name} v${production.version}` : "production"}
+          />
         </div>
       )}
     </Panel>
@@ -167,7 +192,9 @@ const TOTAL_ROWS: { label: string; value: (s: PlaygroundSide) => number; format:
 
 function PlaygroundResults({ result, productionLabel }: { result: PlaygroundResult; productionLabel: string }) {
   const [traceId, setTraceId] = useState<number | null>(null);
-  const seqs = [...new Set([...result.draft.summaries.map((s) => s.seq), ...result.production.summaries.map((s) => s.seq)])].sort((a, b) => a - b);
+  const seqs = [
+    ...new Set([...result.draft.summaries.map((s) => s.seq), ...result.production.summaries.map((s) => s.seq)]),
+  ].sort((a, b) => a - b);
   const bySeq = (list: readonly CascadeSummary[]) => new Map(list.map((s) => [s.seq, s]));
   const draftBySeq = bySeq(result.draft.summaries);
   const productionBySeq = bySeq(result.production.summaries);
@@ -206,10 +233,19 @@ function PlaygroundResults({ result, productionLabel }: { result: PlaygroundResu
         </tbody>
       </table>
       <div className="grid grid-cols-2 gap-x-3 gap-y-2">
-        <h3 className="sticky top-0 z-10 bg-white py-1 text-xs font-semibold tracking-wide text-slate-700 uppercase">Draft (unsaved)</h3>
-        <h3 className="sticky top-0 z-10 bg-white py-1 text-xs font-semibold tracking-wide text-slate-700 uppercase">Production · {productionLabel}</h3>
+        <h3 className="sticky top-0 z-10 bg-white py-1 text-xs font-semibold tracking-wide text-slate-700 uppercase">
+          Draft (unsaved)
+        </h3>
+        <h3 className="sticky top-0 z-10 bg-white py-1 text-xs font-semibold tracking-wide text-slate-700 uppercase">
+          Production · {productionLabel}
+        </h3>
         {seqs.map((seq) => (
-          <PlaygroundRow key={seq} draft={draftBySeq.get(seq)} production={productionBySeq.get(seq)} onOpenTrace={setTraceId} />
+          <PlaygroundRow
+            key={seq}
+            draft={draftBySeq.get(seq)}
+            production={productionBySeq.get(seq)}
+            onOpenTrace={setTraceId}
+          />
         ))}
       </div>
       {seqs.length === 0 && <p className="text-sm text-slate-500">This user has no sealed partitions to run on.</p>}
@@ -229,7 +265,14 @@ function PlaygroundRow({
 }) {
   const cell = (entry: CascadeSummary | undefined, side: "draft" | "production") => (
     <div data-testid={`playground-${side}`} className="min-w-0">
-      {entry ? <CascadeCard entry={entry} onOpenTrace={onOpenTrace} idPrefix={`playground-${side}`} labelPrefix={side === "draft" ? "Draft" : "Production"} /> : null}
+      {entry ? (
+        <CascadeCard
+          entry={entry}
+          onOpenTrace={onOpenTrace}
+          idPrefix={`playground-${side}`}
+          labelPrefix={side === "draft" ? "Draft" : "Production"}
+        />
+      ) : null}
     </div>
   );
   return (

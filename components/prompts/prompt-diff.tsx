@@ -35,7 +35,10 @@ export function PromptDiffPanel({
 
   const picker = (label: string, value: number | null, set: (id: number) => void) => (
     <div className="flex min-w-0 flex-1 flex-col gap-1">
-      <label htmlFor={`diff-${label.replace(/\s+/g, "-").toLowerCase()}`} className="text-xs font-medium text-slate-600">
+      <label
+        htmlFor={`diff-${label.replace(/\s+/g, "-").toLowerCase()}`}
+        className="text-xs font-medium text-slate-600"
+      >
         {label}
       </label>
       <select
@@ -58,7 +61,11 @@ export function PromptDiffPanel({
   );
 
   return (
-    <Panel id="prompt-diff" title="Compare versions" description="Lines only in A are red, lines only in B green; unchanged stretches are folded.">
+    <Panel
+      id="prompt-diff"
+      title="Compare versions"
+      description="Lines only in A are red, lines only in B green; unchanged stretches are folded."
+    >
       <div className="mb-4 flex flex-wrap items-end gap-3">
         {picker("Version A", a, (id) => onChange(id, b))}
         <button type="button" className={secondaryButton} onClick={() => onChange(b, a)} aria-label="Swap A and B">
@@ -67,7 +74,9 @@ export function PromptDiffPanel({
         {picker("Version B", b, (id) => onChange(a, id))}
       </div>
       {!ready ? (
-        <p className="text-sm text-slate-500">{a !== null && a === b ? "A and B are the same version: choose two different ones." : "Choose two versions."}</p>
+        <p className="text-sm text-slate-500">
+          {a !== null && a === b ? "A and B are the same version: choose two different ones." : "Choose two versions."}
+        </p>
       ) : diff.isPending ? (
         <div role="status" className="space-y-2">
           <span className="sr-only">Loading the diff…</span>
@@ -78,10 +87,14 @@ export function PromptDiffPanel({
       ) : (
         <div className={`space-y-4 ${diff.isPlaceholderData ? "opacity-60" : ""}`} data-testid="prompt-diff">
           <p className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
-            <span className="rounded bg-red-50 px-1.5 py-0.5 font-medium text-red-800">A: {versionLabel(diff.data.a)}</span>
+            <span className="rounded bg-red-50 px-1.5 py-0.5 font-medium text-red-800">
+              A: {versionLabel(diff.data.a)}
+            </span>
             <LabelBadges labels={diff.data.a.labels} />
             <span aria-hidden="true">→</span>
-            <span className="rounded bg-emerald-50 px-1.5 py-0.5 font-medium text-emerald-800">B: {versionLabel(diff.data.b)}</span>
+            <span className="rounded bg-emerald-50 px-1.5 py-0.5 font-medium text-emerald-800">
+              B: {versionLabel(diff.data.b)}
+            </span>
             <LabelBadges labels={diff.data.b.labels} />
           </p>
           {diff.data.fields.map((f) => (
@@ -113,7 +126,11 @@ function FieldDiff({ title, changed, hunks }: { title: string; changed: boolean;
             <span className="text-slate-500">unchanged</span>
           )}
           {(folded || showAll) && (
-            <button type="button" onClick={() => setShowAll((v) => !v)} className="text-slate-600 underline hover:text-slate-900">
+            <button
+              type="button"
+              onClick={() => setShowAll((v) => !v)}
+              className="text-slate-600 underline hover:text-slate-900"
+            >
               {showAll ? "Fold unchanged lines" : "Show all lines"}
             </button>
           )}

@@ -44,7 +44,9 @@ export function PromptEditor({
     mutationFn: uilApi.createPrompt,
     onSuccess: (saved) => {
       // Listed at once (newest first), before the refetch confirms it.
-      queryClient.setQueryData<PromptVersion[]>(queryKeys.uil.prompts(), (old) => (old ? [saved, ...old.filter((v) => v.id !== saved.id)] : old));
+      queryClient.setQueryData<PromptVersion[]>(queryKeys.uil.prompts(), (old) =>
+        old ? [saved, ...old.filter((v) => v.id !== saved.id)] : old,
+      );
       void queryClient.invalidateQueries({ queryKey: queryKeys.uil.prompts() });
       onSaved(saved);
     },
@@ -113,7 +115,12 @@ export function PromptEditor({
           </label>
           <label className="block text-xs font-medium text-slate-600">
             Note (optional: why this version)
-            <input value={draft.note} onChange={(e) => set("note", e.target.value)} className={`${inputClass} mt-1`} placeholder="e.g. shorter summaries" />
+            <input
+              value={draft.note}
+              onChange={(e) => set("note", e.target.value)}
+              className={`${inputClass} mt-1`}
+              placeholder="e.g. shorter summaries"
+            />
           </label>
         </div>
 
@@ -157,7 +164,9 @@ export function PromptEditor({
             <h3 id="variables-title" className="text-xs font-medium text-slate-600">
               Available variables
             </h3>
-            <p className="mt-0.5 text-[11px] text-slate-500">Click one to insert it at the cursor in the user template.</p>
+            <p className="mt-0.5 text-[11px] text-slate-500">
+              Click one to insert it at the cursor in the user template.
+            </p>
             <ul className="mt-2 space-y-1.5">
               {AVAILABLE_VARIABLES.map((name) => (
                 <li key={name} className="text-xs text-slate-600">
@@ -201,7 +210,13 @@ export function PromptEditor({
               <p className="mt-1 font-mono text-[11px] text-slate-500">{draft.fields.join(" | ") || "–"}</p>
               <FieldError id="draft-fields-error" message={errors.fields} />
             </div>
-            <NumberField label="Max items" value={draft.maxItems} error={errors.maxItems} onChange={(v) => set("maxItems", v)} id="draft-max-items" />
+            <NumberField
+              label="Max items"
+              value={draft.maxItems}
+              error={errors.maxItems}
+              onChange={(v) => set("maxItems", v)}
+              id="draft-max-items"
+            />
             <NumberField
               label="Max title length"
               value={draft.maxTitleChars}
@@ -238,16 +253,32 @@ export function PromptEditor({
               {save.isPending ? "Saving…" : "Save as new version"}
             </button>
           ) : (
-            <p className="text-xs text-slate-500">Viewers can draft and read; saving a version needs the editor role.</p>
+            <p className="text-xs text-slate-500">
+              Viewers can draft and read; saving a version needs the editor role.
+            </p>
           )}
-          {!changed && canSave && <span className="text-xs text-slate-500">Change something to save a new version.</span>}
+          {!changed && canSave && (
+            <span className="text-xs text-slate-500">Change something to save a new version.</span>
+          )}
         </div>
       </form>
     </Panel>
   );
 }
 
-function NumberField({ id, label, value, error, onChange }: { id: string; label: string; value: string; error?: string; onChange: (v: string) => void }) {
+function NumberField({
+  id,
+  label,
+  value,
+  error,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  error?: string;
+  onChange: (v: string) => void;
+}) {
   return (
     <label className="block w-36 text-xs text-slate-600">
       {label}

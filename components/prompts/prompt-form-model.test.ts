@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ApiRequestError } from "@/lib/api/fetch-json";
 import type { PromptVersion } from "@/lib/uil/api-client";
-import { apiErrorLines, draftChanged, draftFromVersion, draftToRequest, toggleField, unknownVariables } from "./prompt-form-model";
+import {
+  apiErrorLines,
+  draftChanged,
+  draftFromVersion,
+  draftToRequest,
+  toggleField,
+  unknownVariables,
+} from "./prompt-form-model";
 
 const version: PromptVersion = {
   id: 3,
@@ -35,7 +42,12 @@ describe("draft from a version", () => {
 
 describe("draftToRequest", () => {
   it("builds the API body with numbers and a trimmed name and note", () => {
-    const result = draftToRequest({ ...draftFromVersion(version), name: " default ", maxItems: " 150 ", note: " shorter " });
+    const result = draftToRequest({
+      ...draftFromVersion(version),
+      name: " default ",
+      maxItems: " 150 ",
+      note: " shorter ",
+    });
     expect(result).toEqual({
       ok: true,
       behaviorOptions: { fields: ["date", "title"], maxItems: 150, maxTitleChars: 120, tokenBudget: 3000 },
@@ -79,7 +91,14 @@ describe("draftToRequest", () => {
     });
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(Object.keys(result.errors).sort()).toEqual(["fields", "maxItems", "maxTitleChars", "name", "system", "tokenBudget"]);
+      expect(Object.keys(result.errors).sort()).toEqual([
+        "fields",
+        "maxItems",
+        "maxTitleChars",
+        "name",
+        "system",
+        "tokenBudget",
+      ]);
       expect(result.errors.maxTitleChars).toBe("Max title length must be between 8 and 1,000.");
     }
   });
@@ -91,7 +110,10 @@ describe("apiErrorLines", () => {
       { path: "behaviorOptions.maxItems", message: "Too small" },
       { path: "", message: "Bad" },
     ]);
-    expect(apiErrorLines(error)).toEqual({ message: "Invalid input.", lines: ["behaviorOptions.maxItems: Too small", "Bad"] });
+    expect(apiErrorLines(error)).toEqual({
+      message: "Invalid input.",
+      lines: ["behaviorOptions.maxItems: Too small", "Bad"],
+    });
   });
 
   it("lists other detail objects key by key, and plain errors without lines", () => {

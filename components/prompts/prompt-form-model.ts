@@ -67,7 +67,9 @@ export function unknownVariables(template: string): string[] {
   return templateVariables(template).filter((name) => !AVAILABLE_VARIABLES.includes(name));
 }
 
-export type DraftErrors = Partial<Record<"name" | "system" | "userTemplate" | "fields" | "maxItems" | "maxTitleChars" | "tokenBudget", string>>;
+export type DraftErrors = Partial<
+  Record<"name" | "system" | "userTemplate" | "fields" | "maxItems" | "maxTitleChars" | "tokenBudget", string>
+>;
 
 /** Limits of the API's behaviour options (lib/uil/prompts.ts), checked here to save a round trip. */
 export const OPTION_LIMITS = {
@@ -83,7 +85,8 @@ function wholeNumber(text: string, label: string, { min, max }: { min: number; m
   const trimmed = text.trim();
   if (!/^\d+$/.test(trimmed)) return `${label} must be a whole number.`;
   const n = Number(trimmed);
-  if (n < min || n > max) return `${label} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}.`;
+  if (n < min || n > max)
+    return `${label} must be between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}.`;
   return n;
 }
 
@@ -97,13 +100,15 @@ export function draftToRequest(
   const errors: DraftErrors = {};
   const name = draft.name.trim();
   if (!name) errors.name = "Give the prompt a name.";
-  else if (!PROMPT_NAME_PATTERN.test(name)) errors.name = "Lower-case letters, digits, _ and - only (at most 64), e.g. uil or uil-short.";
+  else if (!PROMPT_NAME_PATTERN.test(name))
+    errors.name = "Lower-case letters, digits, _ and - only (at most 64), e.g. uil or uil-short.";
   if (!draft.system.trim()) errors.system = "The system prompt is empty.";
   if (!draft.userTemplate.trim()) errors.userTemplate = "The user template is empty.";
   for (const key of ["system", "userTemplate"] as const) {
     const unknown = unknownVariables(draft[key]);
     if (unknown.length > 0 && !errors[key]) {
-      errors[key] = `Unknown variable${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `{{${u}}}`).join(", ")}. Available: ${AVAILABLE_VARIABLES.map((v) => `{{${v}}}`).join(", ")}.`;
+      errors[key] =
+        `Unknown variable${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `{{${u}}}`).join(", ")}. Available: ${AVAILABLE_VARIABLES.map((v) => `{{${v}}}`).join(", ")}.`;
     }
   }
   if (draft.fields.length === 0) errors.fields = "Choose at least one field per behaviour line.";
@@ -113,7 +118,12 @@ export function draftToRequest(
   if (typeof maxItems === "string") errors.maxItems = maxItems;
   if (typeof maxTitleChars === "string") errors.maxTitleChars = maxTitleChars;
   if (typeof tokenBudget === "string") errors.tokenBudget = tokenBudget;
-  if (Object.keys(errors).length > 0 || typeof maxItems === "string" || typeof maxTitleChars === "string" || typeof tokenBudget === "string") {
+  if (
+    Object.keys(errors).length > 0 ||
+    typeof maxItems === "string" ||
+    typeof maxTitleChars === "string" ||
+    typeof tokenBudget === "string"
+  ) {
     return { ok: false, errors };
   }
   const behaviorOptions: BehaviorOptions = { fields: [...draft.fields], maxItems, maxTitleChars, tokenBudget };
@@ -144,7 +154,9 @@ export function apiErrorLines(error: unknown): { message: string; lines: string[
     }
   } else if (details && typeof details === "object") {
     for (const [key, value] of Object.entries(details)) {
-      lines.push(`${key}: ${Array.isArray(value) ? value.join(", ") : typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+      lines.push(
+        `${key}: ${Array.isArray(value) ? value.join(", ") : typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+      );
     }
   }
   return { message: error.message, lines };

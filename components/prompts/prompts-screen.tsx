@@ -30,7 +30,11 @@ const TABS: { id: Tab; label: string }[] = [
  */
 export function PromptsScreen() {
   const { can } = useSession();
-  const prompts = useQuery({ queryKey: queryKeys.uil.prompts(), queryFn: uilApi.prompts, retry: retryUnlessClientError });
+  const prompts = useQuery({
+    queryKey: queryKeys.uil.prompts(),
+    queryFn: uilApi.prompts,
+    retry: retryUnlessClientError,
+  });
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [tab, setTab] = useState<Tab>("version");
   const [editing, setEditing] = useState<{ baseId: number; draft: PromptDraft } | null>(null);
@@ -64,7 +68,9 @@ export function PromptsScreen() {
     return (
       <>
         {header}
-        <EmptyState title="No prompt versions yet">The server creates the default prompt on its first start; restart it if this stays empty.</EmptyState>
+        <EmptyState title="No prompt versions yet">
+          The server creates the default prompt on its first start; restart it if this stays empty.
+        </EmptyState>
       </>
     );
   }
@@ -75,7 +81,10 @@ export function PromptsScreen() {
   const draft = editing?.draft ?? draftFromVersion(base);
   // Default comparison: production against the selected version (or the one before it).
   const defaultB = selected.id;
-  const defaultA = production && production.id !== selected.id ? production.id : (versions.find((v) => v.id !== selected.id)?.id ?? null);
+  const defaultA =
+    production && production.id !== selected.id
+      ? production.id
+      : (versions.find((v) => v.id !== selected.id)?.id ?? null);
   const pair = diffPair ?? { a: defaultA, b: defaultB };
 
   const select = (v: PromptVersion) => {
@@ -95,7 +104,9 @@ export function PromptsScreen() {
       {header}
       <div className="grid items-start gap-5 lg:grid-cols-[16rem_minmax(0,1fr)]">
         <nav aria-label="Prompt versions" className="rounded-lg border border-slate-200 bg-white shadow-sm">
-          <h2 className="border-b border-slate-100 px-3 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">Versions</h2>
+          <h2 className="border-b border-slate-100 px-3 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+            Versions
+          </h2>
           <ul className="max-h-[70vh] divide-y divide-slate-100 overflow-y-auto">
             {versions.map((v) => {
               const active = v.id === selected.id;
@@ -135,19 +146,27 @@ export function PromptsScreen() {
                 aria-controls={`prompt-panel-${t.id}`}
                 onClick={() => setTab(t.id)}
                 className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${
-                  tab === t.id ? "border-slate-900 text-slate-900" : "border-transparent text-slate-500 hover:text-slate-800"
+                  tab === t.id
+                    ? "border-slate-900 text-slate-900"
+                    : "border-transparent text-slate-500 hover:text-slate-800"
                 }`}
               >
                 {t.label}
                 {t.id === "edit" && editing && draftChanged(editing.draft, base) && (
-                  <span className="ml-1.5 inline-block h-1.5 w-1.5 rounded-full bg-amber-500 align-middle" aria-label="unsaved changes" />
+                  <span
+                    className="ml-1.5 inline-block h-1.5 w-1.5 rounded-full bg-amber-500 align-middle"
+                    aria-label="unsaved changes"
+                  />
                 )}
               </button>
             ))}
           </div>
 
           {savedNotice && (
-            <p role="status" className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+            <p
+              role="status"
+              className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+            >
               {savedNotice}
             </p>
           )}
@@ -162,7 +181,12 @@ export function PromptsScreen() {
           </div>
 
           {/* Panels stay mounted (hidden) so a draft, a diff or a playground run survives switching tabs. */}
-          <div role="tabpanel" id="prompt-panel-version" aria-labelledby="prompt-tab-version" hidden={tab !== "version"}>
+          <div
+            role="tabpanel"
+            id="prompt-panel-version"
+            aria-labelledby="prompt-tab-version"
+            hidden={tab !== "version"}
+          >
             <VersionView
               version={selected}
               production={production}
@@ -173,7 +197,13 @@ export function PromptsScreen() {
               }}
             />
           </div>
-          <div role="tabpanel" id="prompt-panel-edit" aria-labelledby="prompt-tab-edit" hidden={tab !== "edit"} className="space-y-4">
+          <div
+            role="tabpanel"
+            id="prompt-panel-edit"
+            aria-labelledby="prompt-tab-edit"
+            hidden={tab !== "edit"}
+            className="space-y-4"
+          >
             <PromptEditor
               draft={draft}
               base={base}

@@ -19,7 +19,9 @@ export function LabelBadges({ labels }: { labels: readonly string[] }) {
         <span
           key={l}
           className={`rounded-full px-2 py-0.5 text-[11px] font-medium ring-1 ring-inset ${
-            l === "production" ? "bg-emerald-50 text-emerald-700 ring-emerald-200" : "bg-slate-100 text-slate-700 ring-slate-200"
+            l === "production"
+              ? "bg-emerald-50 text-emerald-700 ring-emerald-200"
+              : "bg-slate-100 text-slate-700 ring-slate-200"
           }`}
         >
           {l}
@@ -29,7 +31,19 @@ export function LabelBadges({ labels }: { labels: readonly string[] }) {
   );
 }
 
-export function Panel({ title, description, actions, children, id }: { title: string; description?: ReactNode; actions?: ReactNode; children: ReactNode; id: string }) {
+export function Panel({
+  title,
+  description,
+  actions,
+  children,
+  id,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  id: string;
+}) {
   return (
     <section aria-labelledby={`${id}-title`} className="rounded-lg border border-slate-200 bg-white shadow-sm">
       <header className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-100 px-4 py-3">

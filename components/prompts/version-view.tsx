@@ -29,8 +29,8 @@ export function VersionView({
       title={`${version.name} v${version.version}`}
       description={
         <>
-          Created {formatDateTime(version.createdAt)} UTC{version.createdBy ? ` by ${version.createdBy}` : ""}. Versions are
-          immutable: edit one into a new version.
+          Created {formatDateTime(version.createdAt)} UTC{version.createdBy ? ` by ${version.createdBy}` : ""}. Versions
+          are immutable: edit one into a new version.
         </>
       }
       actions={
@@ -111,16 +111,29 @@ function MakeProduction({ version, production }: { version: PromptVersion; produ
     );
   }
   return (
-    <div role="group" aria-label="Confirm the production change" className="flex w-full flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950">
+    <div
+      role="group"
+      aria-label="Confirm the production change"
+      className="flex w-full flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950"
+    >
       <span className="min-w-0 flex-1">
-        Make <strong>{version.name} v{version.version}</strong> the production prompt
-        {production ? ` instead of ${production.name} v${production.version}` : ""}? User pages and new cascade runs will use it;
-        partitions without a summary under it show as not summarised.
+        Make{" "}
+        <strong>
+          {version.name} v{version.version}
+        </strong>{" "}
+        the production prompt
+        {production ? ` instead of ${production.name} v${production.version}` : ""}? User pages and new cascade runs
+        will use it; partitions without a summary under it show as not summarised.
       </span>
       <button type="button" className={primaryButton} disabled={promote.isPending} onClick={() => promote.mutate()}>
         {promote.isPending ? "Moving the label…" : "Yes, make production"}
       </button>
-      <button type="button" className={secondaryButton} disabled={promote.isPending} onClick={() => setConfirming(false)}>
+      <button
+        type="button"
+        className={secondaryButton}
+        disabled={promote.isPending}
+        onClick={() => setConfirming(false)}
+      >
         Cancel
       </button>
       {promote.isError && (

@@ -35,7 +35,8 @@ export function AccountsSection() {
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ACCOUNTS_KEY });
   const update = useMutation({
-    mutationFn: ({ id, ...body }: { id: number; role?: Role; password?: string }) => fetchJson(`/api/accounts/${id}`, json("PATCH", body)),
+    mutationFn: ({ id, ...body }: { id: number; role?: Role; password?: string }) =>
+      fetchJson(`/api/accounts/${id}`, json("PATCH", body)),
     onSettled: refresh,
   });
   const remove = useMutation({
@@ -84,7 +85,11 @@ export function AccountsSection() {
               </td>
               <td className="py-2 text-slate-600">{formatDateTime(a.lastSignInAt)}</td>
               <td className="space-x-3 py-2 text-right">
-                <button type="button" className={linkButton} onClick={() => setPasswordFor(passwordFor === a.id ? null : a.id)}>
+                <button
+                  type="button"
+                  className={linkButton}
+                  onClick={() => setPasswordFor(passwordFor === a.id ? null : a.id)}
+                >
                   Set password
                 </button>
                 <button
@@ -92,7 +97,8 @@ export function AccountsSection() {
                   className={dangerLinkButton}
                   disabled={remove.isPending}
                   onClick={() => {
-                    if (window.confirm(`Delete the account "${a.name}"? Its sessions end at once.`)) remove.mutate(a.id);
+                    if (window.confirm(`Delete the account "${a.name}"? Its sessions end at once.`))
+                      remove.mutate(a.id);
                   }}
                 >
                   Delete
@@ -116,16 +122,38 @@ export function AccountsSection() {
 }
 
 /** Typed into a masked field, never a prompt(); a new password signs the account out elsewhere. */
-function SetPasswordForm({ name, pending, onSave, onCancel }: { name: string; pending: boolean; onSave: (password: string) => void; onCancel: () => void }) {
+function SetPasswordForm({
+  name,
+  pending,
+  onSave,
+  onCancel,
+}: {
+  name: string;
+  pending: boolean;
+  onSave: (password: string) => void;
+  onCancel: () => void;
+}) {
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     onSave(String(new FormData(e.currentTarget).get("password") ?? ""));
   }
   return (
-    <form onSubmit={submit} className="mt-3 flex flex-wrap items-end gap-2 rounded-md bg-slate-50 p-3" aria-label={`New password for ${name}`}>
+    <form
+      onSubmit={submit}
+      className="mt-3 flex flex-wrap items-end gap-2 rounded-md bg-slate-50 p-3"
+      aria-label={`New password for ${name}`}
+    >
       <label className="text-sm text-slate-700">
         New password for <strong>{name}</strong>
-        <input name="password" type="password" required minLength={8} autoFocus autoComplete="new-password" className={`${smallInput} ml-2 w-48`} />
+        <input
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          autoFocus
+          autoComplete="new-password"
+          className={`${smallInput} ml-2 w-48`}
+        />
       </label>
       <button type="submit" disabled={pending} className={smallButton}>
         Save
@@ -141,7 +169,8 @@ function SetPasswordForm({ name, pending, onSave, onCancel }: { name: string; pe
 function AddAccountForm({ onAdded }: { onAdded: () => void }) {
   const [role, setRole] = useState<Role>("viewer");
   const add = useMutation({
-    mutationFn: (body: { name: string; role: Role; password: string }) => fetchJson("/api/accounts", json("POST", body)),
+    mutationFn: (body: { name: string; role: Role; password: string }) =>
+      fetchJson("/api/accounts", json("POST", body)),
     onSuccess: onAdded,
   });
   function submit(e: FormEvent<HTMLFormElement>) {
@@ -154,7 +183,11 @@ function AddAccountForm({ onAdded }: { onAdded: () => void }) {
     );
   }
   return (
-    <form onSubmit={submit} className="mt-4 flex flex-wrap items-end gap-2 border-t border-slate-100 pt-4" aria-label="Add an account">
+    <form
+      onSubmit={submit}
+      className="mt-4 flex flex-wrap items-end gap-2 border-t border-slate-100 pt-4"
+      aria-label="Add an account"
+    >
       <label className="text-sm text-slate-700">
         Name
         <input name="name" required autoComplete="off" className={`${smallInput} ml-2 w-36`} />
@@ -171,7 +204,14 @@ function AddAccountForm({ onAdded }: { onAdded: () => void }) {
       </label>
       <label className="text-sm text-slate-700">
         Password
-        <input name="password" type="password" required minLength={8} autoComplete="new-password" className={`${smallInput} ml-2 w-40`} />
+        <input
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          className={`${smallInput} ml-2 w-40`}
+        />
       </label>
       <button type="submit" disabled={add.isPending} className={smallButton}>
         Add account

@@ -61,7 +61,10 @@ export function ApiTokensSection() {
     e.preventDefault();
     const formElement = e.currentTarget;
     const name = String(new FormData(formElement).get("name") ?? "");
-    create.mutate({ name, role, ...(expiresInDays ? { expiresInDays } : {}) }, { onSuccess: () => formElement.reset() });
+    create.mutate(
+      { name, role, ...(expiresInDays ? { expiresInDays } : {}) },
+      { onSuccess: () => formElement.reset() },
+    );
   }
 
   return (
@@ -78,12 +81,21 @@ export function ApiTokensSection() {
     >
       {created ? (
         <div className="mb-4 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm" role="status">
-          <p className="font-medium text-emerald-900">Token “{created.name}” created. Copy it now: it will not be shown again.</p>
+          <p className="font-medium text-emerald-900">
+            Token “{created.name}” created. Copy it now: it will not be shown again.
+          </p>
           <div className="mt-2 flex items-center gap-2">
-            <code className="block flex-1 overflow-x-auto rounded bg-white px-2 py-1 font-mono text-xs" data-testid="new-token">
+            <code
+              className="block flex-1 overflow-x-auto rounded bg-white px-2 py-1 font-mono text-xs"
+              data-testid="new-token"
+            >
               {created.token}
             </code>
-            <button type="button" className={smallButton} onClick={() => void navigator.clipboard?.writeText(created.token)}>
+            <button
+              type="button"
+              className={smallButton}
+              onClick={() => void navigator.clipboard?.writeText(created.token)}
+            >
               Copy
             </button>
             <button type="button" className="text-sm text-slate-600 underline" onClick={() => setCreated(null)}>
@@ -119,7 +131,9 @@ export function ApiTokensSection() {
                 </td>
                 <td className="py-2 text-slate-600">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</td>
                 <td className="py-2 text-slate-600" data-testid="token-expiry">
-                  {t.expiresAt ? `${formatDateTime(t.expiresAt)}${Date.parse(t.expiresAt) <= openedAt ? " (expired)" : ""}` : "never"}
+                  {t.expiresAt
+                    ? `${formatDateTime(t.expiresAt)}${Date.parse(t.expiresAt) <= openedAt ? " (expired)" : ""}`
+                    : "never"}
                 </td>
                 <td className="py-2 text-right">
                   <button
@@ -127,7 +141,8 @@ export function ApiTokensSection() {
                     className={dangerLinkButton}
                     disabled={revoke.isPending}
                     onClick={() => {
-                      if (window.confirm(`Revoke “${t.name}”? Scripts using it stop working at once.`)) revoke.mutate(t.id);
+                      if (window.confirm(`Revoke “${t.name}”? Scripts using it stop working at once.`))
+                        revoke.mutate(t.id);
                     }}
                   >
                     Revoke
@@ -138,10 +153,20 @@ export function ApiTokensSection() {
           </tbody>
         </table>
       ) : null}
-      <form onSubmit={submit} className="mt-4 flex flex-wrap items-end gap-2 border-t border-slate-100 pt-4" aria-label="Create an API token">
+      <form
+        onSubmit={submit}
+        className="mt-4 flex flex-wrap items-end gap-2 border-t border-slate-100 pt-4"
+        aria-label="Create an API token"
+      >
         <label className="text-sm text-slate-700">
           Name
-          <input name="name" required placeholder="e.g. nightly-ingest" autoComplete="off" className={`${smallInput} ml-2 w-48`} />
+          <input
+            name="name"
+            required
+            placeholder="e.g. nightly-ingest"
+            autoComplete="off"
+            className={`${smallInput} ml-2 w-48`}
+          />
         </label>
         <label className="text-sm text-slate-700">
           Role

@@ -60,7 +60,10 @@ export function LlmPricesSection() {
                 <th className="py-2 pr-2 font-medium">Model</th>
                 <th className="py-2 pr-2 text-right font-medium">Input $/M tok</th>
                 <th className="py-2 pr-2 text-right font-medium">Output $/M tok</th>
-                <th className="py-2 pr-2 text-right font-medium" title="What a call of 1,000 prompt and 200 completion tokens costs">
+                <th
+                  className="py-2 pr-2 text-right font-medium"
+                  title="What a call of 1,000 prompt and 200 completion tokens costs"
+                >
                   Example call
                 </th>
                 <th className="py-2" />
@@ -74,10 +77,20 @@ export function LlmPricesSection() {
                 return (
                   <tr key={row.key} className="align-top">
                     <td className="py-1.5 pr-2">
-                      <input aria-label={`Provider, row ${i + 1}`} value={row.provider} onChange={(e) => update(row.key, { provider: e.target.value })} className={`${smallInput} w-28`} />
+                      <input
+                        aria-label={`Provider, row ${i + 1}`}
+                        value={row.provider}
+                        onChange={(e) => update(row.key, { provider: e.target.value })}
+                        className={`${smallInput} w-28`}
+                      />
                     </td>
                     <td className="py-1.5 pr-2">
-                      <input aria-label={`Model, row ${i + 1}`} value={row.model} onChange={(e) => update(row.key, { model: e.target.value })} className={`${smallInput} w-full min-w-40`} />
+                      <input
+                        aria-label={`Model, row ${i + 1}`}
+                        value={row.model}
+                        onChange={(e) => update(row.key, { model: e.target.value })}
+                        className={`${smallInput} w-full min-w-40`}
+                      />
                       {error && <p className="mt-1 text-xs text-red-700">{error}</p>}
                     </td>
                     <td className="py-1.5 pr-2 text-right">
@@ -99,7 +112,9 @@ export function LlmPricesSection() {
                       />
                     </td>
                     <td className="py-1.5 pr-2 pt-3 text-right text-xs text-slate-500 tabular-nums">
-                      {Number.isFinite(input) && Number.isFinite(output) ? formatCost(exampleCallCost({ inputPerMTok: input, outputPerMTok: output })) : "–"}
+                      {Number.isFinite(input) && Number.isFinite(output)
+                        ? formatCost(exampleCallCost({ inputPerMTok: input, outputPerMTok: output }))
+                        : "–"}
                     </td>
                     <td className="py-1.5 pt-2.5 text-right">
                       <button
@@ -118,14 +133,21 @@ export function LlmPricesSection() {
               })}
             </tbody>
           </table>
-          {rows.length === 0 && <p className="py-2 text-sm text-slate-500">No prices yet: add the models you call so their costs can be counted.</p>}
+          {rows.length === 0 && (
+            <p className="py-2 text-sm text-slate-500">
+              No prices yet: add the models you call so their costs can be counted.
+            </p>
+          )}
           <div className="mt-3 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3">
             <button
               type="button"
               className={linkButton}
               onClick={() => {
                 setSaved(false);
-                setRows([...rows, { key: nextKey.current++, provider: "openai", model: "", inputPerMTok: "0", outputPerMTok: "0" }]);
+                setRows([
+                  ...rows,
+                  { key: nextKey.current++, provider: "openai", model: "", inputPerMTok: "0", outputPerMTok: "0" },
+                ]);
               }}
             >
               Add a model

@@ -5,7 +5,14 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { queryKeys } from "@/lib/query-keys";
 import { uilApi, type LlmSettings, type ProviderName } from "@/lib/uil/api-client";
 import { Code } from "@/components/ui/states";
-import { BUILTIN_MODEL, formFromSettings, formToUpdate, withProvider, type LlmSettingsErrors, type LlmSettingsForm } from "./llm-settings-model";
+import {
+  BUILTIN_MODEL,
+  formFromSettings,
+  formToUpdate,
+  withProvider,
+  type LlmSettingsErrors,
+  type LlmSettingsForm,
+} from "./llm-settings-model";
 import { InlineError, SettingsSection, smallButton, smallInput } from "./section";
 
 type NumericField = "temperature" | "maxTokens" | "timeoutMs" | "maxConcurrency" | "tokensPerMinute";
@@ -100,7 +107,11 @@ export function LlmProviderSection() {
             <Field
               label="Model"
               error={errors.model}
-              hint={form.provider === "builtin" ? "The builtin provider has one model." : "e.g. gpt-4o-mini, or the name your server gives its model."}
+              hint={
+                form.provider === "builtin"
+                  ? "The builtin provider has one model."
+                  : "e.g. gpt-4o-mini, or the name your server gives its model."
+              }
             >
               {(field) => (
                 <input
@@ -114,7 +125,12 @@ export function LlmProviderSection() {
               )}
             </Field>
             {form.provider === "openai" && (
-              <Field label="Base URL" error={errors.baseUrl} hint="OpenAI, vLLM, Ollama, llama.cpp server and LM Studio all speak this API." wide>
+              <Field
+                label="Base URL"
+                error={errors.baseUrl}
+                hint="OpenAI, vLLM, Ollama, llama.cpp server and LM Studio all speak this API."
+                wide
+              >
                 {(field) => (
                   <input
                     {...field}
@@ -159,9 +175,13 @@ export function LlmProviderSection() {
 function ApiKeyStatus({ settings, provider }: { settings: LlmSettings; provider: ProviderName }) {
   if (settings.apiKeyConfigured) {
     return (
-      <p className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="api-key-status">
+      <p
+        className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+        data-testid="api-key-status"
+      >
         API key: <strong>configured</strong>
-        {settings.apiKeySource === "env" ? " in the server's environment" : ""}. It is never shown or sent to the browser.
+        {settings.apiKeySource === "env" ? " in the server's environment" : ""}. It is never shown or sent to the
+        browser.
         {provider === "openai" && !settings.apiKeySentToBaseUrl
           ? " It is not sent to this base URL: the key goes only to LIBER_LLM_BASE_URL's origin or one listed in LIBER_LLM_KEY_ALLOWED_URLS."
           : ""}
@@ -173,8 +193,8 @@ function ApiKeyStatus({ settings, provider }: { settings: LlmSettings; provider:
       className={`rounded-md border px-3 py-2 text-sm ${provider === "openai" ? "border-amber-300 bg-amber-50 text-amber-950" : "border-slate-200 bg-slate-50 text-slate-700"}`}
       data-testid="api-key-status"
     >
-      API key: <strong>not configured</strong>. To use a hosted model, set <Code>LIBER_LLM_API_KEY</Code> in the server&apos;s
-      environment and restart it; keys are never entered or stored here.
+      API key: <strong>not configured</strong>. To use a hosted model, set <Code>LIBER_LLM_API_KEY</Code> in the
+      server&apos;s environment and restart it; keys are never entered or stored here.
       {provider === "openai" ? " A local server (Ollama, vLLM, llama.cpp) may need no key." : ""}
     </p>
   );

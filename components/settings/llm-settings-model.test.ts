@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { LlmSettings } from "@/lib/uil/api-client";
-import { BUILTIN_MODEL, exampleCallCost, formFromSettings, formToUpdate, rowsFromPrices, rowsToPrices, withProvider } from "./llm-settings-model";
+import {
+  BUILTIN_MODEL,
+  exampleCallCost,
+  formFromSettings,
+  formToUpdate,
+  rowsFromPrices,
+  rowsToPrices,
+  withProvider,
+} from "./llm-settings-model";
 
 const builtin: LlmSettings = {
   provider: "builtin",
@@ -20,7 +28,16 @@ describe("LLM settings form", () => {
   it("round-trips the server's settings", () => {
     expect(formToUpdate(formFromSettings(builtin))).toEqual({
       ok: true,
-      body: { provider: "builtin", baseUrl: null, model: BUILTIN_MODEL, temperature: 0.2, maxTokens: 600, timeoutMs: 60_000, maxConcurrency: 4, tokensPerMinute: null },
+      body: {
+        provider: "builtin",
+        baseUrl: null,
+        model: BUILTIN_MODEL,
+        temperature: 0.2,
+        maxTokens: 600,
+        timeoutMs: 60_000,
+        maxConcurrency: 4,
+        tokensPerMinute: null,
+      },
     });
   });
 
@@ -33,19 +50,41 @@ describe("LLM settings form", () => {
   });
 
   it("needs a base URL and a model for openai, and numbers in range", () => {
-    const form = { ...withProvider(formFromSettings(builtin), "openai"), temperature: "2.5", maxTokens: "12.5", tokensPerMinute: "lots" };
+    const form = {
+      ...withProvider(formFromSettings(builtin), "openai"),
+      temperature: "2.5",
+      maxTokens: "12.5",
+      tokensPerMinute: "lots",
+    };
     const result = formToUpdate(form);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(["baseUrl", "maxTokens", "model", "temperature", "tokensPerMinute"]);
-    expect(formToUpdate({ ...form, baseUrl: "ftp://x", model: "m", temperature: "1", maxTokens: "10", tokensPerMinute: "" })).toMatchObject({
+    if (!result.ok)
+      expect(Object.keys(result.errors).sort()).toEqual([
+        "baseUrl",
+        "maxTokens",
+        "model",
+        "temperature",
+        "tokensPerMinute",
+      ]);
+    expect(
+      formToUpdate({ ...form, baseUrl: "ftp://x", model: "m", temperature: "1", maxTokens: "10", tokensPerMinute: "" }),
+    ).toMatchObject({
       ok: false,
       errors: { baseUrl: "Not an http(s) URL." },
     });
   });
 
   it("sends an OpenAI-compatible configuration with a tokens-per-minute limit", () => {
-    const form = { ...withProvider(formFromSettings(builtin), "openai"), baseUrl: " http://127.0.0.1:8000/v1 ", model: " gpt-4o-mini ", tokensPerMinute: "200000" };
-    expect(formToUpdate(form)).toMatchObject({ ok: true, body: { provider: "openai", baseUrl: "http://127.0.0.1:8000/v1", model: "gpt-4o-mini", tokensPerMinute: 200_000 } });
+    const form = {
+      ...withProvider(formFromSettings(builtin), "openai"),
+      baseUrl: " http://127.0.0.1:8000/v1 ",
+      model: " gpt-4o-mini ",
+      tokensPerMinute: "200000",
+    };
+    expect(formToUpdate(form)).toMatchObject({
+      ok: true,
+      body: { provider: "openai", baseUrl: "http://127.0.0.1:8000/v1", model: "gpt-4o-mini", tokensPerMinute: 200_000 },
+    });
   });
 });
 

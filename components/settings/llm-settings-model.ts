@@ -55,11 +55,14 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-export function formToUpdate(form: LlmSettingsForm): { ok: true; body: LlmSettingsUpdate } | { ok: false; errors: LlmSettingsErrors } {
+export function formToUpdate(
+  form: LlmSettingsForm,
+): { ok: true; body: LlmSettingsUpdate } | { ok: false; errors: LlmSettingsErrors } {
   const errors: LlmSettingsErrors = {};
   const openai = form.provider === "openai";
   const baseUrl = form.baseUrl.trim();
-  if (openai && baseUrl === "") errors.baseUrl = "An OpenAI-compatible provider needs a base URL, e.g. https://api.openai.com/v1.";
+  if (openai && baseUrl === "")
+    errors.baseUrl = "An OpenAI-compatible provider needs a base URL, e.g. https://api.openai.com/v1.";
   else if (baseUrl !== "" && !isHttpUrl(baseUrl)) errors.baseUrl = "Not an http(s) URL.";
   if (form.model.trim() === "") errors.model = "Name the model, e.g. gpt-4o-mini.";
   const temperature = number(form.temperature, { integer: false, min: 0, max: 2 });
@@ -70,9 +73,17 @@ export function formToUpdate(form: LlmSettingsForm): { ok: true; body: LlmSettin
   if (timeoutMs === null) errors.timeoutMs = "Whole milliseconds from 1,000 to 600,000.";
   const maxConcurrency = number(form.maxConcurrency, { integer: true, min: 1, max: 64 });
   if (maxConcurrency === null) errors.maxConcurrency = "A whole number from 1 to 64.";
-  const tokensPerMinute = form.tokensPerMinute.trim() === "" ? null : number(form.tokensPerMinute, { integer: true, min: 1, max: 1e9 });
-  if (tokensPerMinute === null && form.tokensPerMinute.trim() !== "") errors.tokensPerMinute = "A whole number, or empty for no limit.";
-  if (Object.keys(errors).length > 0 || temperature === null || maxTokens === null || timeoutMs === null || maxConcurrency === null) {
+  const tokensPerMinute =
+    form.tokensPerMinute.trim() === "" ? null : number(form.tokensPerMinute, { integer: true, min: 1, max: 1e9 });
+  if (tokensPerMinute === null && form.tokensPerMinute.trim() !== "")
+    errors.tokensPerMinute = "A whole number, or empty for no limit.";
+  if (
+    Object.keys(errors).length > 0 ||
+    temperature === null ||
+    maxTokens === null ||
+    timeoutMs === null ||
+    maxConcurrency === null
+  ) {
     return { ok: false, errors };
   }
   return {
@@ -110,7 +121,9 @@ export function rowsFromPrices(prices: readonly ModelPrice[], firstKey = 0): Pri
 }
 
 /** The price table as the API's body, or an error per row (by key): empty names, bad prices, duplicates. */
-export function rowsToPrices(rows: readonly PriceRow[]): { ok: true; prices: ModelPrice[] } | { ok: false; errors: Map<number, string> } {
+export function rowsToPrices(
+  rows: readonly PriceRow[],
+): { ok: true; prices: ModelPrice[] } | { ok: false; errors: Map<number, string> } {
   const errors = new Map<number, string>();
   const seen = new Set<string>();
   const prices: ModelPrice[] = [];
@@ -121,7 +134,8 @@ export function rowsToPrices(rows: readonly PriceRow[]): { ok: true; prices: Mod
     const output = number(row.outputPerMTok, { integer: false, min: 0, max: 1e6 });
     const id = `${provider}\u0000${model}`;
     if (!provider || !model) errors.set(row.key, "Provider and model are both needed.");
-    else if (input === null || output === null) errors.set(row.key, "Prices are dollars per million tokens, 0 or more.");
+    else if (input === null || output === null)
+      errors.set(row.key, "Prices are dollars per million tokens, 0 or more.");
     else if (seen.has(id)) errors.set(row.key, `${provider} · ${model} is listed twice.`);
     else prices.push({ provider, model, inputPerMTok: input, outputPerMTok: output });
     seen.add(id);
@@ -130,6 +144,10 @@ export function rowsToPrices(rows: readonly PriceRow[]): { ok: true; prices: Mod
 }
 
 /** "$0.15 / $0.60 per M tokens" → what 1,000 prompt + 200 completion tokens cost, as a sanity check. */
-export function exampleCallCost(price: Pick<ModelPrice, "inputPerMTok" | "outputPerMTok">, promptTokens = 1000, completionTokens = 200): number {
+export function exampleCallCost(
+  price: Pick<ModelPrice, "inputPerMTok" | "outputPerMTok">,
+  promptTokens = 1000,
+  completionTokens = 200,
+): number {
   return (promptTokens * price.inputPerMTok + completionTokens * price.outputPerMTok) / 1_000_000;
 }

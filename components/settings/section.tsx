@@ -1,9 +1,23 @@
 import type { ReactNode } from "react";
 
 /** One block of the Settings page. */
-export function SettingsSection({ title, description, children, testId }: { title: string; description?: ReactNode; children: ReactNode; testId?: string }) {
+export function SettingsSection({
+  title,
+  description,
+  children,
+  testId,
+}: {
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-5" data-testid={testId} aria-labelledby={`${testId ?? title}-title`}>
+    <section
+      className="rounded-lg border border-slate-200 bg-white p-5"
+      data-testid={testId}
+      aria-labelledby={`${testId ?? title}-title`}
+    >
       <h2 id={`${testId ?? title}-title`} className="text-base font-semibold text-slate-900">
         {title}
       </h2>

@@ -27,7 +27,9 @@ export function Pagination({
     <nav aria-label={label} className="flex items-center justify-between gap-4 py-3 text-sm text-slate-600">
       <p>
         {from > to ? (
-          <>Page {formatNumber(page)} is past the end ({formatNumber(total)} {noun}).</>
+          <>
+            Page {formatNumber(page)} is past the end ({formatNumber(total)} {noun}).
+          </>
         ) : (
           <>
             Showing <span className="font-medium text-slate-900">{formatNumber(from)}</span>–
@@ -51,7 +53,17 @@ export function Pagination({
   );
 }
 
-function PageLink({ href, rel, scroll, children }: { href: string | null; rel: string; scroll: boolean; children: string }) {
+function PageLink({
+  href,
+  rel,
+  scroll,
+  children,
+}: {
+  href: string | null;
+  rel: string;
+  scroll: boolean;
+  children: string;
+}) {
   const base = "rounded-md border px-2.5 py-1 text-sm";
   if (!href) {
     return (
@@ -61,7 +73,12 @@ function PageLink({ href, rel, scroll, children }: { href: string | null; rel: s
     );
   }
   return (
-    <Link href={href} rel={rel} scroll={scroll} className={`${base} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}>
+    <Link
+      href={href}
+      rel={rel}
+      scroll={scroll}
+      className={`${base} border-slate-300 bg-white text-slate-700 hover:bg-slate-50`}
+    >
       {children}
     </Link>
   );

@@ -2,7 +2,17 @@ import type { ReactNode } from "react";
 import { PageHeader } from "./page-header";
 
 /** A screen that later work fills in: says what it will hold and how to get there today. */
-export function PlannedScreen({ title, summary, features, meanwhile }: { title: string; summary: string; features: string[]; meanwhile?: ReactNode }) {
+export function PlannedScreen({
+  title,
+  summary,
+  features,
+  meanwhile,
+}: {
+  title: string;
+  summary: string;
+  features: string[];
+  meanwhile?: ReactNode;
+}) {
   return (
     <>
       <PageHeader title={title} description={summary} />

@@ -48,9 +48,22 @@ export function Sparkline({
   }
   const g = sparklineGeometry(values, width, height);
   return (
-    <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} className="block overflow-visible">
+    <svg
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={label}
+      className="block overflow-visible"
+    >
       <path d={g.area} className="fill-sky-100" />
-      <path d={g.line} className="fill-none stroke-sky-600" strokeWidth={1.25} strokeLinejoin="round" strokeLinecap="round" />
+      <path
+        d={g.line}
+        className="fill-none stroke-sky-600"
+        strokeWidth={1.25}
+        strokeLinejoin="round"
+        strokeLinecap="round"
+      />
       {g.last && <circle cx={g.last.x} cy={g.last.y} r={1.75} className="fill-sky-700" />}
     </svg>
   );

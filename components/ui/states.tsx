@@ -43,7 +43,15 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
 }
 
 /** What went wrong, in the API's words, with a retry button (and sign-in link on 401). */
-export function ErrorState({ error, title = "Could not load this", onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+export function ErrorState({
+  error,
+  title = "Could not load this",
+  onRetry,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+}) {
   const pathname = usePathname();
   const message = error instanceof Error ? error.message : String(error);
   const status = error instanceof ApiRequestError ? error.status : undefined;
@@ -61,7 +69,11 @@ export function ErrorState({ error, title = "Could not load this", onRetry }: { 
           </Link>
         )}
         {onRetry && status !== 401 && (
-          <button type="button" onClick={onRetry} className="font-medium underline underline-offset-2 hover:text-red-700">
+          <button
+            type="button"
+            onClick={onRetry}
+            className="font-medium underline underline-offset-2 hover:text-red-700"
+          >
             Try again
           </button>
         )}
@@ -72,5 +84,7 @@ export function ErrorState({ error, title = "Could not load this", onRetry }: { 
 
 /** Inline code for commands shown in empty states. */
 export function Code({ children }: { children: ReactNode }) {
-  return <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[0.8125rem] text-slate-800">{children}</code>;
+  return (
+    <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[0.8125rem] text-slate-800">{children}</code>
+  );
 }

@@ -35,7 +35,10 @@ const VIRIDIS: readonly Rgb[] = [
   [253, 231, 37],
 ];
 
-const hex2 = (n: number) => Math.round(Math.min(255, Math.max(0, n))).toString(16).padStart(2, "0");
+const hex2 = (n: number) =>
+  Math.round(Math.min(255, Math.max(0, n)))
+    .toString(16)
+    .padStart(2, "0");
 const toHex = ([r, g, b]: Rgb) => `#${hex2(r)}${hex2(g)}${hex2(b)}`;
 
 /** Linear interpolation through evenly spaced stops; t is clamped to [0, 1]. */

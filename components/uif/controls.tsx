@@ -3,7 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState, type ReactNode } from "react";
 import { retryUnlessClientError } from "@/lib/api/fetch-json";
-import { exportHref, uifApi, type EncoderRefInfo, type ExportFormat, type FusionConfigInfo, type VersionSelection } from "@/lib/uif/api-client";
+import {
+  exportHref,
+  uifApi,
+  type EncoderRefInfo,
+  type ExportFormat,
+  type FusionConfigInfo,
+  type VersionSelection,
+} from "@/lib/uif/api-client";
 import { queryKeys } from "@/lib/query-keys";
 import { formatNumber } from "@/components/ui/format";
 import { asOfInputValue, asOfIso } from "./as-of";
@@ -32,7 +39,11 @@ export function AsOfField({ value, onChange, id }: { value: string; onChange: (v
         title="Only partitions sealed strictly before this instant; empty: now"
       />
       {value && (
-        <button type="button" onClick={() => onChange("")} className="text-xs text-slate-500 underline hover:text-slate-900">
+        <button
+          type="button"
+          onClick={() => onChange("")}
+          className="text-xs text-slate-500 underline hover:text-slate-900"
+        >
           Now
         </button>
       )}
@@ -41,10 +52,24 @@ export function AsOfField({ value, onChange, id }: { value: string; onChange: (v
 }
 
 /** Encoder and fusion version pickers; "Default" leaves the choice to the server. */
-export function VersionPickers({ value, onChange }: { value: VersionSelection; onChange: (value: VersionSelection) => void }) {
+export function VersionPickers({
+  value,
+  onChange,
+}: {
+  value: VersionSelection;
+  onChange: (value: VersionSelection) => void;
+}) {
   const id = useId();
-  const encoders = useQuery({ queryKey: queryKeys.uif.encoders(), queryFn: uifApi.encoders, retry: retryUnlessClientError });
-  const fusions = useQuery({ queryKey: queryKeys.uif.fusions(), queryFn: uifApi.fusions, retry: retryUnlessClientError });
+  const encoders = useQuery({
+    queryKey: queryKeys.uif.encoders(),
+    queryFn: uifApi.encoders,
+    retry: retryUnlessClientError,
+  });
+  const fusions = useQuery({
+    queryKey: queryKeys.uif.fusions(),
+    queryFn: uifApi.fusions,
+    retry: retryUnlessClientError,
+  });
   return (
     <>
       <div className="flex items-center gap-2">
@@ -99,13 +124,24 @@ export function fusionParamsText(f: FusionConfigInfo): string {
 }
 
 /** Which versions made what is shown: every vector view names them. */
-export function VersionsLine({ encoder, fusion, children }: { encoder: EncoderRefInfo | null; fusion: FusionConfigInfo; children?: ReactNode }) {
+export function VersionsLine({
+  encoder,
+  fusion,
+  children,
+}: {
+  encoder: EncoderRefInfo | null;
+  fusion: FusionConfigInfo;
+  children?: ReactNode;
+}) {
   return (
     <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600" data-testid="uif-versions">
       <span>
         Encoder{" "}
         {encoder ? (
-          <strong className="font-mono text-[11px] text-slate-900" title={encoder.fittedUntil ? `IDF fitted on partitions sealed before ${encoder.fittedUntil}` : undefined}>
+          <strong
+            className="font-mono text-[11px] text-slate-900"
+            title={encoder.fittedUntil ? `IDF fitted on partitions sealed before ${encoder.fittedUntil}` : undefined}
+          >
             {encoder.version}
           </strong>
         ) : (
@@ -133,7 +169,15 @@ const FORMATS: { value: ExportFormat; label: string }[] = [
  * The features export as a download link: the fused vectors at an as-of instant in one of
  * four formats, for the given users (fixed) or those typed in (empty: everyone).
  */
-export function ExportForm({ users, versions, title = "Export features" }: { users?: readonly string[]; versions: VersionSelection; title?: string }) {
+export function ExportForm({
+  users,
+  versions,
+  title = "Export features",
+}: {
+  users?: readonly string[];
+  versions: VersionSelection;
+  title?: string;
+}) {
   const id = useId();
   // The API needs an explicit instant: the form starts at the current minute (UTC).
   const [asOf, setAsOf] = useState(() => asOfInputValue(new Date()));
@@ -154,7 +198,12 @@ export function ExportForm({ users, versions, title = "Export features" }: { use
         <label htmlFor={`${id}-format`} className={labelClass}>
           Format
         </label>
-        <select id={`${id}-format`} value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} className={selectClass}>
+        <select
+          id={`${id}-format`}
+          value={format}
+          onChange={(e) => setFormat(e.target.value as ExportFormat)}
+          className={selectClass}
+        >
           {FORMATS.map((f) => (
             <option key={f.value} value={f.value}>
               {f.label}

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { VectorColumn } from "@/lib/uif/contract";
-import { AXIS_HEIGHT, cellAt, cellDescription, columnTicks, heatmapLayout, LABEL_WIDTH, MIN_COLUMN_WIDTH, moveCell, ROW_HEIGHT } from "./heatmap-model";
+import {
+  AXIS_HEIGHT,
+  cellAt,
+  cellDescription,
+  columnTicks,
+  heatmapLayout,
+  LABEL_WIDTH,
+  MIN_COLUMN_WIDTH,
+  moveCell,
+  ROW_HEIGHT,
+} from "./heatmap-model";
 
 const column = (seq: number): VectorColumn => ({
   seq,
@@ -62,6 +72,8 @@ describe("columnTicks and cellDescription", () => {
   });
 
   it("describes a cell for assistive technology", () => {
-    expect(cellDescription(column(4), 17, -0.2)).toBe("Partition 5, 2001-03-04 – 2001-05-06, 40 events; dimension 17: −0.200");
+    expect(cellDescription(column(4), 17, -0.2)).toBe(
+      "Partition 5, 2001-03-04 – 2001-05-06, 40 events; dimension 17: −0.200",
+    );
   });
 });

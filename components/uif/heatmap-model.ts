@@ -24,7 +24,14 @@ export function heatmapLayout(columns: number, rows: number, containerWidth: num
   const available = Math.max(0, containerWidth - LABEL_WIDTH);
   const columnWidth = columns > 0 ? Math.max(MIN_COLUMN_WIDTH, Math.min(48, available / columns)) : 0;
   const plotWidth = columnWidth * columns;
-  return { columns, rows, columnWidth, plotWidth, width: LABEL_WIDTH + plotWidth, height: rows * ROW_HEIGHT + AXIS_HEIGHT };
+  return {
+    columns,
+    rows,
+    columnWidth,
+    plotWidth,
+    width: LABEL_WIDTH + plotWidth,
+    height: rows * ROW_HEIGHT + AXIS_HEIGHT,
+  };
 }
 
 export interface Cell {
@@ -67,7 +74,10 @@ export function moveCell(cell: Cell, key: string, columns: number, rows: number)
 }
 
 /** Column ticks: about one label per 70 px, always the first column, in 1-based partition numbers. */
-export function columnTicks(columns: readonly Pick<VectorColumn, "seq">[], columnWidth: number): { index: number; label: string }[] {
+export function columnTicks(
+  columns: readonly Pick<VectorColumn, "seq">[],
+  columnWidth: number,
+): { index: number; label: string }[] {
   if (columns.length === 0 || columnWidth <= 0) return [];
   const step = Math.max(1, Math.ceil(70 / columnWidth));
   const ticks: { index: number; label: string }[] = [];

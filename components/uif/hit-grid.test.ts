@@ -40,12 +40,17 @@ describe("hit grid", () => {
   it("agrees with a brute-force search", () => {
     const point = fc.tuple(fc.float({ min: 0, max: 300, noNaN: true }), fc.float({ min: 0, max: 200, noNaN: true }));
     fc.assert(
-      fc.property(fc.array(point, { maxLength: 400 }), fc.array(point, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 20 }), (pts, probes, radius) => {
-        const xs = Float32Array.from(pts.map((p) => p[0]));
-        const ys = Float32Array.from(pts.map((p) => p[1]));
-        const grid = buildHitGrid(xs, ys, 300, 200, radius);
-        for (const [x, y] of probes) expect(nearestPoint(grid, x, y, radius)).toBe(bruteForce(xs, ys, x, y, radius));
-      }),
+      fc.property(
+        fc.array(point, { maxLength: 400 }),
+        fc.array(point, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 20 }),
+        (pts, probes, radius) => {
+          const xs = Float32Array.from(pts.map((p) => p[0]));
+          const ys = Float32Array.from(pts.map((p) => p[1]));
+          const grid = buildHitGrid(xs, ys, 300, 200, radius);
+          for (const [x, y] of probes) expect(nearestPoint(grid, x, y, radius)).toBe(bruteForce(xs, ys, x, y, radius));
+        },
+      ),
     );
   });
 

@@ -17,7 +17,13 @@ export interface HitGrid {
  * [0, width) x [0, height); points outside are clamped into the border cells. Counting sort:
  * O(n), two typed arrays, no per-cell arrays.
  */
-export function buildHitGrid(xs: Float32Array, ys: Float32Array, width: number, height: number, cellSize: number): HitGrid {
+export function buildHitGrid(
+  xs: Float32Array,
+  ys: Float32Array,
+  width: number,
+  height: number,
+  cellSize: number,
+): HitGrid {
   const size = Math.max(1, cellSize);
   const cols = Math.max(1, Math.ceil(width / size));
   const rows = Math.max(1, Math.ceil(height / size));

@@ -78,7 +78,10 @@ export function PopulationMap({ points, colours, selected, neighbours, highlight
   }, [groups, fitted, width, height, radius]);
 
   const selectedIndex = selected === null ? -1 : (indexOf.get(selected) ?? -1);
-  const neighbourIndexes = useMemo(() => neighbours.map((u) => indexOf.get(u) ?? -1).filter((i) => i >= 0), [neighbours, indexOf]);
+  const neighbourIndexes = useMemo(
+    () => neighbours.map((u) => indexOf.get(u) ?? -1).filter((i) => i >= 0),
+    [neighbours, indexOf],
+  );
   const highlightedIndex = highlighted === null ? -1 : (indexOf.get(highlighted) ?? -1);
 
   // The overlay: selection, neighbours, hover. Cheap: a handful of shapes.

@@ -32,7 +32,12 @@ describe("colourPoints", () => {
   it("colours genres as everywhere else and lists them most frequent first", () => {
     const points = ["Drama", "Drama", "Comedy", null].map((color) => ({ color }));
     const { colours, legend } = colourPoints(points, "dominantCategory");
-    expect(colours).toEqual([categoryColour("Drama"), categoryColour("Drama"), categoryColour("Comedy"), NO_CATEGORY_COLOUR]);
+    expect(colours).toEqual([
+      categoryColour("Drama"),
+      categoryColour("Drama"),
+      categoryColour("Comedy"),
+      NO_CATEGORY_COLOUR,
+    ]);
     expect(legend).toEqual({
       kind: "categorical",
       items: [

@@ -23,7 +23,18 @@ export const OTHER_LABEL = "Other";
 export const MISSING_LABEL = "Not known";
 
 /** Tableau 10: distinct hues for attributes without a colour of their own (gender, occupation…). */
-const CATEGORICAL = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+const CATEGORICAL = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
 const OTHER_COLOUR = "#cbd5e1";
 
 export interface FittedPoints {
@@ -36,12 +47,20 @@ export interface FittedPoints {
  * each side. One scale for both axes: distances in a projection mean something, so the map
  * is not stretched to fill the box. y grows upwards as in a plot.
  */
-export function fitToCanvas(points: readonly Pick<PopulationPoint, "x" | "y">[], width: number, height: number, padding: number): FittedPoints {
+export function fitToCanvas(
+  points: readonly Pick<PopulationPoint, "x" | "y">[],
+  width: number,
+  height: number,
+  padding: number,
+): FittedPoints {
   const n = points.length;
   const xs = new Float32Array(n);
   const ys = new Float32Array(n);
   if (n === 0) return { xs, ys };
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   for (const p of points) {
     if (p.x < minX) minX = p.x;
     if (p.x > maxX) maxX = p.x;
@@ -52,7 +71,8 @@ export function fitToCanvas(points: readonly Pick<PopulationPoint, "x" | "y">[],
   const h = Math.max(1, height - 2 * padding);
   const spanX = maxX - minX;
   const spanY = maxY - minY;
-  const scale = spanX > 0 || spanY > 0 ? Math.min(spanX > 0 ? w / spanX : Infinity, spanY > 0 ? h / spanY : Infinity) : 0;
+  const scale =
+    spanX > 0 || spanY > 0 ? Math.min(spanX > 0 ? w / spanX : Infinity, spanY > 0 ? h / spanY : Infinity) : 0;
   // Centre the cloud in the box.
   const offX = padding + (w - spanX * scale) / 2;
   const offY = padding + (h - spanY * scale) / 2;
@@ -74,8 +94,13 @@ export interface PointColours {
 }
 
 /** Colours and legend of the points for an attribute. Numbers get a sequential scale, strings a palette. */
-export function colourPoints(points: readonly Pick<PopulationPoint, "color">[], attribute: PopulationColor): PointColours {
-  const numeric = points.some((p) => typeof p.color === "number") && points.every((p) => p.color === null || typeof p.color === "number");
+export function colourPoints(
+  points: readonly Pick<PopulationPoint, "color">[],
+  attribute: PopulationColor,
+): PointColours {
+  const numeric =
+    points.some((p) => typeof p.color === "number") &&
+    points.every((p) => p.color === null || typeof p.color === "number");
   return numeric ? numericColours(points, LOG_SCALED.has(attribute)) : categoricalColours(points, attribute);
 }
 
@@ -95,17 +120,25 @@ function numericColours(points: readonly Pick<PopulationPoint, "color">[], log: 
   };
 }
 
-function categoricalColours(points: readonly Pick<PopulationPoint, "color">[], attribute: PopulationColor): PointColours {
+function categoricalColours(
+  points: readonly Pick<PopulationPoint, "color">[],
+  attribute: PopulationColor,
+): PointColours {
   const counts = new Map<string, number>();
   const labelOf = (c: PopulationPoint["color"]) => (c === null || c === "" ? MISSING_LABEL : String(c));
   for (const p of points) counts.set(labelOf(p.color), (counts.get(labelOf(p.color)) ?? 0) + 1);
   // Most frequent first; ties by name so the order (and the palette) is stable between loads.
-  const ranked = [...counts.entries()].filter(([l]) => l !== MISSING_LABEL).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const ranked = [...counts.entries()]
+    .filter(([l]) => l !== MISSING_LABEL)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const shown = ranked.length > MAX_CATEGORIES ? ranked.slice(0, MAX_CATEGORIES - 1) : ranked;
   const colourOf = new Map<string, string>();
   shown.forEach(([label], i) => {
     // Genres keep the colour they have on every other screen.
-    colourOf.set(label, attribute === "dominantCategory" ? categoryColour(label) : CATEGORICAL[i % CATEGORICAL.length]!);
+    colourOf.set(
+      label,
+      attribute === "dominantCategory" ? categoryColour(label) : CATEGORICAL[i % CATEGORICAL.length]!,
+    );
   });
   const items = shown.map(([label, count]) => ({ label, colour: colourOf.get(label)!, count }));
   const otherCount = ranked.slice(shown.length).reduce((s, [, c]) => s + c, 0);
@@ -132,5 +165,7 @@ export function drawOrder(colours: readonly string[]): { colour: string; indexes
     if (!g) groups.set(c, (g = []));
     g.push(i);
   });
-  return [...groups.entries()].map(([colour, indexes]) => ({ colour, indexes })).sort((a, b) => b.indexes.length - a.indexes.length);
+  return [...groups.entries()]
+    .map(([colour, indexes]) => ({ colour, indexes }))
+    .sort((a, b) => b.indexes.length - a.indexes.length);
 }

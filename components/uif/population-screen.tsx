@@ -63,7 +63,8 @@ export function PopulationScreen() {
   };
 
   const data = population.data;
-  const selectedMissing = selected !== null && data !== undefined && !data.reason && !points.some((p) => p.user === selected);
+  const selectedMissing =
+    selected !== null && data !== undefined && !data.reason && !points.some((p) => p.user === selected);
 
   return (
     <>
@@ -72,7 +73,11 @@ export function PopulationScreen() {
         description="Every user's fused interest vector projected to two dimensions: users close together have similar interests. Hover a dot to identify it, click to open the user."
       />
       <div className="mb-3 flex flex-wrap items-center gap-3">
-        <div role="group" aria-label="Projection" className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-sm">
+        <div
+          role="group"
+          aria-label="Projection"
+          className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-sm"
+        >
           {(["pca", "umap"] as const).map((p) => (
             <button
               key={p}
@@ -104,7 +109,11 @@ export function PopulationScreen() {
           <Skeleton className="h-[480px] w-full" />
         </div>
       ) : population.isError ? (
-        <ErrorState title="Could not load the population" error={population.error} onRetry={() => void population.refetch()} />
+        <ErrorState
+          title="Could not load the population"
+          error={population.error}
+          onRetry={() => void population.refetch()}
+        />
       ) : data!.reason ? (
         <EmptyState title="No fused vectors to map yet">{data!.reason.message}</EmptyState>
       ) : (
@@ -118,12 +127,18 @@ export function PopulationScreen() {
                 </span>
               </VersionsLine>
               {data!.pending && (
-                <span role="status" className="rounded bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200 ring-inset">
+                <span
+                  role="status"
+                  className="rounded bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-200 ring-inset"
+                >
                   Computing UMAP… showing PCA meanwhile
                 </span>
               )}
             </div>
-            <div className={`rounded-lg border border-slate-200 bg-white p-2 shadow-sm ${population.isPlaceholderData ? "opacity-60" : ""}`} aria-busy={population.isFetching}>
+            <div
+              className={`rounded-lg border border-slate-200 bg-white p-2 shadow-sm ${population.isPlaceholderData ? "opacity-60" : ""}`}
+              aria-busy={population.isFetching}
+            >
               <PopulationMap
                 points={points}
                 colours={colours}
@@ -139,8 +154,16 @@ export function PopulationScreen() {
           <aside className="space-y-4">
             <FindUser key={selected ?? ""} current={selected} onSelect={select} />
             {selected && (
-              <Section id="neighbours" title={`Nearest users to ${selected}`} description="By cosine similarity of the fused vectors.">
-                {selectedMissing && <p className="mb-2 text-xs text-amber-800">This user has no fused vector in the map (no encoded partition).</p>}
+              <Section
+                id="neighbours"
+                title={`Nearest users to ${selected}`}
+                description="By cosine similarity of the fused vectors."
+              >
+                {selectedMissing && (
+                  <p className="mb-2 text-xs text-amber-800">
+                    This user has no fused vector in the map (no encoded partition).
+                  </p>
+                )}
                 <p className="mb-2 text-xs">
                   <Link href={userPageHref(selected)} className="font-medium text-sky-700 underline">
                     Open user {selected}
@@ -149,15 +172,32 @@ export function PopulationScreen() {
                 {neighbours.isPending ? (
                   <Skeleton className="h-40 w-full" />
                 ) : neighbours.isError ? (
-                  <ErrorState title="Could not load the neighbours" error={neighbours.error} onRetry={() => void neighbours.refetch()} />
+                  <ErrorState
+                    title="Could not load the neighbours"
+                    error={neighbours.error}
+                    onRetry={() => void neighbours.refetch()}
+                  />
                 ) : neighbours.data!.reason ? (
                   <EmptyState title="No neighbours">{neighbours.data!.reason.message}</EmptyState>
                 ) : (
-                  <ol aria-label={`Nearest users to ${selected}`} className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm shadow-sm">
+                  <ol
+                    aria-label={`Nearest users to ${selected}`}
+                    className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm shadow-sm"
+                  >
                     {neighbours.data!.neighbours.map((n, i) => (
-                      <li key={n.user} className="flex items-center gap-2 px-3 py-1.5" onPointerEnter={() => setHighlighted(n.user)} onPointerLeave={() => setHighlighted(null)}>
+                      <li
+                        key={n.user}
+                        className="flex items-center gap-2 px-3 py-1.5"
+                        onPointerEnter={() => setHighlighted(n.user)}
+                        onPointerLeave={() => setHighlighted(null)}
+                      >
                         <span className="w-5 text-right text-xs tabular-nums text-slate-400">{i + 1}</span>
-                        <Link href={userPageHref(n.user)} className="min-w-0 flex-1 truncate font-medium text-sky-700 hover:underline" onFocus={() => setHighlighted(n.user)} onBlur={() => setHighlighted(null)}>
+                        <Link
+                          href={userPageHref(n.user)}
+                          className="min-w-0 flex-1 truncate font-medium text-sky-700 hover:underline"
+                          onFocus={() => setHighlighted(n.user)}
+                          onBlur={() => setHighlighted(null)}
+                        >
                           User {n.user}
                         </Link>
                         <span className="text-xs tabular-nums text-slate-500">{formatNumber(n.partitions)} p.</span>
@@ -224,12 +264,21 @@ function FindUser({ current, onSelect }: { current: string | null; onSelect: (us
 function LegendView({ legend }: { legend: Legend }) {
   if (legend.kind === "numeric") {
     return (
-      <div className="mt-2 flex flex-wrap items-center gap-2 px-1 text-xs text-slate-600 tabular-nums" aria-label="Colour legend">
+      <div
+        className="mt-2 flex flex-wrap items-center gap-2 px-1 text-xs text-slate-600 tabular-nums"
+        aria-label="Colour legend"
+      >
         <span>{formatNumber(legend.min)}</span>
-        <span aria-hidden="true" className="h-2 w-40 rounded-sm" style={{ background: `linear-gradient(to right, ${legend.stops.join(", ")})` }} />
+        <span
+          aria-hidden="true"
+          className="h-2 w-40 rounded-sm"
+          style={{ background: `linear-gradient(to right, ${legend.stops.join(", ")})` }}
+        />
         <span>{formatNumber(legend.max)}</span>
         {legend.log && <span className="text-slate-500">(log scale)</span>}
-        {legend.missing > 0 && <span className="text-slate-500">· grey: not known ({formatNumber(legend.missing)})</span>}
+        {legend.missing > 0 && (
+          <span className="text-slate-500">· grey: not known ({formatNumber(legend.missing)})</span>
+        )}
       </div>
     );
   }
@@ -237,7 +286,11 @@ function LegendView({ legend }: { legend: Legend }) {
     <ul aria-label="Colour legend" className="mt-2 flex flex-wrap gap-x-3 gap-y-1 px-1 text-xs text-slate-600">
       {legend.items.map((item) => (
         <li key={item.label} className="flex items-center gap-1">
-          <span aria-hidden="true" className="inline-block h-2.5 w-2.5 rounded-full" style={{ background: item.colour }} />
+          <span
+            aria-hidden="true"
+            className="inline-block h-2.5 w-2.5 rounded-full"
+            style={{ background: item.colour }}
+          />
           {item.label} <span className="tabular-nums text-slate-400">{formatNumber(item.count)}</span>
         </li>
       ))}

@@ -56,7 +56,10 @@ export function VectorHeatmap({ columns, dimensions, label, selectedSeq = null, 
     return () => observer.disconnect();
   }, []);
 
-  const layout = useMemo(() => heatmapLayout(columns.length, dimensions.length, width), [columns.length, dimensions.length, width]);
+  const layout = useMemo(
+    () => heatmapLayout(columns.length, dimensions.length, width),
+    [columns.length, dimensions.length, width],
+  );
   const scale = useMemo(() => divergingScale(columns.flatMap((c) => c.values)), [columns]);
   const ticks = useMemo(() => columnTicks(columns, layout.columnWidth), [columns, layout.columnWidth]);
 
@@ -86,8 +89,20 @@ export function VectorHeatmap({ columns, dimensions, label, selectedSeq = null, 
     setActive(next);
   };
 
-  const liveText = activeCell && columns[activeCell.column] ? cellDescription(columns[activeCell.column]!, dimensions[activeCell.row]!, columns[activeCell.column]!.values[activeCell.row] ?? 0) : "";
-  const tipLeft = shown ? Math.min(Math.max(0, LABEL_WIDTH + (shown.column + 0.5) * layout.columnWidth - TOOLTIP_WIDTH / 2), Math.max(0, layout.width - TOOLTIP_WIDTH)) : 0;
+  const liveText =
+    activeCell && columns[activeCell.column]
+      ? cellDescription(
+          columns[activeCell.column]!,
+          dimensions[activeCell.row]!,
+          columns[activeCell.column]!.values[activeCell.row] ?? 0,
+        )
+      : "";
+  const tipLeft = shown
+    ? Math.min(
+        Math.max(0, LABEL_WIDTH + (shown.column + 0.5) * layout.columnWidth - TOOLTIP_WIDTH / 2),
+        Math.max(0, layout.width - TOOLTIP_WIDTH),
+      )
+    : 0;
 
   return (
     <div className="relative">
@@ -131,7 +146,14 @@ export function VectorHeatmap({ columns, dimensions, label, selectedSeq = null, 
             style={{ cursor: onSelectSeq ? "pointer" : "crosshair" }}
           >
             {dimensions.map((d, r) => (
-              <text key={d} x={LABEL_WIDTH - 6} y={r * ROW_HEIGHT + ROW_HEIGHT / 2} textAnchor="end" dominantBaseline="middle" className="fill-slate-500 text-[9px] tabular-nums">
+              <text
+                key={d}
+                x={LABEL_WIDTH - 6}
+                y={r * ROW_HEIGHT + ROW_HEIGHT / 2}
+                textAnchor="end"
+                dominantBaseline="middle"
+                className="fill-slate-500 text-[9px] tabular-nums"
+              >
                 d{d}
               </text>
             ))}
@@ -188,14 +210,14 @@ export function VectorHeatmap({ columns, dimensions, label, selectedSeq = null, 
         )}
       </div>
       {shown && shownColumn && (
-          <CellTooltip
-            column={shownColumn}
-            dimension={dimensions[shown.row]!}
-            value={shownColumn.values[shown.row] ?? 0}
-            colour={scale.colour(shownColumn.values[shown.row] ?? 0)}
-            left={Math.max(0, tipLeft - scrollLeft)}
-            top={dimensions.length * ROW_HEIGHT + AXIS_HEIGHT + 4}
-          />
+        <CellTooltip
+          column={shownColumn}
+          dimension={dimensions[shown.row]!}
+          value={shownColumn.values[shown.row] ?? 0}
+          colour={scale.colour(shownColumn.values[shown.row] ?? 0)}
+          left={Math.max(0, tipLeft - scrollLeft)}
+          top={dimensions.length * ROW_HEIGHT + AXIS_HEIGHT + 4}
+        />
       )}
       <ScaleLegend limit={scale.limit} />
     </div>
@@ -220,14 +242,35 @@ const Cells = memo(function Cells({
     <g transform={`translate(${LABEL_WIDTH},0)`} shapeRendering="crispEdges">
       {columns.map((c, i) =>
         Array.from({ length: rows }, (_, r) => (
-          <rect key={`${c.seq}:${r}`} x={i * columnWidth} y={r * ROW_HEIGHT} width={Math.max(0.5, columnWidth - gap)} height={ROW_HEIGHT - 1} fill={colour(c.values[r] ?? 0)} />
+          <rect
+            key={`${c.seq}:${r}`}
+            x={i * columnWidth}
+            y={r * ROW_HEIGHT}
+            width={Math.max(0.5, columnWidth - gap)}
+            height={ROW_HEIGHT - 1}
+            fill={colour(c.values[r] ?? 0)}
+          />
         )),
       )}
     </g>
   );
 });
 
-function CellTooltip({ column, dimension, value, colour, left, top }: { column: VectorColumn; dimension: number; value: number; colour: string; left: number; top: number }) {
+function CellTooltip({
+  column,
+  dimension,
+  value,
+  colour,
+  left,
+  top,
+}: {
+  column: VectorColumn;
+  dimension: number;
+  value: number;
+  colour: string;
+  left: number;
+  top: number;
+}) {
   return (
     <div
       aria-hidden="true"
@@ -259,7 +302,11 @@ function ScaleLegend({ limit }: { limit: number }) {
   return (
     <div className="mt-1 flex items-center gap-2 text-[11px] text-slate-500 tabular-nums">
       <span>−{limit.toFixed(2)}</span>
-      <span aria-hidden="true" className="h-2 w-40 rounded-sm ring-1 ring-slate-200" style={{ background: `linear-gradient(to right, ${stops})` }} />
+      <span
+        aria-hidden="true"
+        className="h-2 w-40 rounded-sm ring-1 ring-slate-200"
+        style={{ background: `linear-gradient(to right, ${stops})` }}
+      />
       <span>+{limit.toFixed(2)}</span>
       <span>component value (clipped at the 98th percentile of |value|; the tooltip shows the exact one)</span>
     </div>

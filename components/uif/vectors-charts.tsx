@@ -19,27 +19,41 @@ function DriftTooltip({ active, payload }: TooltipProps) {
   const row = active ? payload?.[0]?.payload : undefined;
   if (!row) return null;
   return (
-    <div data-testid="drift-tooltip" className="max-w-xs rounded-md border border-slate-200 bg-white px-3 py-2 text-xs text-slate-700 shadow-lg">
+    <div
+      data-testid="drift-tooltip"
+      className="max-w-xs rounded-md border border-slate-200 bg-white px-3 py-2 text-xs text-slate-700 shadow-lg"
+    >
       <div className="flex justify-between gap-3">
         <span className="font-semibold text-slate-900">{partitionTitle(row.seq)}</span>
         <span className="tabular-nums text-slate-500">{row.dates}</span>
       </div>
       <div className="mt-0.5 tabular-nums">
-        {row.drift === null ? "First partition: nothing to compare with" : `Similarity with the previous partition: ${row.drift.toFixed(3)}`}
+        {row.drift === null
+          ? "First partition: nothing to compare with"
+          : `Similarity with the previous partition: ${row.drift.toFixed(3)}`}
       </div>
       {row.shift && <p className="mt-1.5 border-t border-slate-100 pt-1 italic text-slate-700">{row.shift}</p>}
     </div>
   );
 }
 
-export function DriftChart({ rows, selectedSeq, onSelectSeq }: { rows: PartitionChartRow[]; selectedSeq?: number | null; onSelectSeq?: (seq: number) => void }) {
+export function DriftChart({
+  rows,
+  selectedSeq,
+  onSelectSeq,
+}: {
+  rows: PartitionChartRow[];
+  selectedSeq?: number | null;
+  onSelectSeq?: (seq: number) => void;
+}) {
   const lowest = largestShift(rows);
   return (
     <figure className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
       <figcaption className="mb-1 text-xs font-medium text-slate-700">
         Drift: cosine similarity with the previous partition
         <span className="block font-normal text-slate-500">
-          {lowest ? `Largest shift in view: ${partitionTitle(lowest.seq)} (${lowest.drift!.toFixed(2)}). ` : ""}Hover a point for the cascade&apos;s shift sentence.
+          {lowest ? `Largest shift in view: ${partitionTitle(lowest.seq)} (${lowest.drift!.toFixed(2)}). ` : ""}Hover a
+          point for the cascade&apos;s shift sentence.
         </span>
       </figcaption>
       <LineChart
@@ -48,19 +62,38 @@ export function DriftChart({ rows, selectedSeq, onSelectSeq }: { rows: Partition
         style={{ width: "100%", height: 200 }}
         margin={{ top: 6, right: 8, bottom: 0, left: -16 }}
         onClick={(state) => {
-          const i = typeof state?.activeTooltipIndex === "number" ? state.activeTooltipIndex : Number(state?.activeTooltipIndex);
+          const i =
+            typeof state?.activeTooltipIndex === "number"
+              ? state.activeTooltipIndex
+              : Number(state?.activeTooltipIndex);
           const row = Number.isInteger(i) ? rows[i] : undefined;
           if (row && onSelectSeq) onSelectSeq(row.seq);
         }}
       >
         <CartesianGrid vertical={false} stroke="#e2e8f0" />
         <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: "#cbd5e1" }} minTickGap={16} />
-        <YAxis domain={driftDomain(rows)} tick={axisTick} tickLine={false} axisLine={false} width={44} tickFormatter={(v: number) => v.toFixed(1)} />
+        <YAxis
+          domain={driftDomain(rows)}
+          tick={axisTick}
+          tickLine={false}
+          axisLine={false}
+          width={44}
+          tickFormatter={(v: number) => v.toFixed(1)}
+        />
         {selectedSeq !== null && selectedSeq !== undefined && rows.some((r) => r.seq === selectedSeq) && (
           <ReferenceLine x={`P${selectedSeq + 1}`} stroke="#0f172a" strokeDasharray="3 3" />
         )}
         <Tooltip content={<DriftTooltip />} cursor={{ stroke: "#94a3b8" }} />
-        <Line dataKey="drift" name="Similarity" stroke="#0284c7" strokeWidth={1.5} dot={rows.length <= 60 ? { r: 2.5 } : false} activeDot={{ r: 4 }} connectNulls={false} isAnimationActive={false} />
+        <Line
+          dataKey="drift"
+          name="Similarity"
+          stroke="#0284c7"
+          strokeWidth={1.5}
+          dot={rows.length <= 60 ? { r: 2.5 } : false}
+          activeDot={{ r: 4 }}
+          connectNulls={false}
+          isAnimationActive={false}
+        />
       </LineChart>
     </figure>
   );
@@ -103,10 +136,21 @@ export function AttentionChart({
             : "Recency-aware attention pooling: the weights sum to 1."}
         </span>
       </figcaption>
-      <BarChart responsive data={rows} style={{ width: "100%", height: 200 }} margin={{ top: 6, right: 8, bottom: 0, left: -16 }}>
+      <BarChart
+        responsive
+        data={rows}
+        style={{ width: "100%", height: 200 }}
+        margin={{ top: 6, right: 8, bottom: 0, left: -16 }}
+      >
         <CartesianGrid vertical={false} stroke="#e2e8f0" />
         <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: "#cbd5e1" }} minTickGap={16} />
-        <YAxis tick={axisTick} tickLine={false} axisLine={false} width={44} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
+        <YAxis
+          tick={axisTick}
+          tickLine={false}
+          axisLine={false}
+          width={44}
+          tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+        />
         <Tooltip content={<WeightTooltip />} cursor={{ fill: "#f1f5f9" }} />
         <Bar
           dataKey="weight"

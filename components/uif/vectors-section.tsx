@@ -5,7 +5,14 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { fetchJson, retryUnlessClientError } from "@/lib/api/fetch-json";
 import { queryKeys } from "@/lib/query-keys";
-import { uifApi, type EmptyReason, type EncodersAction, type EncodersPostResponse, type FitResult, type VersionSelection } from "@/lib/uif/api-client";
+import {
+  uifApi,
+  type EmptyReason,
+  type EncodersAction,
+  type EncodersPostResponse,
+  type FitResult,
+  type VersionSelection,
+} from "@/lib/uif/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
@@ -106,7 +113,12 @@ export function VectorsSection({
     if (!can("editor")) return null;
     if (code === "no_encoder")
       return (
-        <button type="button" disabled={encode.isPending} onClick={() => encode.mutate({ fit: true })} className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60">
+        <button
+          type="button"
+          disabled={encode.isPending}
+          onClick={() => encode.mutate({ fit: true })}
+          className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60"
+        >
           {encode.isPending ? "Fitting and encoding…" : `Fit the builtin encoder on data before ${asOfText(asOf)}`}
         </button>
       );
@@ -115,7 +127,12 @@ export function VectorsSection({
         <button
           type="button"
           disabled={encode.isPending}
-          onClick={() => encode.mutate({ fit: false, encoder: data?.encoder?.id ?? (typeof versions.encoder === "number" ? versions.encoder : undefined) })}
+          onClick={() =>
+            encode.mutate({
+              fit: false,
+              encoder: data?.encoder?.id ?? (typeof versions.encoder === "number" ? versions.encoder : undefined),
+            })
+          }
           className="mt-3 rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700 disabled:opacity-60"
         >
           {encode.isPending ? "Encoding…" : "Encode this user's partitions"}
@@ -143,25 +160,40 @@ export function VectorsSection({
           <p>{data!.reason?.message ?? `No partition of this user was sealed before ${asOfText(asOf)}.`}</p>
           {data!.reason?.code === "no_summaries" && (
             <p className="mt-1">
-              Summarise them in the <a href="#interest-cascade" className="font-medium text-sky-700 underline">interest cascade</a>; encoding follows.
+              Summarise them in the{" "}
+              <a href="#interest-cascade" className="font-medium text-sky-700 underline">
+                interest cascade
+              </a>
+              ; encoding follows.
             </p>
           )}
           {data!.reason && editorAction(data!.reason.code)}
-          {encode.isError && <p role="alert" className="mt-2 text-red-700">{encode.error.message}</p>}
+          {encode.isError && (
+            <p role="alert" className="mt-2 text-red-700">
+              {encode.error.message}
+            </p>
+          )}
         </EmptyState>
       ) : (
         <div aria-busy={vectors.isFetching} className={`space-y-3 ${vectors.isPlaceholderData ? "opacity-60" : ""}`}>
           <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-200 bg-white px-3 py-2 shadow-sm">
             <VersionsLine encoder={data!.encoder} fusion={data!.fusion}>
               <span>As of {data!.asOf.slice(0, 16).replace("T", " ")} UTC</span>
-              <Link href={`/population?user=${encodeURIComponent(externalId)}`} className="font-medium text-sky-700 underline">
+              <Link
+                href={`/population?user=${encodeURIComponent(externalId)}`}
+                className="font-medium text-sky-700 underline"
+              >
                 See in the population
               </Link>
             </VersionsLine>
             <div className="flex flex-wrap items-center gap-2 text-xs">
               <label className="flex items-center gap-1 text-slate-600">
                 Rows
-                <select value={top} onChange={(e) => setTop(Number(e.target.value))} className="rounded border border-slate-300 bg-white px-1 py-0.5">
+                <select
+                  value={top}
+                  onChange={(e) => setTop(Number(e.target.value))}
+                  className="rounded border border-slate-300 bg-white px-1 py-0.5"
+                >
                   {TOP_CHOICES.map((n) => (
                     <option key={n} value={n}>
                       {n}
@@ -191,7 +223,8 @@ export function VectorsSection({
           </div>
           <div className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
             <p className="mb-2 text-xs text-slate-500">
-              Top {data!.dimensions.length} dimensions by variance over the user&apos;s partitions; columns oldest first. Hover a cell for its partition and summary.
+              Top {data!.dimensions.length} dimensions by variance over the user&apos;s partitions; columns oldest
+              first. Hover a cell for its partition and summary.
             </p>
             <VectorHeatmap
               columns={data!.columns}

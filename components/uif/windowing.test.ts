@@ -4,7 +4,15 @@ import { clampOffset, latestOffset, partitionWindow, windowLabel } from "./windo
 
 describe("partitionWindow", () => {
   it("shows everything in one window when it fits", () => {
-    expect(partitionWindow(0, 200, 37)).toEqual({ start: 0, end: 37, total: 37, older: null, newer: null, first: null, latest: null });
+    expect(partitionWindow(0, 200, 37)).toEqual({
+      start: 0,
+      end: 37,
+      total: 37,
+      older: null,
+      newer: null,
+      first: null,
+      latest: null,
+    });
   });
 
   it("pages by one window and stops at both ends", () => {
@@ -26,18 +34,23 @@ describe("partitionWindow", () => {
 
   it("always shows min(limit, total) partitions and its buttons stay in range", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -50, max: 5000 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 3000 }), (offset, limit, total) => {
-        const w = partitionWindow(offset, limit, total);
-        expect(w.end - w.start).toBe(Math.min(limit, total));
-        for (const o of [w.older, w.newer, w.first, w.latest]) {
-          if (o === null) continue;
-          expect(o).toBeGreaterThanOrEqual(0);
-          expect(o).toBeLessThanOrEqual(latestOffset(total, limit));
-          expect(o).not.toBe(w.start);
-        }
-        // Older then newer comes back (unless the older window was clipped at 0).
-        if (w.older !== null && w.start >= limit) expect(partitionWindow(w.older, limit, total).newer).toBe(w.start);
-      }),
+      fc.property(
+        fc.integer({ min: -50, max: 5000 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 0, max: 3000 }),
+        (offset, limit, total) => {
+          const w = partitionWindow(offset, limit, total);
+          expect(w.end - w.start).toBe(Math.min(limit, total));
+          for (const o of [w.older, w.newer, w.first, w.latest]) {
+            if (o === null) continue;
+            expect(o).toBeGreaterThanOrEqual(0);
+            expect(o).toBeLessThanOrEqual(latestOffset(total, limit));
+            expect(o).not.toBe(w.start);
+          }
+          // Older then newer comes back (unless the older window was clipped at 0).
+          if (w.older !== null && w.start >= limit) expect(partitionWindow(w.older, limit, total).newer).toBe(w.start);
+        },
+      ),
     );
   });
 });

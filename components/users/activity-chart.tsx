@@ -55,7 +55,13 @@ function tooFine(choice: BucketChoice, span: { first: string | null; last: strin
   return bars > MAX_ACTIVITY_BUCKETS ? `${bars} ${choice}s: too many bars for one chart` : null;
 }
 
-export function ActivitySection({ externalId, span }: { externalId: string; span?: { first: string | null; last: string | null } }) {
+export function ActivitySection({
+  externalId,
+  span,
+}: {
+  externalId: string;
+  span?: { first: string | null; last: string | null };
+}) {
   const [bucket, setBucket] = useState<BucketChoice>("auto");
   const activity = useQuery({
     queryKey: queryKeys.users.activity(externalId, bucket),
@@ -73,7 +79,11 @@ export function ActivitySection({ externalId, span }: { externalId: string; span
           : "Events per day, week or month, whichever suits the user's span."
       }
       actions={
-        <div role="group" aria-label="Bucket size" className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-xs">
+        <div
+          role="group"
+          aria-label="Bucket size"
+          className="inline-flex overflow-hidden rounded-md border border-slate-300 bg-white text-xs"
+        >
           {BUCKET_CHOICES.map((c) => {
             const disabledReason = tooFine(c.value, span);
             return (
@@ -101,11 +111,17 @@ export function ActivitySection({ externalId, span }: { externalId: string; span
           <Skeleton className="h-[260px] w-full" />
         </div>
       ) : activity.isError ? (
-        <ErrorState title="Could not load the activity" error={activity.error} onRetry={() => void activity.refetch()} />
+        <ErrorState
+          title="Could not load the activity"
+          error={activity.error}
+          onRetry={() => void activity.refetch()}
+        />
       ) : activity.data.points.length === 0 ? (
         <EmptyState title="No activity yet">This user has no behaviours in the log.</EmptyState>
       ) : (
-        <div className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm ${activity.isPlaceholderData ? "opacity-60" : ""}`}>
+        <div
+          className={`rounded-lg border border-slate-200 bg-white p-3 shadow-sm ${activity.isPlaceholderData ? "opacity-60" : ""}`}
+        >
           <ActivityChart activity={activity.data} />
         </div>
       )}
@@ -124,7 +140,12 @@ function ActivityChart({ activity }: { activity: UserActivity }) {
         {formatNumber(total)} events in {rows.length} {bucket}s from {tooltipTitle(rows[0]!.start, bucket)} to{" "}
         {tooltipTitle(rows[rows.length - 1]!.start, bucket)}.
       </figcaption>
-      <ComposedChart responsive data={rows} style={{ width: "100%", height: 260 }} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
+      <ComposedChart
+        responsive
+        data={rows}
+        style={{ width: "100%", height: 260 }}
+        margin={{ top: 8, right: 8, bottom: 0, left: -8 }}
+      >
         <CartesianGrid vertical={false} stroke="#e2e8f0" />
         <XAxis
           dataKey="start"
@@ -134,7 +155,14 @@ function ActivityChart({ activity }: { activity: UserActivity }) {
           axisLine={{ stroke: "#cbd5e1" }}
           minTickGap={24}
         />
-        <YAxis yAxisId="events" allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} tickLine={false} axisLine={false} width={48} />
+        <YAxis
+          yAxisId="events"
+          allowDecimals={false}
+          tick={{ fontSize: 11, fill: "#64748b" }}
+          tickLine={false}
+          axisLine={false}
+          width={48}
+        />
         {hasRatings && (
           <YAxis
             yAxisId="rating"
@@ -150,7 +178,10 @@ function ActivityChart({ activity }: { activity: UserActivity }) {
         )}
         <Tooltip
           labelFormatter={(v) => tooltipTitle(String(v), bucket)}
-          formatter={(value, name) => [typeof value === "number" && name === "Mean rating" ? value.toFixed(2) : formatNumber(Number(value)), name]}
+          formatter={(value, name) => [
+            typeof value === "number" && name === "Mean rating" ? value.toFixed(2) : formatNumber(Number(value)),
+            name,
+          ]}
           contentStyle={{ fontSize: 12, borderRadius: 6, borderColor: "#cbd5e1" }}
           cursor={{ fill: "#f1f5f9" }}
         />

@@ -25,7 +25,10 @@ import { ProfileCard } from "./profile-card";
  * card and a card picks its band.
  */
 export function UserScreen({ externalId }: { externalId: string }) {
-  const profile = useQuery({ queryKey: queryKeys.users.detail(externalId), queryFn: () => usersApi.profile(externalId) });
+  const profile = useQuery({
+    queryKey: queryKeys.users.detail(externalId),
+    queryFn: () => usersApi.profile(externalId),
+  });
   const [config, setConfig] = useState<ConfigRef>("active");
   const [pick, setPick] = useState<PartitionPick | null>(null);
   const chooseConfig = (next: ConfigRef) => {
@@ -47,7 +50,11 @@ export function UserScreen({ externalId }: { externalId: string }) {
         <div className="mb-3">{back}</div>
         {notFound ? (
           <EmptyState title={`No user with external id “${externalId}”`}>
-            It may have been deleted, or the link is mistyped. <Link href="/users" className="font-medium text-sky-700 underline">Search the users</Link>.
+            It may have been deleted, or the link is mistyped.{" "}
+            <Link href="/users" className="font-medium text-sky-700 underline">
+              Search the users
+            </Link>
+            .
           </EmptyState>
         ) : (
           <ErrorState title="Could not load this user" error={profile.error} onRetry={() => void profile.refetch()} />
@@ -81,7 +88,13 @@ export function UserScreen({ externalId }: { externalId: string }) {
         externalId={externalId}
         span={profile.data ? { first: profile.data.firstEventAt, last: profile.data.lastEventAt } : undefined}
       />
-      <InterestTimelineSlot externalId={externalId} config={config} onConfigChange={chooseConfig} picked={pick} onPick={setPick} />
+      <InterestTimelineSlot
+        externalId={externalId}
+        config={config}
+        onConfigChange={chooseConfig}
+        picked={pick}
+        onPick={setPick}
+      />
       <CascadeSection
         externalId={externalId}
         config={config}
@@ -92,7 +105,9 @@ export function UserScreen({ externalId }: { externalId: string }) {
       <VectorsSection
         externalId={externalId}
         selectedSeq={config === "active" ? cascadeSeqOf(pick) : null}
-        onSelectSeq={config === "active" ? (seq) => setPick(pickFromCascade(seq === cascadeSeqOf(pick) ? null : seq)) : undefined}
+        onSelectSeq={
+          config === "active" ? (seq) => setPick(pickFromCascade(seq === cascadeSeqOf(pick) ? null : seq)) : undefined
+        }
       />
       <BehaviorLogSection externalId={externalId} />
     </>
@@ -101,7 +116,10 @@ export function UserScreen({ externalId }: { externalId: string }) {
 
 function ProfileSkeleton() {
   return (
-    <div role="status" className="mb-8 grid gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5">
+    <div
+      role="status"
+      className="mb-8 grid gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5"
+    >
       <span className="sr-only">Loading profile…</span>
       {Array.from({ length: 5 }, (_, i) => (
         <div key={i}>

@@ -35,7 +35,11 @@ export function UsersScreen() {
 
   const sortBy = (sort: UserSort) =>
     go({ sort, dir: params.sort === sort ? (params.dir === "asc" ? "desc" : "asc") : defaultDirFor(sort), page: 1 });
-  const sortProps = (sort: UserSort) => ({ active: params.sort === sort, direction: params.dir, onSort: () => sortBy(sort) });
+  const sortProps = (sort: UserSort) => ({
+    active: params.sort === sort,
+    direction: params.dir,
+    onSort: () => sortBy(sort),
+  });
 
   return (
     <>
@@ -56,11 +60,13 @@ export function UsersScreen() {
             onChange={(e) => go({ pageSize: Number(e.target.value), page: 1 })}
             className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-800"
           >
-            {[...new Set([...PAGE_SIZES, params.pageSize])].sort((a, b) => a - b).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
+            {[...new Set([...PAGE_SIZES, params.pageSize])]
+              .sort((a, b) => a - b)
+              .map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
           </select>
         </label>
       </div>
@@ -76,7 +82,10 @@ export function UsersScreen() {
       ) : query.data.total === 0 ? (
         <EmptyState title={`No users match “${params.q}”`}>
           The search looks for this text anywhere in the external id.{" "}
-          <Link href={usersHref(pathname, { ...params, q: "", page: 1 })} className="font-medium text-sky-700 underline">
+          <Link
+            href={usersHref(pathname, { ...params, q: "", page: 1 })}
+            className="font-medium text-sky-700 underline"
+          >
             Clear the search
           </Link>
         </EmptyState>
@@ -88,7 +97,10 @@ export function UsersScreen() {
           </Link>
         </EmptyState>
       ) : (
-        <div className={query.isPlaceholderData ? "opacity-60 transition-opacity" : "transition-opacity"} aria-busy={query.isFetching}>
+        <div
+          className={query.isPlaceholderData ? "opacity-60 transition-opacity" : "transition-opacity"}
+          aria-busy={query.isFetching}
+        >
           <Table label="Users">
             <THead>
               <tr>

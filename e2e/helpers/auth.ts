@@ -22,7 +22,8 @@ export function registerAccount(role: Role, credentials: E2eCredentials): void {
 
 export function credentialsFor(role: Role): E2eCredentials {
   const c = accounts[role];
-  if (!c) throw new Error(`No e2e account with role ${role}: create one and call registerAccount("${role}", ...) first.`);
+  if (!c)
+    throw new Error(`No e2e account with role ${role}: create one and call registerAccount("${role}", ...) first.`);
   return c;
 }
 
@@ -46,6 +47,9 @@ export async function signIn(page: Page, role: Role = "admin"): Promise<void> {
     refusal.waitFor({ timeout: 15_000 }).then(() => "refused" as const),
   ]).catch(() => "no-answer" as const);
   if (outcome === "signed-in") return;
-  const reason = outcome === "refused" ? (await refusal.innerText()).trim() : "the page stayed on /signin for 15 s without a message";
+  const reason =
+    outcome === "refused"
+      ? (await refusal.innerText()).trim()
+      : "the page stayed on /signin for 15 s without a message";
   throw new Error(`Sign-in as ${name} (${role}) failed: ${reason}`);
 }

@@ -20,7 +20,9 @@ export const E2E_ADMIN_PASSWORD = process.env.LIBER_E2E_ADMIN_PASSWORD ?? "liber
 export function e2eSetting(name: keyof typeof E2E_ENV): string {
   const value = process.env[E2E_ENV[name]];
   if (!value) {
-    throw new Error(`${E2E_ENV[name]} is not set: run the specs with \`npx playwright test\` (playwright.config.ts sets it).`);
+    throw new Error(
+      `${E2E_ENV[name]} is not set: run the specs with \`npx playwright test\` (playwright.config.ts sets it).`,
+    );
   }
   return value;
 }

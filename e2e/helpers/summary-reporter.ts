@@ -25,7 +25,11 @@ export default class SummaryReporter implements Reporter {
       else if (outcome === "flaky") counts.flaky++;
       else counts.skipped++;
     }
-    const fields = Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(" ");
-    process.stdout.write(`\ne2e summary: status=${result.status} ${fields} duration=${(result.duration / 1000).toFixed(1)}s\n`);
+    const fields = Object.entries(counts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    process.stdout.write(
+      `\ne2e summary: status=${result.status} ${fields} duration=${(result.duration / 1000).toFixed(1)}s\n`,
+    );
   }
 }

@@ -4,7 +4,10 @@ import { ApiRequestError, fetchJson, queryString, retryUnlessClientError } from 
 afterEach(() => vi.unstubAllGlobals());
 
 const respond = (status: number, body: unknown) =>
-  vi.stubGlobal("fetch", vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status })));
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status })),
+  );
 
 describe("fetchJson", () => {
   it("returns the JSON body of a success", async () => {
@@ -21,11 +24,18 @@ describe("fetchJson", () => {
 
   it("says what happened when the answer is not the API's JSON", async () => {
     respond(502, "<html>Bad gateway</html>");
-    await expect(fetchJson("/api/users")).rejects.toMatchObject({ status: 502, code: "http_error", message: "The server answered 502." });
+    await expect(fetchJson("/api/users")).rejects.toMatchObject({
+      status: 502,
+      code: "http_error",
+      message: "The server answered 502.",
+    });
   });
 
   it("reports an unreachable server", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("fetch failed"))));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Promise.reject(new TypeError("fetch failed"))),
+    );
     await expect(fetchJson("/api/users")).rejects.toMatchObject({ status: 0, code: "network" });
   });
 });

@@ -12,7 +12,11 @@ describe("safeText", () => {
   });
 
   it("reaches strings and keys inside values", () => {
-    expect(safeTexts([{ path: "a\u0000", message: "m\ud800" }, 1, null])).toEqual([{ path: "a\\u0000", message: "m\\ud800" }, 1, null]);
+    expect(safeTexts([{ path: "a\u0000", message: "m\ud800" }, 1, null])).toEqual([
+      { path: "a\\u0000", message: "m\\ud800" },
+      1,
+      null,
+    ]);
     expect(safeTexts({ "k\u0000": "v" })).toEqual({ "k\\u0000": "v" });
   });
 });

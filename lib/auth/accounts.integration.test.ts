@@ -13,7 +13,9 @@ describe("accounts", () => {
     const row = await db().account.findUniqueOrThrow({ where: { id: a.id } });
     expect(row.passwordHash?.startsWith("$argon2id$")).toBe(true);
     expect(await verifyPassword(row.passwordHash, "wonderland")).toBe(true);
-    await expect(createAccount({ name: "ALICE", role: "viewer", password: "another-one" })).rejects.toMatchObject({ status: 409 });
+    await expect(createAccount({ name: "ALICE", role: "viewer", password: "another-one" })).rejects.toMatchObject({
+      status: 409,
+    });
     await expect(createAccount({ name: "bad name", role: "viewer", password: "another-one" })).rejects.toThrow();
   });
 
@@ -26,11 +28,17 @@ describe("accounts", () => {
   });
 
   it("keep at least one admin", async () => {
-    await expect(setAccountRole({ name: "alice" }, "viewer")).rejects.toMatchObject({ status: 409, code: "last_admin" });
+    await expect(setAccountRole({ name: "alice" }, "viewer")).rejects.toMatchObject({
+      status: 409,
+      code: "last_admin",
+    });
     await expect(deleteAccount({ name: "alice" })).rejects.toMatchObject({ status: 409 });
     await createAccount({ name: "bob", role: "admin", password: "builder-bob" });
     // Two admins demoting each other at once: one of them must stay admin.
-    const results = await Promise.allSettled([setAccountRole({ name: "alice" }, "viewer"), setAccountRole({ name: "bob" }, "viewer")]);
+    const results = await Promise.allSettled([
+      setAccountRole({ name: "alice" }, "viewer"),
+      setAccountRole({ name: "bob" }, "viewer"),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(await db().account.count({ where: { role: "admin" } })).toBe(1);
   });

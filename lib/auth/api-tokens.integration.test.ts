@@ -12,13 +12,24 @@ describe("API tokens", () => {
     const admin = await createAccount({ name: "root", role: "admin", password: "very-secret" });
     const { token, summary } = await createApiToken({ name: "nightly ingest", role: "editor", createdById: admin.id });
     expect(token.startsWith("lbr_")).toBe(true);
-    expect(summary).toMatchObject({ name: "nightly ingest", role: "editor", createdBy: "root", lastUsedAt: null, revokedAt: null });
+    expect(summary).toMatchObject({
+      name: "nightly ingest",
+      role: "editor",
+      createdBy: "root",
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     expect(JSON.stringify(summary)).not.toContain(token);
     expect(JSON.stringify(summary)).not.toContain(hashSecret(token));
     const row = await db().apiToken.findUniqueOrThrow({ where: { id: summary.id } });
     expect(row.tokenHash).toBe(hashSecret(token));
 
-    expect(await tokenCaller(token)).toMatchObject({ kind: "token", role: "editor", tokenId: summary.id, accountId: null });
+    expect(await tokenCaller(token)).toMatchObject({
+      kind: "token",
+      role: "editor",
+      tokenId: summary.id,
+      accountId: null,
+    });
   });
 
   it("record when they were last used (at most once a minute)", async () => {
@@ -50,7 +61,17 @@ describe("API tokens", () => {
 
   it("never list a hash", async () => {
     for (const t of await listApiTokens({ includeRevoked: true })) {
-      expect(Object.keys(t).sort()).toEqual(["createdAt", "createdBy", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "role"]);
+      expect(Object.keys(t).sort()).toEqual([
+        "createdAt",
+        "createdBy",
+        "expiresAt",
+        "id",
+        "lastUsedAt",
+        "name",
+        "prefix",
+        "revokedAt",
+        "role",
+      ]);
     }
   });
 
@@ -72,7 +93,12 @@ describe("API tokens", () => {
 
   it("can carry an expiry, after which they stop working", async () => {
     const now = new Date("2031-01-01T00:00:00Z");
-    const { token, summary } = await createApiToken({ name: "temporary", role: "editor", createdById: null, expiresAt: new Date("2031-01-31T00:00:00Z") });
+    const { token, summary } = await createApiToken({
+      name: "temporary",
+      role: "editor",
+      createdById: null,
+      expiresAt: new Date("2031-01-31T00:00:00Z"),
+    });
     expect(summary.expiresAt).toEqual(new Date("2031-01-31T00:00:00Z"));
     expect(await tokenCaller(token, now)).toMatchObject({ role: "editor" });
     expect(await tokenCaller(token, new Date("2031-01-31T00:00:00Z"))).toBeNull();

@@ -88,7 +88,15 @@ export async function tokenCaller(token: string, now = new Date()): Promise<Call
   if (!isWellFormedApiToken(token)) return null;
   const row = await db().apiToken.findUnique({
     where: { tokenHash: hashSecret(token) },
-    select: { id: true, name: true, role: true, revokedAt: true, expiresAt: true, lastUsedAt: true, createdBy: { select: { role: true } } },
+    select: {
+      id: true,
+      name: true,
+      role: true,
+      revokedAt: true,
+      expiresAt: true,
+      lastUsedAt: true,
+      createdBy: { select: { role: true } },
+    },
   });
   if (!row || row.revokedAt) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;

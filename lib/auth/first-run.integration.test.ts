@@ -34,7 +34,12 @@ describe("first run", () => {
     expect(await setupTokenState(link.token, new Date(t0.getTime() + 23 * HOUR))).toBe("usable");
     expect(await setupTokenState(link.token, new Date(t0.getTime() + 24 * HOUR + 1))).toBe("invalid");
     await expect(
-      completeSetup({ token: link.token, name: "admin", password: "late-password", now: new Date(t0.getTime() + 25 * HOUR) }),
+      completeSetup({
+        token: link.token,
+        name: "admin",
+        password: "late-password",
+        now: new Date(t0.getTime() + 25 * HOUR),
+      }),
     ).rejects.toMatchObject({ status: 403 });
   });
 
@@ -51,7 +56,9 @@ describe("first run", () => {
     expect(await sessionCaller(session.token)).toMatchObject({ role: "admin" });
     expect(await db().account.count({ where: { role: "admin" } })).toBe(1);
     expect(await setupTokenState(link.token)).toBe("admin-exists");
-    await expect(completeSetup({ token: link.token, name: "again", password: "third-password" })).rejects.toMatchObject({ status: 409 });
+    await expect(completeSetup({ token: link.token, name: "again", password: "third-password" })).rejects.toMatchObject(
+      { status: 409 },
+    );
     expect(await ensureFirstAdmin()).toEqual({ kind: "admin-exists" });
   });
 });

@@ -62,7 +62,8 @@ export const invalidSetupLink = () =>
     "invalid_setup_link",
     "This setup link is invalid, expired or already used. Restart the server (`npm start`) to print a new one.",
   );
-export const alreadySetUp = () => new ApiError(409, "already_set_up", "An admin account already exists: sign in instead.");
+export const alreadySetUp = () =>
+  new ApiError(409, "already_set_up", "An admin account already exists: sign in instead.");
 
 /** Uses a setup link: creates the first admin and signs them in. */
 export async function completeSetup(input: {

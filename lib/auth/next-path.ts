@@ -25,7 +25,9 @@ export function safeNextPath(next: string | null | undefined, fallback = "/"): s
 
 /** Pages that are reachable without a session. */
 export function isSignInFlowPath(pathname: string): boolean {
-  return pathname === "/signin" || pathname.startsWith("/signin/") || pathname === "/setup" || pathname.startsWith("/setup/");
+  return (
+    pathname === "/signin" || pathname.startsWith("/signin/") || pathname === "/setup" || pathname.startsWith("/setup/")
+  );
 }
 
 /** Request header through which proxy.ts tells server components the requested path. */

@@ -13,7 +13,12 @@ describe("sign-in rate limit", () => {
 
   it("allows up to 4 recent failures", () => {
     expect(retryAfterMs([], now)).toBe(0);
-    expect(retryAfterMs([1, 2, 3, 4].map((m) => ago(m * MIN)), now)).toBe(0);
+    expect(
+      retryAfterMs(
+        [1, 2, 3, 4].map((m) => ago(m * MIN)),
+        now,
+      ),
+    ).toBe(0);
   });
 
   it("blocks after 5 failures until the oldest counted one leaves the window", () => {

@@ -55,7 +55,13 @@ export async function waitBeforeNextAttemptMs(
   );
 }
 
-export async function recordFailure(tx: Tx, name: string, ip: string, now: Date, limit: Limit = SIGN_IN_LIMIT): Promise<void> {
+export async function recordFailure(
+  tx: Tx,
+  name: string,
+  ip: string,
+  now: Date,
+  limit: Limit = SIGN_IN_LIMIT,
+): Promise<void> {
   await tx.signInFailure.create({ data: { name, ip, attemptedAt: now } });
   // Keep the table small: rows older than the window no longer count for anything.
   await tx.signInFailure.deleteMany({ where: { attemptedAt: { lt: new Date(now.getTime() - limit.windowMs) } } });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { clientIp, CLIENT_IP_HEADER, fromTrustedProxy, isHttpsRequest, parseTrustProxy, peerAddress, stampPeer } from "./request";
+import {
+  clientIp,
+  CLIENT_IP_HEADER,
+  fromTrustedProxy,
+  isHttpsRequest,
+  parseTrustProxy,
+  peerAddress,
+  stampPeer,
+} from "./request";
 
 describe("request facts", () => {
   it("detects https directly or via X-Forwarded-Proto", () => {
@@ -12,7 +20,8 @@ describe("request facts", () => {
 });
 
 describe("the client's address", () => {
-  const peer = (ip: string, extra: Record<string, string> = {}) => new Headers({ [CLIENT_IP_HEADER]: stampPeer(ip), ...extra });
+  const peer = (ip: string, extra: Record<string, string> = {}) =>
+    new Headers({ [CLIENT_IP_HEADER]: stampPeer(ip), ...extra });
   const none = null;
   const loopback = parseTrustProxy("loopback");
 
@@ -32,7 +41,9 @@ describe("the client's address", () => {
     expect(clientIp(peer("127.0.0.1", { "x-forwarded-for": "6.6.6.6, 198.51.100.7" }), loopback)).toBe("198.51.100.7");
     expect(clientIp(peer("::ffff:127.0.0.1", { "x-forwarded-for": "198.51.100.7" }), loopback)).toBe("198.51.100.7");
     const two = parseTrustProxy("10.0.0.5, 10.0.0.6");
-    expect(clientIp(peer("10.0.0.5", { "x-forwarded-for": "6.6.6.6, 198.51.100.7, 10.0.0.6" }), two)).toBe("198.51.100.7");
+    expect(clientIp(peer("10.0.0.5", { "x-forwarded-for": "6.6.6.6, 198.51.100.7, 10.0.0.6" }), two)).toBe(
+      "198.51.100.7",
+    );
     // A peer that is not the configured proxy speaks for itself.
     expect(clientIp(peer("203.0.113.9", { "x-forwarded-for": "1.2.3.4" }), two)).toBe("203.0.113.9");
     expect(clientIp(peer("::1"), loopback)).toBe("::1");

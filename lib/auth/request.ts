@@ -50,7 +50,10 @@ export interface TrustedProxies {
 }
 
 export function parseTrustProxy(value: string | undefined): TrustedProxies | null {
-  const entries = (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) return null;
   return {
     loopback: entries.some((e) => e.toLowerCase() === "loopback"),

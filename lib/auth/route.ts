@@ -91,7 +91,10 @@ export function route<
   };
   // Declared access travels with the handler, so that test/routes.integration.test.ts can check every route.
   // ... and what it reads, so that test/hostile-input.integration.test.ts can throw bad bodies at every one.
-  return Object.assign(wrapped, { access: spec.access, reads: spec.body === undefined ? "nothing" : spec.body === "raw" ? "raw" : "json" });
+  return Object.assign(wrapped, {
+    access: spec.access,
+    reads: spec.body === undefined ? "nothing" : spec.body === "raw" ? "raw" : "json",
+  });
 }
 
 /**
@@ -100,7 +103,8 @@ export function route<
  */
 function assertNoNulInUrl(req: NextRequest, params: Record<string, string | string[]> | undefined): void {
   for (const [name, value] of Object.entries(params ?? {})) {
-    if ([value].flat().some((v) => v.includes("\u0000"))) throw badRequest(`The path parameter ${name} ${NUL_MESSAGE}.`);
+    if ([value].flat().some((v) => v.includes("\u0000")))
+      throw badRequest(`The path parameter ${name} ${NUL_MESSAGE}.`);
   }
   for (const [name, value] of req.nextUrl.searchParams) {
     if (name.includes("\u0000") || value.includes("\u0000")) {
@@ -119,7 +123,10 @@ export function errorResponse(err: unknown): Response {
   if (err instanceof ApiError) {
     return NextResponse.json(
       // Messages and details may quote the input: returned in the same safe form as stored.
-      { error: { code: err.code, message: safeText(err.message), details: safeTexts(err.details) }, ...safeTexts(err.extra) },
+      {
+        error: { code: err.code, message: safeText(err.message), details: safeTexts(err.details) },
+        ...safeTexts(err.extra),
+      },
       { status: err.status },
     );
   }

@@ -95,21 +95,31 @@ describe("sign-in", () => {
   });
 
   it("says only 'wrong' for a wrong password or an unknown name", async () => {
-    expect(await signIn({ name: "grace", password: "fortran", ip: "10.0.0.2" })).toEqual({ ok: false, reason: "wrong_credentials" });
-    expect(await signIn({ name: "nobody", password: "fortran", ip: "10.0.0.2" })).toEqual({ ok: false, reason: "wrong_credentials" });
+    expect(await signIn({ name: "grace", password: "fortran", ip: "10.0.0.2" })).toEqual({
+      ok: false,
+      reason: "wrong_credentials",
+    });
+    expect(await signIn({ name: "nobody", password: "fortran", ip: "10.0.0.2" })).toEqual({
+      ok: false,
+      reason: "wrong_credentials",
+    });
   });
 
   it("rate-limits 5 failures per name and IP for 15 minutes, even for the right password", async () => {
     const t0 = new Date("2031-05-01T10:00:00Z");
     const at = (min: number) => new Date(t0.getTime() + min * MIN);
     for (let i = 0; i < 5; i++) {
-      expect(await signIn({ name: "grace", password: "guess", ip: "10.9.9.9", now: at(i) })).toMatchObject({ reason: "wrong_credentials" });
+      expect(await signIn({ name: "grace", password: "guess", ip: "10.9.9.9", now: at(i) })).toMatchObject({
+        reason: "wrong_credentials",
+      });
     }
     const blocked = await signIn({ name: "grace", password: "cobol-forever", ip: "10.9.9.9", now: at(5) });
     expect(blocked).toEqual({ ok: false, reason: "rate_limited", retryAfterSeconds: 10 * 60 });
     // Other IPs and other names are not affected.
     expect((await signIn({ name: "grace", password: "cobol-forever", ip: "10.9.9.10", now: at(5) })).ok).toBe(true);
-    expect(await signIn({ name: "ada", password: "x", ip: "10.9.9.9", now: at(5) })).toMatchObject({ reason: "wrong_credentials" });
+    expect(await signIn({ name: "ada", password: "x", ip: "10.9.9.9", now: at(5) })).toMatchObject({
+      reason: "wrong_credentials",
+    });
     // Once the first failure leaves the window, one more try is allowed.
     expect((await signIn({ name: "grace", password: "cobol-forever", ip: "10.9.9.9", now: at(15.01) })).ok).toBe(true);
     // A success clears the count.

@@ -16,7 +16,13 @@ export interface NewSession {
 export async function createSession(accountId: number, now = new Date()): Promise<NewSession> {
   const token = randomSecret();
   const row = await db().session.create({
-    data: { tokenHash: hashSecret(token), accountId, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) },
+    data: {
+      tokenHash: hashSecret(token),
+      accountId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+    },
     select: { id: true, expiresAt: true },
   });
   return { token, ...row };
@@ -45,7 +51,10 @@ export async function revokeSession(token: string): Promise<void> {
 }
 
 /** After a password change: every other session of the account ends. */
-export async function revokeAccountSessions(accountId: number, opts: { exceptSessionId?: number } = {}): Promise<number> {
+export async function revokeAccountSessions(
+  accountId: number,
+  opts: { exceptSessionId?: number } = {},
+): Promise<number> {
   const { count } = await db().session.deleteMany({
     where: { accountId, ...(opts.exceptSessionId ? { id: { not: opts.exceptSessionId } } : {}) },
   });

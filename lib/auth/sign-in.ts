@@ -1,6 +1,13 @@
 import { db } from "../db/client";
 import { verifyPassword } from "./password";
-import { clearFailures, lockAttempts, recordFailure, SIGN_IN_LIMIT, waitBeforeNextAttemptMs, type Limit } from "./rate-limit";
+import {
+  clearFailures,
+  lockAttempts,
+  recordFailure,
+  SIGN_IN_LIMIT,
+  waitBeforeNextAttemptMs,
+  type Limit,
+} from "./rate-limit";
 import type { Role } from "./roles";
 import { createSession, deleteExpiredSessions, type NewSession } from "./sessions";
 
@@ -14,7 +21,13 @@ export type SignInResult =
  * the limit is reached nothing is checked until the window has passed, so a correct password
  * does not help a guesser either.
  */
-export async function signIn(input: { name: string; password: string; ip: string; now?: Date; limit?: Limit }): Promise<SignInResult> {
+export async function signIn(input: {
+  name: string;
+  password: string;
+  ip: string;
+  now?: Date;
+  limit?: Limit;
+}): Promise<SignInResult> {
   const now = input.now ?? new Date();
   const limit = input.limit ?? SIGN_IN_LIMIT;
   const name = input.name.trim().toLowerCase();
@@ -22,7 +35,8 @@ export async function signIn(input: { name: string; password: string; ip: string
     async (tx) => {
       await lockAttempts(tx, name, input.ip);
       const waitMs = await waitBeforeNextAttemptMs(tx, name, input.ip, now, limit);
-      if (waitMs > 0) return { ok: false as const, reason: "rate_limited" as const, retryAfterSeconds: Math.ceil(waitMs / 1000) };
+      if (waitMs > 0)
+        return { ok: false as const, reason: "rate_limited" as const, retryAfterSeconds: Math.ceil(waitMs / 1000) };
       const account = await tx.account.findUnique({
         where: { name },
         select: { id: true, name: true, role: true, passwordHash: true },

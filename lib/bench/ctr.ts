@@ -26,9 +26,23 @@ export interface CtrBenchResult {
   machine: { cpus: number; loadAverage: number[]; node: string };
   shape: { historyLength: number; categoriesPerItem: number; maxPartitions: number; dim: number; items: number };
   batchSize: number;
-  training: { backend: string; backbone: Backbone; variant: "baseline" | "liber"; samplesPerSecond: number; samples: number; seconds: number }[];
+  training: {
+    backend: string;
+    backbone: Backbone;
+    variant: "baseline" | "liber";
+    samplesPerSecond: number;
+    samples: number;
+    seconds: number;
+  }[];
   fastestBackend: string | null;
-  arrow: { samples: number; bytes: number; encodeMs: number; decodeMs: number; samplesPerSecondEncode: number; samplesPerSecondDecode: number };
+  arrow: {
+    samples: number;
+    bytes: number;
+    encodeMs: number;
+    decodeMs: number;
+    samplesPerSecondEncode: number;
+    samplesPerSecondDecode: number;
+  };
 }
 
 export async function runCtrBench(options: CtrBenchOptions): Promise<CtrBenchResult> {
@@ -43,23 +57,58 @@ export async function runCtrBench(options: CtrBenchOptions): Promise<CtrBenchRes
     itemsPerGroup: 485,
     shape: { historyLength: 20, categoriesPerItem: 3, maxPartitions: 32 },
   });
-  const train = selectRows(dataset.train, dataset.shape, Array.from({ length: Math.min(options.samples, dataset.train.size) }, (_, i) => i));
+  const train = selectRows(
+    dataset.train,
+    dataset.shape,
+    Array.from({ length: Math.min(options.samples, dataset.train.size) }, (_, i) => i),
+  );
   const training: CtrBenchResult["training"] = [];
   for (const backend of options.backends) {
     await selectBackend(backend);
     for (const backbone of options.backbones) {
       for (const variant of ["baseline", "liber"] as const) {
-        const model = new CtrModel({ ...DEFAULT_MODEL_CONFIG, backbone, liber: variant === "liber" }, dataset.vocab, dataset.shape, dim, 1);
+        const model = new CtrModel(
+          { ...DEFAULT_MODEL_CONFIG, backbone, liber: variant === "liber" },
+          dataset.vocab,
+          dataset.shape,
+          dim,
+          1,
+        );
         const table = partitionTensor(dataset.partitions);
         // one warm-up batch (kernel set-up, wasm memory growth) is not timed
-        const warm = selectRows(train, dataset.shape, Array.from({ length: options.batchSize }, (_, i) => i));
-        await trainModel(model, warm, selectRows(train, dataset.shape, [0, 1]), table, { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: options.batchSize }, 1);
+        const warm = selectRows(
+          train,
+          dataset.shape,
+          Array.from({ length: options.batchSize }, (_, i) => i),
+        );
+        await trainModel(
+          model,
+          warm,
+          selectRows(train, dataset.shape, [0, 1]),
+          table,
+          { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: options.batchSize },
+          1,
+        );
         const started = performance.now();
-        const result = await trainModel(model, train, selectRows(train, dataset.shape, [0, 1]), table, { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: options.batchSize, progressEvery: 1_000_000 }, 1);
+        const result = await trainModel(
+          model,
+          train,
+          selectRows(train, dataset.shape, [0, 1]),
+          table,
+          { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: options.batchSize, progressEvery: 1_000_000 },
+          1,
+        );
         const seconds = (performance.now() - started) / 1000;
         model.dispose();
         table.dispose();
-        training.push({ backend: tf.getBackend(), backbone, variant, samplesPerSecond: result.samplesPerSecond, samples: result.trainedSamples, seconds });
+        training.push({
+          backend: tf.getBackend(),
+          backbone,
+          variant,
+          samplesPerSecond: result.samplesPerSecond,
+          samples: result.trainedSamples,
+          seconds,
+        });
         log(`ctr bench: ${backend} ${backbone} ${variant}: ${Math.round(result.samplesPerSecond)} samples/s`);
       }
     }
@@ -80,7 +129,11 @@ export async function runCtrBench(options: CtrBenchOptions): Promise<CtrBenchRes
   const decodeMs = performance.now() - decodeStart;
   const total = back.train.size + back.valid.size + back.test.size;
   return {
-    machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
+      node: process.version,
+    },
     shape: { ...dataset.shape, dim, items: dataset.vocab.items },
     batchSize: options.batchSize,
     training,

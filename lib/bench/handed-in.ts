@@ -1,7 +1,10 @@
 import type { RouteHandler } from "./ingest";
 
 /** A GET handler as route() exports it (the features route of `liber bench uif`). */
-export type GetRouteHandler = (req: import("next/server").NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+export type GetRouteHandler = (
+  req: import("next/server").NextRequest,
+  ctx: { params: Promise<Record<string, string>> },
+) => Promise<Response>;
 
 /**
  * What the entry point (bin/liber.mjs) hands to the benchmarks: lib/ never imports app/, so the

@@ -22,7 +22,8 @@ export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: Life
     const repeat = positiveInt(opts.repeat, "--repeat");
     const apiBatchSize = positiveInt(opts.apiBatch, "--api-batch");
     const load = behaviorsRouteLoader();
-    if (opts.api !== false && !load) throw new Error("the API measure needs the route handler from bin/liber.mjs (or pass --no-api)");
+    if (opts.api !== false && !load)
+      throw new Error("the API measure needs the route handler from bin/liber.mjs (or pass --no-api)");
     return withScratchDatabase(log, async () => {
       let api: { handler: RouteHandler; token: string } | null = null;
       if (opts.api !== false && load) {
@@ -35,7 +36,15 @@ export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: Life
         .filter((c) => c.trim() !== "")
         .map((c) => positiveInt(c.trim(), "--http-clients"));
       const httpEvents = positiveInt(opts.httpEvents ?? "32000", "--http-events");
-      const result = await runIngestBench({ dataset: String(opts.dataset), repeat, apiBatchSize, api, httpClients, httpEvents, log });
+      const result = await runIngestBench({
+        dataset: String(opts.dataset),
+        repeat,
+        apiBatchSize,
+        api,
+        httpClients,
+        httpEvents,
+        log,
+      });
       const lifelong = opts.lifelong !== false ? await runLifelongBench({ log }) : null;
       return { ...result, lifelong };
     });

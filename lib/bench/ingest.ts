@@ -19,7 +19,10 @@ import { copyNumber, copyText } from "../db/copy";
  *    behaviors (no foreign keys, no dedup): the reference for what PostgreSQL itself can do.
  * Importer and COPY runs alternate, so that both see the same machine; medians are reported.
  */
-export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+export type RouteHandler = (
+  req: Request,
+  ctx: { params: Promise<Record<string, string | string[]>> },
+) => Promise<Response>;
 
 export interface IngestBenchResult {
   dataset: string;
@@ -34,7 +37,14 @@ export interface IngestBenchResult {
     ingestOnlyEventsPerSec: number;
     partitionUpdateMs: number;
   };
-  api: { events: number; batchSize: number; requests: number; durationMs: number; eventsPerSec: number; method: string } | null;
+  api: {
+    events: number;
+    batchSize: number;
+    requests: number;
+    durationMs: number;
+    eventsPerSec: number;
+    method: string;
+  } | null;
   /**
    * POST /api/behaviors over a real loopback socket (node http server in front of the route
    * handler; fetch with keep-alive as the client), with 1, 4 and 16 concurrent clients, each level
@@ -96,7 +106,11 @@ export async function runIngestBench(opts: {
     if (i > 0) await pool().query("TRUNCATE behaviors, users, items, import_runs RESTART IDENTITY CASCADE");
     const summary = await importMovieLens(opts.dataset);
     if (summary.status !== "succeeded") throw new Error(`the import failed: ${summary.errorMessage}`);
-    importerRuns.push({ events: summary.inserted, durationMs: summary.durationMs, partitionsMs: summary.partitions.durationMs });
+    importerRuns.push({
+      events: summary.inserted,
+      durationMs: summary.durationMs,
+      partitionsMs: summary.partitions.durationMs,
+    });
     log(
       `importer run ${i + 1}/${opts.repeat}: ${summary.inserted} events in ${summary.durationMs} ms ` +
         `(of which UBSP partition update ${summary.partitions.durationMs} ms)`,
@@ -177,7 +191,11 @@ async function bareCopy(lines: string[]): Promise<number> {
     await client.query("BEGIN");
     await pipeline(
       Readable.from(chunks(lines, 8192)),
-      client.query(copyFrom("COPY bench_copy_reference (user_id, item_id, ts, kind, value, text, source, source_event_id) FROM STDIN")),
+      client.query(
+        copyFrom(
+          "COPY bench_copy_reference (user_id, item_id, ts, kind, value, text, source, source_event_id) FROM STDIN",
+        ),
+      ),
     );
     await client.query("COMMIT");
     const ms = performance.now() - started;
@@ -208,7 +226,8 @@ async function benchApi(
     });
     const res = await api.handler(req, { params: Promise.resolve({}) });
     const json = (await res.json()) as { accepted?: number };
-    if (res.status !== 200) throw new Error(`POST /api/behaviors answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new Error(`POST /api/behaviors answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
     accepted += json.accepted ?? 0;
   }
   const durationMs = performance.now() - started;
@@ -284,7 +303,10 @@ async function benchHttp(
             });
             const json = (await res.json()) as { accepted?: number };
             latencies.push(performance.now() - t0);
-            if (res.status !== 200) throw new Error(`POST /api/behaviors over HTTP answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+            if (res.status !== 200)
+              throw new Error(
+                `POST /api/behaviors over HTTP answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`,
+              );
             accepted += json.accepted ?? 0;
           }
         }),
@@ -292,7 +314,8 @@ async function benchHttp(
       const durationMs = performance.now() - started;
       if (accepted !== rows.length) throw new Error(`over HTTP the API accepted ${accepted} of ${rows.length} events`);
       latencies.sort((a, b) => a - b);
-      const pct = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+      const pct = (q: number) =>
+        Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
       const eventsPerSec = Math.round(accepted / (durationMs / 1000));
       out.push({
         clients,
@@ -304,11 +327,12 @@ async function benchHttp(
         p95Ms: pct(0.95),
         toImporterRatio: Number((eventsPerSec / importerEventsPerSec).toFixed(3)),
       });
-      log(`http, ${clients} client(s): ${accepted} events in ${bodies.length} requests, ${Math.round(durationMs)} ms, p95 ${pct(0.95)} ms`);
+      log(
+        `http, ${clients} client(s): ${accepted} events in ${bodies.length} requests, ${Math.round(durationMs)} ms, p95 ${pct(0.95)} ms`,
+      );
     }
   } finally {
     await server.close();
   }
   return out;
 }
-

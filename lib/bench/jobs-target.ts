@@ -27,7 +27,14 @@ export interface JobsBenchResult {
   dataset: string;
   users: number;
   partitions: number;
-  scaleOut: { workers: number; users: number; partitions: number; seconds: number; usersPerSec: number; partitionsPerSec: number }[];
+  scaleOut: {
+    workers: number;
+    users: number;
+    partitions: number;
+    seconds: number;
+    usersPerSec: number;
+    partitionsPerSec: number;
+  }[];
   speedUp: number | null;
   latency: null | {
     delayMs: number;
@@ -65,7 +72,8 @@ export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
     const delayMs = int(opts.delayMs, "--delay-ms");
     const concurrency = int(opts.concurrency, "--concurrency");
     const only = opts.only === undefined ? null : String(opts.only);
-    if (only !== null && only !== "scale-out" && only !== "latency") throw new BenchOptionError("--only must be scale-out or latency");
+    if (only !== null && only !== "scale-out" && only !== "latency")
+      throw new BenchOptionError("--only must be scale-out or latency");
     return withScratchDatabase(log, async () => {
       try {
         return await runJobsBench({ dataset: String(opts.dataset), calls, delayMs, concurrency, only, log });
@@ -79,7 +87,8 @@ export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
     return [
       `jobs benchmark (${r.dataset}: ${n(r.users)} users, ${n(r.partitions)} partitions; ${r.machine.cpus} CPUs, load ${r.machine.loadAverage.join(" ")})`,
       ...r.scaleOut.map(
-        (s) => `  ${s.workers} worker process${s.workers > 1 ? "es" : ""}  ${n(s.usersPerSec)} users/s, ${n(s.partitionsPerSec)} partitions/s (${s.seconds} s)`,
+        (s) =>
+          `  ${s.workers} worker process${s.workers > 1 ? "es" : ""}  ${n(s.usersPerSec)} users/s, ${n(s.partitionsPerSec)} partitions/s (${s.seconds} s)`,
       ),
       ...(r.speedUp !== null ? [`  speed-up       ${r.speedUp}x with 2 processes`] : []),
       ...(r.latency
@@ -114,7 +123,9 @@ async function runJobsBench(o: {
   for (const workers of o.only === "latency" ? [] : [1, 2]) {
     await forgetSummaries();
     log(`bench: full recomputation with the built-in provider on ${workers} worker process(es)`);
-    const procs = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess({ LIBER_LLM_PROVIDER: "builtin" })));
+    const procs = await Promise.all(
+      Array.from({ length: workers }, () => startWorkerProcess({ LIBER_LLM_PROVIDER: "builtin" })),
+    );
     try {
       const run = await createJobRun({ scope: { all: true }, steps: ["summarise"] }, { createdBy: "bench" });
       const done = await waitDone(run.id);
@@ -134,14 +145,25 @@ async function runJobsBench(o: {
 
   const machine = { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => round(l, 2)) };
   const speedUp = scaleOut.length === 2 ? round(scaleOut[1]!.usersPerSec / scaleOut[0]!.usersPerSec, 2) : null;
-  if (o.only === "scale-out") return { dataset: o.dataset, users, partitions, scaleOut, speedUp, latency: null, machine };
+  if (o.only === "scale-out")
+    return { dataset: o.dataset, users, partitions, scaleOut, speedUp, latency: null, machine };
   log(`bench: ${o.delayMs} ms test LLM server at concurrency ${o.concurrency}`);
   await forgetSummaries();
   const server = await startTestLlmServer({
-    fallback: (_r, i) => reply.json({ summary: `Summary ${i}.`, shift: "Shift.", interests: [{ label: "Drama", weight: 0.5 }] }, { delayMs: o.delayMs }),
+    fallback: (_r, i) =>
+      reply.json(
+        { summary: `Summary ${i}.`, shift: "Shift.", interests: [{ label: "Drama", weight: 0.5 }] },
+        { delayMs: o.delayMs },
+      ),
   });
   try {
-    const provider = new OpenAiProvider({ baseURL: server.baseURL, apiKey: "bench", model: "bench-model", maxConcurrency: o.concurrency, timeoutMs: 60_000 });
+    const provider = new OpenAiProvider({
+      baseURL: server.baseURL,
+      apiKey: "bench",
+      model: "bench-model",
+      maxConcurrency: o.concurrency,
+      timeoutMs: 60_000,
+    });
     const { rows } = await pool().query<{ external_id: string }>(
       `SELECT u.external_id FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
        JOIN users u ON u.id = p.user_id WHERE p.running - p.n < $1 ORDER BY p.user_id`,
@@ -149,12 +171,17 @@ async function runJobsBench(o: {
     );
     // Reference: the same number of bare provider calls (no queue, no database) against the same server, 2x16 callers.
     const reference = await bareProviderRate(server.baseURL, o.concurrency, o.calls);
-    const run = await createJobRun({ scope: { users: rows.map((r) => r.external_id) }, steps: ["summarise"] }, { noWake: true, createdBy: "bench" }, { provider });
+    const run = await createJobRun(
+      { scope: { users: rows.map((r) => r.external_id) }, steps: ["summarise"] },
+      { noWake: true, createdBy: "bench" },
+      { provider },
+    );
     // Users in flight: the worker's default (twice the LLM concurrency); calls in flight stay at the provider's limit.
     const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency });
     const seconds = elapsed(done);
     const callsPerSec = done.progress.calls / seconds;
-    if (server.maxInFlight > o.concurrency) throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
+    if (server.maxInFlight > o.concurrency)
+      throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
     const bound = o.concurrency / (o.delayMs / 1000);
     return {
       dataset: o.dataset,
@@ -184,8 +211,20 @@ async function runJobsBench(o: {
 }
 
 async function bareProviderRate(baseURL: string, concurrency: number, calls: number): Promise<number> {
-  const provider = new OpenAiProvider({ baseURL, apiKey: "bench", model: "bench-reference", maxConcurrency: concurrency, timeoutMs: 60_000 });
-  const context = { profile: {}, previous: null, behaviors: [{ title: "A film", categories: ["Drama"], ts: 0, kind: "rate", value: 4 }], timeRange: { start: 0, end: 1 }, partitionIndex: 0 };
+  const provider = new OpenAiProvider({
+    baseURL,
+    apiKey: "bench",
+    model: "bench-reference",
+    maxConcurrency: concurrency,
+    timeoutMs: 60_000,
+  });
+  const context = {
+    profile: {},
+    previous: null,
+    behaviors: [{ title: "A film", categories: ["Drama"], ts: 0, kind: "rate", value: 4 }],
+    timeRange: { start: 0, end: 1 },
+    partitionIndex: 0,
+  };
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -202,7 +241,8 @@ async function forgetSummaries(): Promise<void> {
 }
 
 function elapsed(run: JobRunView): number {
-  if (run.status !== "done" || !run.startedAt || !run.finishedAt) throw new Error(`run #${run.id} ended ${run.status}: ${run.error ?? ""}`);
+  if (run.status !== "done" || !run.startedAt || !run.finishedAt)
+    throw new Error(`run #${run.id} ended ${run.status}: ${run.error ?? ""}`);
   return (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
 }
 

@@ -22,7 +22,11 @@ export interface LifelongBenchResult {
   goal: { p95Ms: number; met: boolean };
 }
 
-export async function runLifelongBench(opts: { events?: number; calls?: number; log: (line: string) => void }): Promise<LifelongBenchResult> {
+export async function runLifelongBench(opts: {
+  events?: number;
+  calls?: number;
+  log: (line: string) => void;
+}): Promise<LifelongBenchResult> {
   const events = opts.events ?? 50_000;
   const calls = opts.calls ?? 40;
   const user = "lifelong-bench";
@@ -38,7 +42,16 @@ export async function runLifelongBench(opts: { events?: number; calls?: number; 
     const step = Math.floor((10 * 365 * 86_400_000) / events);
     for (let i = 0; i < events; i++) {
       batch.add(
-        { user, item: `lifelong-${1 + ((i * 7919) % 500)}`, tsMs: start + i * step, kind: "play", value: null, text: null, source: "lifelong", sourceEventId: `l${i}` },
+        {
+          user,
+          item: `lifelong-${1 + ((i * 7919) % 500)}`,
+          tsMs: start + i * step,
+          kind: "play",
+          value: null,
+          text: null,
+          source: "lifelong",
+          sourceEventId: `l${i}`,
+        },
         { file: 0, line: i },
       );
     }
@@ -49,10 +62,12 @@ export async function runLifelongBench(opts: { events?: number; calls?: number; 
     throw err;
   }
   await ensureDefaultPrompt();
-  const partitions = (await pool().query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM partitions p JOIN users u ON u.id = p.user_id WHERE u.external_id = $1`,
-    [user],
-  )).rows[0]!.n;
+  const partitions = (
+    await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM partitions p JOIN users u ON u.id = p.user_id WHERE u.external_id = $1`,
+      [user],
+    )
+  ).rows[0]!.n;
   opts.log(`lifelong user: ${events} events, ${partitions} partitions`);
 
   const time = async (fn: () => Promise<{ bytes: number; returned: number }>) => {
@@ -76,7 +91,9 @@ export async function runLifelongBench(opts: { events?: number; calls?: number; 
     const r = await getUserSummaries(user, {});
     return { bytes: JSON.stringify(r).length, returned: r.summaries.length };
   });
-  opts.log(`lifelong partitions API p95 ${partitionsApi.p95Ms} ms (${partitionsApi.bytes} bytes), summaries API p95 ${summariesApi.p95Ms} ms (${summariesApi.bytes} bytes)`);
+  opts.log(
+    `lifelong partitions API p95 ${partitionsApi.p95Ms} ms (${partitionsApi.bytes} bytes), summaries API p95 ${summariesApi.p95Ms} ms (${summariesApi.bytes} bytes)`,
+  );
   return {
     events,
     partitions,

@@ -3,7 +3,10 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 
 /** An app-router route handler (what `route()` in lib/api/route.ts returns). */
-export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+export type RouteHandler = (
+  req: Request,
+  ctx: { params: Promise<Record<string, string | string[]>> },
+) => Promise<Response>;
 
 export interface ServedRoute {
   /** http://127.0.0.1:<port> */

@@ -8,4 +8,11 @@ import { uilBenchTarget } from "./uil-target";
 
 /** Every `liber bench <target>`, in the order of `liber bench --help`. To add one, append it here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each target has its own result type
-export const BENCH_TARGETS: BenchTarget<any>[] = [ingestBenchTarget, uilBenchTarget, ubspBenchTarget, uifBenchTarget, ctrBenchTarget, jobsBenchTarget];
+export const BENCH_TARGETS: BenchTarget<any>[] = [
+  ingestBenchTarget,
+  uilBenchTarget,
+  ubspBenchTarget,
+  uifBenchTarget,
+  ctrBenchTarget,
+  jobsBenchTarget,
+];

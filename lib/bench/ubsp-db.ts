@@ -47,7 +47,8 @@ export interface UbspDbBenchResult {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function runUbspDbBench(opts: {
@@ -74,7 +75,9 @@ export async function runUbspDbBench(opts: {
         const summary = mode === "with" ? await run() : await withoutIngestHook(run);
         if (summary.status !== "succeeded") throw new Error(`the import failed: ${summary.errorMessage}`);
         runs[mode].push({ events: summary.inserted, ms: summary.durationMs });
-        log(`import ${mode} the ingest hook (${r + 1}/${opts.repeat}): ${summary.inserted} events in ${summary.durationMs} ms`);
+        log(
+          `import ${mode} the ingest hook (${r + 1}/${opts.repeat}): ${summary.inserted} events in ${summary.durationMs} ms`,
+        );
       }
     }
     const figure = (list: { events: number; ms: number }[]) => ({
@@ -94,8 +97,15 @@ export async function runUbspDbBench(opts: {
 
     const active = await ensureActiveConfig(pool());
     const summary = await recomputePartitions(active.id);
-    recompute = { users: summary.users, events: summary.events, partitions: summary.partitions, durationMs: summary.durationMs };
-    log(`recompute: ${summary.partitions} partitions for ${summary.users} users (${summary.events} events) in ${summary.durationMs} ms`);
+    recompute = {
+      users: summary.users,
+      events: summary.events,
+      partitions: summary.partitions,
+      durationMs: summary.durationMs,
+    };
+    log(
+      `recompute: ${summary.partitions} partitions for ${summary.users} users (${summary.events} events) in ${summary.durationMs} ms`,
+    );
   }
 
   const active = await ensureActiveConfig(pool());
@@ -126,7 +136,10 @@ export async function runUbspDbBench(opts: {
       sealed: s.sealed,
     };
   });
-  for (const a of append) log(`append to a ${a.history}-event history: advance ${a.advanceMedianMs} ms (median), transaction ${a.transactionMedianMs} ms`);
+  for (const a of append)
+    log(
+      `append to a ${a.history}-event history: advance ${a.advanceMedianMs} ms (median), transaction ${a.transactionMedianMs} ms`,
+    );
 
   const { rows } = await pool().query<{ v: string }>("SELECT current_setting('server_version') AS v");
   return { config: active.config, append, ingestCost, recompute, postgres: rows[0]!.v };

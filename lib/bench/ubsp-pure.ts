@@ -67,9 +67,30 @@ export interface BenchResult {
 }
 
 const GENRES = [
-  "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
-  "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi",
-  "Thriller", "War", "Western", "Jazz", "Rock", "Pop", "Classical", "Hip-Hop",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "IMAX",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
+  "Jazz",
+  "Rock",
+  "Pop",
+  "Classical",
+  "Hip-Hop",
 ] as const;
 
 const HOUR = 3_600_000;
@@ -131,8 +152,7 @@ export function generateStreams(total: number, users: number, seed = 42): Behavi
 
 /** CPU time of this process in ms when the runtime exposes it (Node), else null. */
 function cpuMs(): number | null {
-  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } })
-    .process;
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
   if (!p?.cpuUsage) return null;
   const u = p.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -227,9 +247,15 @@ export function benchUbsp(opts: BenchOptions = {}): BenchResult {
   type Name = "bare" | keyof typeof BENCH_CONFIGS;
   const best: Partial<Record<Name, Timing<number>>> = {};
   for (let r = 0; r < repeats; r++) {
-    best.bare = keepBest(best.bare, timed(() => bareLoop(streams, BENCH_CONFIGS.gapRule.maxGapMs)));
+    best.bare = keepBest(
+      best.bare,
+      timed(() => bareLoop(streams, BENCH_CONFIGS.gapRule.maxGapMs)),
+    );
     for (const name of ["countRule", "gapRule", "combined"] as const) {
-      best[name] = keepBest(best[name], timed(() => partitionAll(BENCH_CONFIGS[name], streams)));
+      best[name] = keepBest(
+        best[name],
+        timed(() => partitionAll(BENCH_CONFIGS[name], streams)),
+      );
     }
   }
   const eps = (ms: number) => Math.round((n / ms) * 1000);

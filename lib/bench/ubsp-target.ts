@@ -50,7 +50,8 @@ export const ubspBenchTarget: BenchTarget<UbspBenchReport> = {
       `  gap rule       ${n(pure.gapRule.eventsPerSec)} events/s (${x(pure.gapRule.ratioToBareLoop)}), ${n(pure.gapRule.partitions)} partitions`,
       `  combined       ${n(pure.combined.eventsPerSec)} events/s (${x(pure.combined.ratioToBareLoop)}), ${n(pure.combined.partitions)} partitions`,
       ...pure.latency.map(
-        (l) => `  advance(1)     history ${n(l.history)}: ${l.advanceUs.toFixed(2)} us, state ${l.stateBytes} bytes (full replay ${l.fullReplayUs.toFixed(0)} us)`,
+        (l) =>
+          `  advance(1)     history ${n(l.history)}: ${l.advanceUs.toFixed(2)} us, state ${l.stateBytes} bytes (full replay ${l.fullReplayUs.toFixed(0)} us)`,
       ),
     ];
     if (db) {
@@ -70,7 +71,9 @@ export const ubspBenchTarget: BenchTarget<UbspBenchReport> = {
       }
       if (db.recompute) {
         const r = db.recompute;
-        lines.push(`  recompute      ${n(r.partitions)} partitions, ${n(r.users)} users, ${n(r.events)} events in ${n(r.durationMs)} ms`);
+        lines.push(
+          `  recompute      ${n(r.partitions)} partitions, ${n(r.users)} users, ${n(r.events)} events in ${n(r.durationMs)} ms`,
+        );
       }
     }
     return lines.join("\n");

@@ -11,13 +11,18 @@ export const uifBenchTarget: BenchTarget<UifBenchResult> = {
   configure: (cmd) =>
     cmd
       .option("--sizes <list>", "partitions per benchmark user", "10,100,1000")
-      .option("--requests <n>", "timed requests per user and encoding with the cache warm (after 5 warm-up ones)", "100")
+      .option(
+        "--requests <n>",
+        "timed requests per user and encoding with the cache warm (after 5 warm-up ones)",
+        "100",
+      )
       .option("--uncached-requests <n>", "timed requests per user and encoding with the features cache off", "30"),
   run: async (opts, log) => {
     const sizes = String(opts.sizes).split(",").map(Number);
     const requests = positiveInt(opts.requests, "--requests");
     const uncachedRequests = positiveInt(opts.uncachedRequests, "--uncached-requests");
-    if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 10_000)) throw new BenchOptionError("--sizes must list integers from 1 to 10000");
+    if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 10_000))
+      throw new BenchOptionError("--sizes must list integers from 1 to 10000");
     const load = featuresRouteLoader();
     if (!load) throw new Error("the features measure needs the route handler from bin/liber.mjs");
     const featuresRoute = await load();
@@ -29,7 +34,8 @@ export const uifBenchTarget: BenchTarget<UifBenchResult> = {
       `UIF benchmark (${r.machine.cpus} CPUs, load ${r.machine.loadAverage.join(" ")}; ${n(r.setup.partitions)} partitions, ${n(r.setup.texts)} texts)`,
       `  builtin encoder  ${n(r.encoding.textsPerSec)} texts/s (${n(r.encoding.texts)} texts of ~${r.encoding.meanChars} chars, D = ${r.encoding.dims}, ${n(r.encoding.durationMs)} ms)`,
       ...r.references.map(
-        (x) => `  reference @ ${String(x.partitions).padStart(4)} partitions  SELECT 1 p95 ${x.roundTrip.p95Ms} ms; bare SELECT of the vector rows p50 ${x.selectVectors.p50Ms} ms  p95 ${x.selectVectors.p95Ms} ms`,
+        (x) =>
+          `  reference @ ${String(x.partitions).padStart(4)} partitions  SELECT 1 p95 ${x.roundTrip.p95Ms} ms; bare SELECT of the vector rows p50 ${x.selectVectors.p50Ms} ms  p95 ${x.selectVectors.p95Ms} ms`,
       ),
       ...r.features.map(
         (f) =>

@@ -54,7 +54,26 @@ export interface UifBenchResult {
   durationMs: number;
 }
 
-const GENRES = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"];
+const GENRES = [
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
+];
 const K = 4;
 const DAY = 86_400_000;
 
@@ -83,11 +102,18 @@ export async function seedUifBench(sizes: readonly number[], log: (line: string)
     const n = size * K + 1;
     const entries = Array.from({ length: n }, (_, k) => ({
       index: k,
-      value: { user: `bench-${size}`, item: `b${(Math.floor(k / (K * 8)) * 13 + (k % 17)) % items}`, ts: Date.UTC(2015, 0, 1) + k * DAY, kind: "rate", value: 1 + (k % 5) },
+      value: {
+        user: `bench-${size}`,
+        item: `b${(Math.floor(k / (K * 8)) * 13 + (k % 17)) % items}`,
+        ts: Date.UTC(2015, 0, 1) + k * DAY,
+        kind: "rate",
+        value: 1 + (k % 5),
+      },
     }));
     for (let i = 0; i < entries.length; i += 5000) {
       const outcome = await ingestApiEvents(entries.slice(i, i + 5000), { mode: "atomic", createUsers: true });
-      if (!outcome.committed) throw new Error(`bench ingest failed: ${JSON.stringify(outcome.result.errors.slice(0, 2))}`);
+      if (!outcome.committed)
+        throw new Error(`bench ingest failed: ${JSON.stringify(outcome.result.errors.slice(0, 2))}`);
     }
     events += n;
   }
@@ -104,17 +130,29 @@ export async function seedUifBench(sizes: readonly number[], log: (line: string)
   t = performance.now();
   await encodeMissing(row, { scope });
   const encodeMs = performance.now() - t;
-  const { rows: counted } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries WHERE status = 'ok'`);
+  const { rows: counted } = await pool().query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM partition_summaries WHERE status = 'ok'`,
+  );
   const partitions = counted[0]!.n;
-  log(`bench: ${partitions} partitions summarised (${Math.round(summariseMs)} ms), IDF fitted (${Math.round(fitMs)} ms), encoded (${Math.round(encodeMs)} ms)`);
+  log(
+    `bench: ${partitions} partitions summarised (${Math.round(summariseMs)} ms), IDF fitted (${Math.round(fitMs)} ms), encoded (${Math.round(encodeMs)} ms)`,
+  );
   return { events, partitions, summariseMs, fitMs, encodeMs };
 }
 
-export async function runUifBench(opts: { sizes: number[]; requests: number; uncachedRequests: number; featuresRoute: GetRouteHandler; log: (line: string) => void }): Promise<UifBenchResult> {
+export async function runUifBench(opts: {
+  sizes: number[];
+  requests: number;
+  uncachedRequests: number;
+  featuresRoute: GetRouteHandler;
+  log: (line: string) => void;
+}): Promise<UifBenchResult> {
   const { log } = opts;
   const started = performance.now();
   const { events, partitions, summariseMs, fitMs, encodeMs } = await seedUifBench(opts.sizes, log);
-  const { rows: texts } = await pool().query<{ summary: string; shift: string | null }>(`SELECT summary, shift FROM partition_summaries WHERE status = 'ok'`);
+  const { rows: texts } = await pool().query<{ summary: string; shift: string | null }>(
+    `SELECT summary, shift FROM partition_summaries WHERE status = 'ok'`,
+  );
   const corpus = texts.flatMap((r) => (r.shift ? [r.summary, r.shift] : [r.summary]));
 
   // Encoding throughput: the pure encoder over the corpus, repeated for at least a second.
@@ -154,34 +192,73 @@ export async function runUifBench(opts: { sizes: number[]; requests: number; unc
     });
     const reference = { partitions: size, roundTrip: roundTrip.stats, selectVectors: selectVectors.stats };
     references.push(reference);
-    log(`bench: reference at ${size} partitions: SELECT 1 p95 ${roundTrip.stats.p95Ms} ms, bare SELECT of the vector rows p50 ${selectVectors.stats.p50Ms} ms, p95 ${selectVectors.stats.p95Ms} ms`);
+    log(
+      `bench: reference at ${size} partitions: SELECT 1 p95 ${roundTrip.stats.p95Ms} ms, bare SELECT of the vector rows p50 ${selectVectors.stats.p50Ms} ms, p95 ${selectVectors.stats.p95Ms} ms`,
+    );
     for (const cache of ["warm", "off"] as const) {
       setFeatureCacheBudget(cache === "warm" ? budget : 0);
       for (const { vectors, limit } of MODES) {
         let last = { bytes: 0, partitions: 0 };
         const run = await timed(cache === "warm" ? opts.requests : opts.uncachedRequests, async () => {
-          const req = new NextRequest(`http://localhost/api/users/${user}/features?asOf=${asOf}&vectors=${vectors}${limit ? `&limit=${limit}` : ""}`, { headers: { authorization: `Bearer ${token}` } });
+          const req = new NextRequest(
+            `http://localhost/api/users/${user}/features?asOf=${asOf}&vectors=${vectors}${limit ? `&limit=${limit}` : ""}`,
+            { headers: { authorization: `Bearer ${token}` } },
+          );
           const s = performance.now();
           const res = await handler(req, { params: Promise.resolve({ id: user }) });
           const body = await res.text();
           const ms = performance.now() - s;
           if (res.status !== 200) throw new Error(`features ${user}: HTTP ${res.status} ${body.slice(0, 200)}`);
-          last = { bytes: Buffer.byteLength(body), partitions: (JSON.parse(body) as { partitions: unknown[] }).partitions.length };
+          last = {
+            bytes: Buffer.byteLength(body),
+            partitions: (JSON.parse(body) as { partitions: unknown[] }).partitions.length,
+          };
           return ms;
         });
         const ratio = round(run.stats.p95Ms / Math.max(0.01, selectVectors.stats.p95Ms));
-        features.push({ partitions: size, listed: last.partitions, vectors, limit, cache, requests: run.requests, ...run.stats, responseBytes: last.bytes, p95VsSelect: ratio });
-        log(`bench: features at ${size} partitions (${vectors}${limit ? `, limit ${limit}` : ""}, cache ${cache}): p50 ${run.stats.p50Ms} ms, p95 ${run.stats.p95Ms} ms (${ratio}x the bare SELECT's p95)`);
+        features.push({
+          partitions: size,
+          listed: last.partitions,
+          vectors,
+          limit,
+          cache,
+          requests: run.requests,
+          ...run.stats,
+          responseBytes: last.bytes,
+          p95VsSelect: ratio,
+        });
+        log(
+          `bench: features at ${size} partitions (${vectors}${limit ? `, limit ${limit}` : ""}, cache ${cache}): p50 ${run.stats.p50Ms} ms, p95 ${run.stats.p95Ms} ms (${ratio}x the bare SELECT's p95)`,
+        );
       }
     }
     setFeatureCacheBudget(budget);
   }
   const at1000 = features.filter((f) => f.partitions >= 1000);
-  const met = at1000.filter((f) => f.p95Ms < 50).map((f) => `${f.vectors}${f.limit ? `+limit=${f.limit}` : ""}/${f.cache}`);
+  const met = at1000
+    .filter((f) => f.p95Ms < 50)
+    .map((f) => `${f.vectors}${f.limit ? `+limit=${f.limit}` : ""}/${f.cache}`);
   return {
-    machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
-    setup: { events, partitions, texts: corpus.length, summariseMs: Math.round(summariseMs), fitMs: Math.round(fitMs), encodeMs: Math.round(encodeMs) },
-    encoding: { texts: encoded, meanChars: Math.round(meanChars), dims: encoder.dims, durationMs: Math.round(encodingMs), textsPerSec: Math.round((encoded / encodingMs) * 1000) },
+    machine: {
+      cpus: os.cpus().length,
+      loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      node: process.version,
+    },
+    setup: {
+      events,
+      partitions,
+      texts: corpus.length,
+      summariseMs: Math.round(summariseMs),
+      fitMs: Math.round(fitMs),
+      encodeMs: Math.round(encodeMs),
+    },
+    encoding: {
+      texts: encoded,
+      meanChars: Math.round(meanChars),
+      dims: encoder.dims,
+      durationMs: Math.round(encodingMs),
+      textsPerSec: Math.round((encoded / encodingMs) * 1000),
+    },
     references,
     features,
     goal: { p95MsAt1000: 50, met: met.length > 0, metWith: met },
@@ -204,7 +281,10 @@ interface LatencyStats {
 }
 
 /** 5 warm-up calls (JIT, connections, and for the features a filled cache), then `n` timed ones. */
-async function timed(n: number, call: () => Promise<number | void>): Promise<{ requests: number; stats: LatencyStats }> {
+async function timed(
+  n: number,
+  call: () => Promise<number | void>,
+): Promise<{ requests: number; stats: LatencyStats }> {
   const once = async () => {
     const s = performance.now();
     const inner = await call();

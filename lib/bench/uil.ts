@@ -15,7 +15,14 @@ import {
   type PreviousSummary,
   type SummariseContext,
 } from "../llm";
-import { advance, initialState, partitionConfigSchema, type BehaviorEvent, type PartitionConfig, type UserPartitionState } from "../liber/ubsp";
+import {
+  advance,
+  initialState,
+  partitionConfigSchema,
+  type BehaviorEvent,
+  type PartitionConfig,
+  type UserPartitionState,
+} from "../liber/ubsp";
 import { behaviorItem, partitionProfile, type BehaviorRecord, type PartitionRecord } from "../uil/context";
 
 /**
@@ -94,7 +101,11 @@ interface StreamEvent extends BehaviorEvent {
 }
 
 function readCsv(file: string): string[][] {
-  return parseCsv(fs.readFileSync(file, "utf8"), { from_line: 2, relax_quotes: true, skip_empty_lines: true }) as string[][];
+  return parseCsv(fs.readFileSync(file, "utf8"), {
+    from_line: 2,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  }) as string[][];
 }
 
 function loadStream(dir: string, withTags: boolean): { events: StreamEvent[]; users: number } {
@@ -121,7 +132,8 @@ function loadStream(dir: string, withTags: boolean): { events: StreamEvent[]; us
   }
   const tagsFile = path.join(dir, "tags.csv");
   if (withTags && fs.existsSync(tagsFile)) {
-    for (const [user, movieId, tag, seconds] of readCsv(tagsFile)) add(user!, movieId!, Number(seconds) * 1000, "tag", null, tag ?? "");
+    for (const [user, movieId, tag, seconds] of readCsv(tagsFile))
+      add(user!, movieId!, Number(seconds) * 1000, "tag", null, tag ?? "");
   }
   events.sort((a, b) => a.ts - b.ts || a.id - b.id);
   return { events, users: new Set(events.map((e) => e.user)).size };
@@ -141,7 +153,11 @@ interface UserStream {
 
 /** Sum of the tokens of the items' rendered lines (the renderer's own format, every item shown). */
 function lineTokens(items: readonly BehaviorItem[], options: BehaviorRenderOptions): number {
-  const text = renderBehaviors(items, { ...options, maxItems: items.length, tokenBudget: Number.MAX_SAFE_INTEGER }).text;
+  const text = renderBehaviors(items, {
+    ...options,
+    maxItems: items.length,
+    tokenBudget: Number.MAX_SAFE_INTEGER,
+  }).text;
   // Between the opening and the closing tag: the lines, joined by one line break (1 token) each.
   const lines = text.slice(text.indexOf("\n") + 1, text.lastIndexOf("\n"));
   return estimateTokens(lines) - (items.length - 1);
@@ -201,7 +217,13 @@ export function runUilBench(opts: UilBenchOptions): UilBenchResult {
 
   const fullReread = (s: UserStream, lastTs: number) => {
     const context: SummariseContext = {
-      profile: partitionProfile({}, s.partitions.length > 0 ? s.partitions : [{ seq: 0, contentHash: "", startTs: s.firstTs, endTs: lastTs, count: 0 }], 0),
+      profile: partitionProfile(
+        {},
+        s.partitions.length > 0
+          ? s.partitions
+          : [{ seq: 0, contentHash: "", startTs: s.firstTs, endTs: lastTs, count: 0 }],
+        0,
+      ),
       previous: null,
       behaviors: [],
       timeRange: { start: s.firstTs, end: lastTs },
@@ -235,7 +257,7 @@ export function runUilBench(opts: UilBenchOptions): UilBenchResult {
   };
 
   const itemOptions: BehaviorRenderOptions = { ...DEFAULT_BEHAVIOR_RENDER_OPTIONS };
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const day = Math.floor(events[i]!.ts / DAY_MS);
     let j = i;
     const byUser = new Map<string, StreamEvent[]>();
@@ -250,7 +272,15 @@ export function runUilBench(opts: UilBenchOptions): UilBenchResult {
     for (const [user, dayEvents] of byUser) {
       let s = streams.get(user);
       if (!s) {
-        s = { state: initialState(), open: [], partitions: [], previous: null, history: [], lineTokens: 0, firstTs: dayEvents[0]!.ts };
+        s = {
+          state: initialState(),
+          open: [],
+          partitions: [],
+          previous: null,
+          history: [],
+          lineTokens: 0,
+          firstTs: dayEvents[0]!.ts,
+        };
         streams.set(user, s);
       }
       const r = advance(config, s.state, dayEvents, { assignments: true });
@@ -287,7 +317,8 @@ export function runUilBench(opts: UilBenchOptions): UilBenchResult {
     updates: full.calls,
     partitionConfig: config,
     sealedPartitions,
-    previousSummary: "the built-in provider's summary (builtin / liber-extractive-v1) of the previous partition, computed in the cascade",
+    previousSummary:
+      "the built-in provider's summary (builtin / liber-extractive-v1) of the previous partition, computed in the cascade",
     tokenEstimator: "lib/llm/tokens.ts estimateChatTokens over the rendered system and user messages",
     incremental: { ...incremental, meanPromptTokens: mean(incremental.promptTokens, incremental.calls) },
     fullReread: { ...full, meanPromptTokens: mean(full.promptTokens, full.calls) },

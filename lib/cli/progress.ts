@@ -14,7 +14,10 @@ const MB = 1024 * 1024;
 
 /** An import's progress (bytes read) as a terminal bar. */
 export function terminalProgress(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressSink {
-  const bar = terminalBar(`${label} [{bar}] {percentage}% | {mbRead}/{mbTotal} MB | {rows} rows | ETA {eta_formatted}`, stream);
+  const bar = terminalBar(
+    `${label} [{bar}] {percentage}% | {mbRead}/{mbTotal} MB | {rows} rows | ETA {eta_formatted}`,
+    stream,
+  );
   if (!bar) return noProgress;
   let total = 0;
   return {
@@ -23,7 +26,10 @@ export function terminalProgress(label: string, stream: NodeJS.WriteStream = pro
       bar.start(total, 0, { mbRead: "0.0", mbTotal: (totalBytes / MB).toFixed(1), rows: 0 });
     },
     update(bytesRead, rowsRead) {
-      bar.update(Math.min(bytesRead, total), { mbRead: (bytesRead / MB).toFixed(1), rows: rowsRead.toLocaleString("en") });
+      bar.update(Math.min(bytesRead, total), {
+        mbRead: (bytesRead / MB).toFixed(1),
+        rows: rowsRead.toLocaleString("en"),
+      });
     },
     stop() {
       bar.stop();

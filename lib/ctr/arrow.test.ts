@@ -20,7 +20,9 @@ describe("Arrow IPC codec", () => {
       expect(b.size).toBe(a.size);
       for (const key of Object.keys(a) as (keyof typeof a)[]) {
         if (key === "size") continue;
-        expect(Array.from(b[key] as ArrayLike<number>), `${split}.${key}`).toEqual(Array.from(a[key] as ArrayLike<number>));
+        expect(Array.from(b[key] as ArrayLike<number>), `${split}.${key}`).toEqual(
+          Array.from(a[key] as ArrayLike<number>),
+        );
       }
     }
   });

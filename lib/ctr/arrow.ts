@@ -71,7 +71,12 @@ function columnType(spec: ColumnSpec, shape: CtrShape): DataType {
 
 function columnData(type: DataType, values: Int32Array | Float32Array | Float64Array, length: number): Data {
   if (type instanceof FixedSizeList) {
-    const child = makeData({ type: type.children[0]!.type, length: values.length, nullCount: 0, data: values } as never);
+    const child = makeData({
+      type: type.children[0]!.type,
+      length: values.length,
+      nullCount: 0,
+      data: values,
+    } as never);
     return makeData({ type, length, nullCount: 0, child } as never);
   }
   return makeData({ type, length, nullCount: 0, data: values } as never);
@@ -221,7 +226,10 @@ export function readSampleHeader(schema: Schema): SampleStreamHeader {
 }
 
 /** Decode one sample record batch into per-split SampleBatches (a chunk has one split). */
-export function decodeSampleRecordBatch(batch: RecordBatch, shape: CtrShape): { split: SplitName; samples: SampleBatch }[] {
+export function decodeSampleRecordBatch(
+  batch: RecordBatch,
+  shape: CtrShape,
+): { split: SplitName; samples: SampleBatch }[] {
   const n = batch.numRows;
   const splitColumn = columnValues(batch, SAMPLE_COLUMNS.length) as unknown as Int8Array;
   const full = emptyBatch(n, shape);

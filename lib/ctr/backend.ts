@@ -40,21 +40,41 @@ export async function measureBackends(
   const { selectRows } = await import("./schema");
   const steps = options.steps ?? 3;
   const batchSize = options.batchSize ?? 256;
-  const dataset = makeSyntheticDataset({ seed: 1, users: 60, samplesPerUser: Math.ceil(batchSize / 48) + 2, dim: 64, shape: { historyLength: 20, categoriesPerItem: 3, maxPartitions: 32 } });
-  const batch = selectRows(dataset.train, dataset.shape, Array.from({ length: Math.min(batchSize, dataset.train.size) }, (_, i) => i));
+  const dataset = makeSyntheticDataset({
+    seed: 1,
+    users: 60,
+    samplesPerUser: Math.ceil(batchSize / 48) + 2,
+    dim: 64,
+    shape: { historyLength: 20, categoriesPerItem: 3, maxPartitions: 32 },
+  });
+  const batch = selectRows(
+    dataset.train,
+    dataset.shape,
+    Array.from({ length: Math.min(batchSize, dataset.train.size) }, (_, i) => i),
+  );
   const previous = tf.getBackend();
   const timings: BackendTiming[] = [];
   for (const backend of candidates) {
     try {
       await selectBackend(backend, options.wasmPath);
-      const model = new CtrModel({ ...DEFAULT_MODEL_CONFIG, backbone: "deepfm", liber: true }, dataset.vocab, dataset.shape, dataset.partitions.dim, 1);
+      const model = new CtrModel(
+        { ...DEFAULT_MODEL_CONFIG, backbone: "deepfm", liber: true },
+        dataset.vocab,
+        dataset.shape,
+        dataset.partitions.dim,
+        1,
+      );
       const table = partitionTensor(dataset.partitions);
       const optimizer = tf.train.adam(1e-3);
       const step = async () => {
         const loss = tf.tidy(() => {
           const inputs = batchInputs(batch, dataset.shape);
           const labels = tf.tensor1d(batch.label, "float32");
-          return optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(labels, model.forward(inputs, table).logits) as tf.Scalar, true, model.variables)!;
+          return optimizer.minimize(
+            () => tf.losses.sigmoidCrossEntropy(labels, model.forward(inputs, table).logits) as tf.Scalar,
+            true,
+            model.variables,
+          )!;
         });
         await loss.data();
         loss.dispose();

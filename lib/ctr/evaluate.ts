@@ -8,7 +8,15 @@ import * as tf from "@tensorflow/tfjs";
 import { auc, gauc, logloss, mean, pairedDifference, rocCurve, type PairedDifference, type RocPoint } from "./metrics";
 import { CtrModel, DEFAULT_MODEL_CONFIG, type Backbone, type ModelConfig } from "./model";
 import { HISTORY_SLICES, type CtrDataset } from "./schema";
-import { DEFAULT_TRAIN_CONFIG, partitionTensor, predict, trainModel, type EpochLog, type TrainConfig, type TrainProgress } from "./train";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  partitionTensor,
+  predict,
+  trainModel,
+  type EpochLog,
+  type TrainConfig,
+  type TrainProgress,
+} from "./train";
 
 export type Variant = "baseline" | "liber";
 
@@ -77,7 +85,8 @@ function summarise(perSeed: SeedMetrics[]): VariantSummary {
 export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult> {
   const started = performance.now();
   const { dataset, backbone } = options;
-  const seeds = typeof options.seeds === "number" ? Array.from({ length: options.seeds }, (_, i) => i + 1) : options.seeds;
+  const seeds =
+    typeof options.seeds === "number" ? Array.from({ length: options.seeds }, (_, i) => i + 1) : options.seeds;
   if (seeds.length === 0) throw new Error("at least one seed");
   if (dataset.train.size === 0 || dataset.test.size === 0) throw new Error("empty train or test split");
   const modelConfig = { ...DEFAULT_MODEL_CONFIG, ...options.model };
@@ -85,7 +94,8 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
   const test = dataset.test;
   const sliceRows = HISTORY_SLICES.map((s) => {
     const rows: number[] = [];
-    for (let i = 0; i < test.size; i++) if (test.eventsBefore[i]! >= s.min && test.eventsBefore[i]! < s.max) rows.push(i);
+    for (let i = 0; i < test.size; i++)
+      if (test.eventsBefore[i]! >= s.min && test.eventsBefore[i]! < s.max) rows.push(i);
     return rows;
   });
   const perSeed: Record<Variant, SeedMetrics[]> = { baseline: [], liber: [] };
@@ -132,7 +142,10 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
         }
       }
       if (options.withRoc && !roc) {
-        roc = { baseline: rocCurve(test.label, probsBySeed.baseline!), liber: rocCurve(test.label, probsBySeed.liber!) };
+        roc = {
+          baseline: rocCurve(test.label, probsBySeed.baseline!),
+          liber: rocCurve(test.label, probsBySeed.liber!),
+        };
       }
     }
   } finally {
@@ -187,7 +200,14 @@ export function compactResult(r: CtrEvalResult) {
     baseline: variant(r.baseline),
     liber: variant(r.liber),
     lift: { auc: diff(r.lift.auc), logloss: diff(r.lift.logloss), gauc: diff(r.lift.gauc) },
-    slices: r.slices.map((s) => ({ name: s.name, samples: s.samples, positives: s.positives, baseline: s.baseline, liber: s.liber, lift: diff(s.lift) })),
+    slices: r.slices.map((s) => ({
+      name: s.name,
+      samples: s.samples,
+      positives: s.positives,
+      baseline: s.baseline,
+      liber: s.liber,
+      lift: diff(s.lift),
+    })),
     backend: r.backend,
     seconds: r.seconds,
   };

@@ -26,33 +26,48 @@ describe("embeddingLookup", () => {
     ]);
     const ids = tf.tensor1d([2, 0, 2], "int32");
     expect(Array.from(embeddingLookup(table, ids).dataSync())).toEqual([5, 6, 1, 2, 5, 6]);
-    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids) as tf.Tensor, tf.tensor2d([[1, 1], [10, 10], [100, 100]]) as tf.Tensor)))(table);
+    const grad = tf.grad((t: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          embeddingLookup(t as tf.Tensor2D, ids) as tf.Tensor,
+          tf.tensor2d([
+            [1, 1],
+            [10, 10],
+            [100, 100],
+          ]) as tf.Tensor,
+        ),
+      ),
+    )(table);
     expect(Array.from(grad.dataSync())).toEqual([10, 10, 0, 0, 101, 101]);
   });
 });
 
 describe("CtrModel", () => {
-  it.each(["din", "deepfm"] as const)("%s: the LIBER variant reads the partition vectors, the baseline does not", (backbone) => {
-    const batch = selectRows(dataset.test, dataset.shape, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const table = partitionTensor(dataset.partitions);
-    const other = tf.tidy(() => tf.mul(table, -3)) as tf.Tensor2D;
-    for (const liber of [false, true]) {
-      const m = model(backbone, liber, 1);
-      const [a, b] = tf.tidy(() => {
-        const inputs = batchInputs(batch, dataset.shape);
-        return [m.forward(inputs, table).logits.arraySync(), m.forward(inputs, other).logits.arraySync()];
-      });
-      const changed = a.some((v, i) => Math.abs(v - b[i]!) > 1e-6);
-      expect(changed, `liber=${liber}`).toBe(liber);
-      m.dispose();
-    }
-    table.dispose();
-    other.dispose();
-  });
+  it.each(["din", "deepfm"] as const)(
+    "%s: the LIBER variant reads the partition vectors, the baseline does not",
+    (backbone) => {
+      const batch = selectRows(dataset.test, dataset.shape, [0, 1, 2, 3, 4, 5, 6, 7]);
+      const table = partitionTensor(dataset.partitions);
+      const other = tf.tidy(() => tf.mul(table, -3)) as tf.Tensor2D;
+      for (const liber of [false, true]) {
+        const m = model(backbone, liber, 1);
+        const [a, b] = tf.tidy(() => {
+          const inputs = batchInputs(batch, dataset.shape);
+          return [m.forward(inputs, table).logits.arraySync(), m.forward(inputs, other).logits.arraySync()];
+        });
+        const changed = a.some((v, i) => Math.abs(v - b[i]!) > 1e-6);
+        expect(changed, `liber=${liber}`).toBe(liber);
+        m.dispose();
+      }
+      table.dispose();
+      other.dispose();
+    },
+  );
 
   it("gives zero attention and a finite score to a sample without partitions", () => {
     const rows = [];
-    for (let i = 0; i < dataset.train.size && rows.length < 2; i++) if (dataset.train.partRows[i * dataset.shape.maxPartitions] === 0) rows.push(i);
+    for (let i = 0; i < dataset.train.size && rows.length < 2; i++)
+      if (dataset.train.partRows[i * dataset.shape.maxPartitions] === 0) rows.push(i);
     expect(rows.length).toBeGreaterThan(0);
     const batch = selectRows(dataset.train, dataset.shape, rows);
     const table = partitionTensor(dataset.partitions);

@@ -238,13 +238,20 @@ export class CtrModel {
     const target = this.itemRepresentation(inputs.item, inputs.itemCats); // [B, 2E]
     const width = target.shape[1];
     const history = tf.reshape(
-      this.itemRepresentation(tf.reshape(inputs.histItems, [-1]) as tf.Tensor1D, tf.reshape(inputs.histCats, [-1, C]) as tf.Tensor2D),
+      this.itemRepresentation(
+        tf.reshape(inputs.histItems, [-1]) as tf.Tensor1D,
+        tf.reshape(inputs.histCats, [-1, C]) as tf.Tensor2D,
+      ),
       [B, L, width],
     );
     const t = tf.tile(tf.expandDims(target, 1), [1, L, 1]);
     const unit = tf.concat([t, history, tf.sub(t, history), tf.mul(t, history)], 2);
     const scores = tf.reshape(
-      this.mlp("din.attention", tf.reshape(unit, [B * L, 4 * width]) as tf.Tensor2D, this.config.attentionMlp.length + 1),
+      this.mlp(
+        "din.attention",
+        tf.reshape(unit, [B * L, 4 * width]) as tf.Tensor2D,
+        this.config.attentionMlp.length + 1,
+      ),
       [B, L],
     ) as tf.Tensor2D;
     const historyWeights = maskedSoftmax(scores, tf.notEqual(inputs.histItems, 0));
@@ -256,7 +263,9 @@ export class CtrModel {
       parts.push(fused.pooled);
       partitionWeights = fused.weights;
     }
-    const logits = tf.reshape(this.mlp("din.mlp", tf.concat(parts, 1) as tf.Tensor2D, this.config.mlp.length + 1), [B]) as tf.Tensor1D;
+    const logits = tf.reshape(this.mlp("din.mlp", tf.concat(parts, 1) as tf.Tensor2D, this.config.mlp.length + 1), [
+      B,
+    ]) as tf.Tensor1D;
     return { logits, partitionWeights, historyWeights };
   }
 
@@ -269,7 +278,12 @@ export class CtrModel {
     const [, L] = inputs.histItems.shape;
     const histEmb = tf.reshape(embeddingLookup(this.p("emb.item"), tf.reshape(inputs.histItems, [-1])), [B, L, E]);
     const histMean = tf.div(tf.sum(tf.mul(histEmb, histMask), 1), tf.maximum(tf.sum(histMask, 1), 1));
-    const fields: tf.Tensor2D[] = [embeddingLookup(this.p("emb.user"), inputs.user) as tf.Tensor2D, itemEmb, catEmb, histMean as tf.Tensor2D];
+    const fields: tf.Tensor2D[] = [
+      embeddingLookup(this.p("emb.user"), inputs.user) as tf.Tensor2D,
+      itemEmb,
+      catEmb,
+      histMean as tf.Tensor2D,
+    ];
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
       const target = tf.concat([itemEmb, catEmb], 1) as tf.Tensor2D;
@@ -282,10 +296,15 @@ export class CtrModel {
     const squareSum = tf.sum(tf.square(stacked), 1);
     const fm = tf.mul(tf.sum(tf.sub(sumSquare, squareSum), 1), 0.5); // [B]
     const firstOrder = tf.add(
-      tf.add(tf.reshape(embeddingLookup(this.p("fm.w.user"), inputs.user), [B]), tf.reshape(embeddingLookup(this.p("fm.w.item"), inputs.item), [B])),
+      tf.add(
+        tf.reshape(embeddingLookup(this.p("fm.w.user"), inputs.user), [B]),
+        tf.reshape(embeddingLookup(this.p("fm.w.item"), inputs.item), [B]),
+      ),
       tf.add(tf.reshape(this.categoryMean(inputs.itemCats, "fm.w.category"), [B]), this.p("fm.bias")),
     );
-    const deep = tf.reshape(this.mlp("deepfm.mlp", tf.concat(fields, 1) as tf.Tensor2D, this.config.mlp.length + 1), [B]);
+    const deep = tf.reshape(this.mlp("deepfm.mlp", tf.concat(fields, 1) as tf.Tensor2D, this.config.mlp.length + 1), [
+      B,
+    ]);
     const logits = tf.add(tf.add(firstOrder, fm), deep) as tf.Tensor1D;
     return { logits, partitionWeights };
   }

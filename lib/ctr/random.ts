@@ -22,10 +22,7 @@ export function normal(rng: () => number): number {
 }
 
 /** Fisher-Yates shuffle in place; returns the array. */
-export function shuffleInPlace<T extends { length: number; [i: number]: number }>(
-  values: T,
-  rng: () => number,
-): T {
+export function shuffleInPlace<T extends { length: number; [i: number]: number }>(values: T, rng: () => number): T {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     const tmp = values[i]!;

@@ -8,7 +8,7 @@ const DAY = 86_400_000;
 /** A small random log: users with events on distinct days, some partitions sealed among them. */
 function randomLog(seed: number) {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const events: LogEvent[] = [];
   const partitions: PartitionVectorRef[] = [];
   const cats = new Map<number, string[]>();
@@ -19,7 +19,13 @@ function randomLog(seed: number) {
     const n = 10 + Math.floor(rnd() * 30);
     for (let k = 0; k < n; k++) {
       t += Math.floor(1 + rnd() * 3) * DAY;
-      events.push({ userId: user, itemId: 1 + Math.floor(rnd() * 30), ts: t, kind: rnd() < 0.8 ? "rate" : "tag", value: 1 + Math.floor(rnd() * 5) });
+      events.push({
+        userId: user,
+        itemId: 1 + Math.floor(rnd() * 30),
+        ts: t,
+        kind: rnd() < 0.8 ? "rate" : "tag",
+        value: 1 + Math.floor(rnd() * 5),
+      });
       // a partition sealed exactly at some events' times (the boundary case) and between others
       if (k % 4 === 3) {
         const sealedAt = rnd() < 0.5 ? t : t + DAY / 2;
@@ -32,7 +38,8 @@ function randomLog(seed: number) {
 }
 
 function* samples(d: CtrDataset): Generator<{ batch: SampleBatch; i: number; split: string }> {
-  for (const split of ["train", "valid", "test"] as const) for (let i = 0; i < d[split].size; i++) yield { batch: d[split], i, split };
+  for (const split of ["train", "valid", "test"] as const)
+    for (let i = 0; i < d[split].size; i++) yield { batch: d[split], i, split };
 }
 
 describe("parseLabelRule", () => {
@@ -49,7 +56,15 @@ describe("buildSamples", () => {
       { userId: 1, itemId: 11, ts: 2 * DAY, kind: "rate", value: 4 },
       { userId: 1, itemId: 12, ts: 3 * DAY, kind: "rate", value: 3.5 },
     ];
-    const d = buildSamples(events, new Map([[10, ["A"]], [11, ["B", "A"]]]), [], { splits: [1, 1], shape: { historyLength: 3, maxPartitions: 2 } });
+    const d = buildSamples(
+      events,
+      new Map([
+        [10, ["A"]],
+        [11, ["B", "A"]],
+      ]),
+      [],
+      { splits: [1, 1], shape: { historyLength: 3, maxPartitions: 2 } },
+    );
     expect(d.train.size).toBe(2);
     expect(Array.from(d.train.label)).toEqual([1, 0]);
     expect(Array.from(d.train.eventsBefore)).toEqual([1, 2]);
@@ -108,11 +123,15 @@ describe("buildSamples", () => {
     const base = buildSamples(events, cats, partitions);
     const cutoff = Date.parse(String((base.meta.cutoffs as { validFrom: string }).validFrom));
     // flip every label after the cutoff and give those behaviours unseen items
-    const changed = events.map((e) => (e.ts >= cutoff ? { ...e, value: e.value === null ? null : 6 - e.value, itemId: e.itemId + 1000 } : e));
+    const changed = events.map((e) =>
+      e.ts >= cutoff ? { ...e, value: e.value === null ? null : 6 - e.value, itemId: e.itemId + 1000 } : e,
+    );
     const other = buildSamples(changed, cats, partitions);
     expect(other.vocab).toEqual(base.vocab);
     for (const key of Object.keys(base.train) as (keyof SampleBatch)[]) {
-      expect(Array.from(other.train[key] as ArrayLike<number>), key).toEqual(Array.from(base.train[key] as ArrayLike<number>));
+      expect(Array.from(other.train[key] as ArrayLike<number>), key).toEqual(
+        Array.from(base.train[key] as ArrayLike<number>),
+      );
     }
     // the unseen items are out of vocabulary in the later splits
     for (let i = 0; i < other.test.size; i++) expect(other.test.item[i]).toBe(OOV);

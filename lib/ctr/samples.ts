@@ -43,7 +43,10 @@ export const DEFAULT_LABEL_RULE: LabelRule = { kinds: { rate: { minValue: 4 } } 
 /** "rate>=4,click" -> { rate: {minValue: 4}, click: {} } */
 export function parseLabelRule(text: string): LabelRule {
   const kinds: LabelRule["kinds"] = {};
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_.-]+)\s*(?:>=\s*(-?\d+(?:\.\d+)?))?$/.exec(part);
     if (!m) throw new Error(`bad label rule "${part}": use kind or kind>=value, comma-separated`);
     kinds[m[1]!] = m[2] !== undefined ? { minValue: Number(m[2]) } : {};
@@ -81,7 +84,8 @@ export function buildSamples(
   for (let i = 1; i < events.length; i++) {
     const a = events[i - 1]!;
     const b = events[i]!;
-    if (b.userId < a.userId || (b.userId === a.userId && b.ts < a.ts)) throw new Error("events must be sorted by (user, ts)");
+    if (b.userId < a.userId || (b.userId === a.userId && b.ts < a.ts))
+      throw new Error("events must be sorted by (user, ts)");
   }
 
   // 1. cutoffs from the sample times
@@ -97,7 +101,8 @@ export function buildSamples(
     if (!users.has(e.userId)) users.set(e.userId, users.size + 2);
     if (!items.has(e.itemId)) {
       items.set(e.itemId, items.size + 2);
-      for (const c of itemCategories.get(e.itemId) ?? []) if (!categories.has(c)) categories.set(c, categories.size + 2);
+      for (const c of itemCategories.get(e.itemId) ?? [])
+        if (!categories.has(c)) categories.set(c, categories.size + 2);
     }
   }
   const itemIndex = (id: number) => items.get(id) ?? OOV;
@@ -118,7 +123,8 @@ export function buildSamples(
   const vectors = new Float32Array((partitions.length + 1) * dim);
   const partitionIds = new Int32Array(partitions.length + 1);
   partitions.forEach((p, i) => {
-    if (p.vector.length !== dim) throw new Error(`partition ${p.partitionId}: vector of ${p.vector.length} dims, expected ${dim}`);
+    if (p.vector.length !== dim)
+      throw new Error(`partition ${p.partitionId}: vector of ${p.vector.length} dims, expected ${dim}`);
     vectors.set(p.vector, (i + 1) * dim);
     partitionIds[i + 1] = p.partitionId;
   });
@@ -201,7 +207,8 @@ export function sampleCutoffs(events: readonly LogEvent[], rule: LabelRule, [q1,
     .filter((e) => Object.prototype.hasOwnProperty.call(rule.kinds, e.kind))
     .map((e) => e.ts)
     .sort((a, b) => a - b);
-  if (times.length === 0) throw new Error(`no behaviour of the label rule's kinds (${Object.keys(rule.kinds).join(", ")})`);
+  if (times.length === 0)
+    throw new Error(`no behaviour of the label rule's kinds (${Object.keys(rule.kinds).join(", ")})`);
   if (!(q1 > 0 && q1 <= q2 && q2 <= 1)) throw new Error(`bad split quantiles ${q1}, ${q2}`);
   const cutoff = (q: number) => (q >= 1 ? Infinity : times[Math.floor(times.length * q)]!);
   return { times, validFrom: cutoff(q1), testFrom: cutoff(q2) };
@@ -218,7 +225,15 @@ function writeSample(
   batch: SampleBatch,
   r: number,
   shape: CtrShape,
-  s: { user: number; userKey: number; item: number; itemCats: Int32Array; label: number; ts: number; eventsBefore: number },
+  s: {
+    user: number;
+    userKey: number;
+    item: number;
+    itemCats: Int32Array;
+    label: number;
+    ts: number;
+    eventsBefore: number;
+  },
 ): void {
   batch.user[r] = s.user;
   batch.userKey[r] = s.userKey;
@@ -252,5 +267,12 @@ export function describeDataset(d: CtrDataset) {
       to: b.size ? new Date(to).toISOString() : null,
     };
   };
-  return { train: split(d.train), valid: split(d.valid), test: split(d.test), vocab: d.vocab, partitions: d.partitions.size - 1, dim: d.partitions.dim };
+  return {
+    train: split(d.train),
+    valid: split(d.valid),
+    test: split(d.test),
+    vocab: d.vocab,
+    partitions: d.partitions.size - 1,
+    dim: d.partitions.dim,
+  };
 }

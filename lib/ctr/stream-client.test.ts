@@ -16,10 +16,13 @@ describe("readDatasetResponse", () => {
       },
     });
     const seen: number[] = [];
-    const back = await readDatasetResponse(new Response(body, { headers: { "content-length": String(bytes.length) } }), (p) => {
-      expect(p.total).toBe(bytes.length);
-      seen.push(p.received);
-    });
+    const back = await readDatasetResponse(
+      new Response(body, { headers: { "content-length": String(bytes.length) } }),
+      (p) => {
+        expect(p.total).toBe(bytes.length);
+        seen.push(p.received);
+      },
+    );
     expect(seen.length).toBe(Math.ceil(bytes.length / 1000));
     expect(seen.at(-1)).toBe(bytes.length);
     expect(back.test.size).toBe(dataset.test.size);

@@ -12,8 +12,12 @@ export interface TransferProgress {
   total: number | null;
 }
 
-export async function readDatasetResponse(response: Response, onProgress?: (p: TransferProgress) => void): Promise<CtrDataset> {
-  if (!response.ok) throw new Error(`samples request failed: HTTP ${response.status} ${await response.text().catch(() => "")}`.trim());
+export async function readDatasetResponse(
+  response: Response,
+  onProgress?: (p: TransferProgress) => void,
+): Promise<CtrDataset> {
+  if (!response.ok)
+    throw new Error(`samples request failed: HTTP ${response.status} ${await response.text().catch(() => "")}`.trim());
   if (!response.body) throw new Error("samples response has no body");
   const header = response.headers.get("content-length");
   const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;

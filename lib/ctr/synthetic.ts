@@ -118,7 +118,11 @@ export function shufflePartitionsAcrossUsers(dataset: CtrDataset, seed: number):
   const rng = makeRng(seed);
   const P = dataset.shape.maxPartitions;
   const shuffleSplit = (batch: SampleBatch): SampleBatch => {
-    const out: SampleBatch = { ...batch, partRows: new Int32Array(batch.partRows.length), partAgeDays: new Float32Array(batch.partAgeDays.length) };
+    const out: SampleBatch = {
+      ...batch,
+      partRows: new Int32Array(batch.partRows.length),
+      partAgeDays: new Float32Array(batch.partAgeDays.length),
+    };
     for (let i = 0; i < batch.size; i++) {
       const j = Math.floor(rng() * batch.size);
       out.partRows.set(batch.partRows.subarray(j * P, j * P + P), i * P);

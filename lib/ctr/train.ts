@@ -171,7 +171,13 @@ export async function trainModel(
         trainedSamples += batch.size;
         if (onProgress && ((b + 1) % config.progressEvery === 0 || b === batches - 1)) {
           const seconds = trainSeconds + (performance.now() - started) / 1000;
-          onProgress({ epoch, batch: b + 1, batches, loss: windowSum / windowCount, samplesPerSecond: trainedSamples / seconds });
+          onProgress({
+            epoch,
+            batch: b + 1,
+            batches,
+            loss: windowSum / windowCount,
+            samplesPerSecond: trainedSamples / seconds,
+          });
           windowSum = 0;
           windowCount = 0;
           await yieldToEventLoop();

@@ -8,7 +8,11 @@ import { FIXTURES } from "./test-helpers";
 useTestDatabase();
 
 const counts = async () =>
-  (await pool().query(`SELECT (SELECT count(*)::int FROM behaviors) AS behaviors, (SELECT count(*)::int FROM import_runs) AS runs`)).rows[0];
+  (
+    await pool().query(
+      `SELECT (SELECT count(*)::int FROM behaviors) AS behaviors, (SELECT count(*)::int FROM import_runs) AS runs`,
+    )
+  ).rows[0];
 
 describe("seedDemoDataOnFirstRun", () => {
   const dir = path.join(FIXTURES, "ml-latest-tiny");

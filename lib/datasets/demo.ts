@@ -40,7 +40,9 @@ export async function seedDemoDataOnFirstRun(opts: {
   log(`demo data: first start, importing MovieLens ml-latest-small from ${dir} (set LIBER_DEMO_DATA=none to skip)`);
   const summary = await importMovieLens(dir, { progress: logProgress("demo data", log) });
   if (summary.status === "failed") {
-    log(`demo data: import failed (${summary.errorMessage}); the app starts without it. Retry with \`liber import movielens ${dir}\``);
+    log(
+      `demo data: import failed (${summary.errorMessage}); the app starts without it. Retry with \`liber import movielens ${dir}\``,
+    );
     return;
   }
   log(

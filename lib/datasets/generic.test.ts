@@ -54,7 +54,15 @@ describe("generic CSV logs", () => {
       tsFormat: "epoch-s",
     });
     expect(out.events).toHaveLength(2);
-    expect(out.events[0]).toMatchObject({ user: "u1", item: "Movie, The", tsMs: 1_700_000_000_000, kind: "click", value: null, text: null, source: "shop" });
+    expect(out.events[0]).toMatchObject({
+      user: "u1",
+      item: "Movie, The",
+      tsMs: 1_700_000_000_000,
+      kind: "click",
+      value: null,
+      text: null,
+      source: "shop",
+    });
     expect(out.events[1]).toMatchObject({ value: 2.5, text: "hello" });
     // default source event id: the hash of the canonical event
     const { file: _f, line: _l, source: _s, sourceEventId, ...canonical } = out.events[0]!;
@@ -79,7 +87,12 @@ describe("generic CSV logs", () => {
       "iso.csv",
       "user;item;when;eid\nu1;i1;2024-05-01T12:00:00Z;e1\nu1;i1;2024-05-01 14:00:00+02:00;e2\nu1;i1;2024-05-01T12:00:00;e3\nu1;i1;2024-02-30;e4\nu1;i1;2999-01-01T00:00:00Z;e5\n",
     );
-    const out = await run(file, { format: "csv", delimiter: ";", map: { user: "user", item: "item", ts: "when", id: "eid" }, kind: "view" });
+    const out = await run(file, {
+      format: "csv",
+      delimiter: ";",
+      map: { user: "user", item: "item", ts: "when", id: "eid" },
+      kind: "view",
+    });
     const t = Date.UTC(2024, 4, 1, 12);
     expect(out.events.map((e) => [e.sourceEventId, e.tsMs, e.kind])).toEqual([
       ["e1", t, "view"],
@@ -110,7 +123,12 @@ describe("generic NDJSON logs", () => {
         Buffer.from([0x7b, 0x22, 0x75, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]), // {"u":"\xff"} invalid UTF-8
       ]),
     );
-    const out = await run(file, { format: "ndjson", map: { user: "u", item: "item.id", ts: "t", value: "v" }, tsFormat: "epoch-ms", kind: "play" });
+    const out = await run(file, {
+      format: "ndjson",
+      map: { user: "u", item: "item.id", ts: "t", value: "v" },
+      tsFormat: "epoch-ms",
+      kind: "play",
+    });
     expect(out.events.map((e) => [e.user, e.item, e.tsMs, e.value])).toEqual([
       ["7", "m1", 1700000000123, 3],
       ["9", "m1", 1700000000123, 1],
@@ -124,10 +142,19 @@ describe("generic NDJSON logs", () => {
   });
 
   it("loads an item catalogue first", async () => {
-    const items = write("items.ndjson", '{"id":"m1","title":"One","categories":["a","b"]}\n{"id":"m1","title":"Again"}\n{"id":"m2"}\n');
+    const items = write(
+      "items.ndjson",
+      '{"id":"m1","title":"One","categories":["a","b"]}\n{"id":"m1","title":"Again"}\n{"id":"m2"}\n',
+    );
     const file = write("e.ndjson", '{"u":"x","i":"m1","t":"2024-01-01T00:00:00Z"}\n');
     const out = await collectSteps((ctx) =>
-      eventLogSteps(ctx, file, { format: "ndjson", map: { user: "u", item: "i", ts: "t" }, tsFormat: "iso", kind: "view", items }),
+      eventLogSteps(ctx, file, {
+        format: "ndjson",
+        map: { user: "u", item: "i", ts: "t" },
+        tsFormat: "iso",
+        kind: "view",
+        items,
+      }),
     );
     expect(out.items).toEqual([{ externalId: "m1", title: "One", categories: ["a", "b"] }]);
     expect(out.rejected.map((r) => r.reason)).toEqual(['duplicate item id "m1"', "missing field: title"]);

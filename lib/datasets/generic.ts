@@ -41,19 +41,26 @@ export type ColumnMap = Partial<Record<MappableField, string>> & { user: string;
 
 export function parseColumnMap(spec: string): ColumnMap {
   const map: Partial<Record<MappableField, string>> = {};
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf("=");
     const field = (eq === -1 ? part : part.slice(0, eq)).trim() as MappableField;
     const column = eq === -1 ? "" : part.slice(eq + 1).trim();
     if (!MAPPABLE_FIELDS.includes(field))
-      throw new DatasetError(`--map: unknown field "${field}"; map any of ${MAPPABLE_FIELDS.join(", ")} (e.g. user=uid).`);
+      throw new DatasetError(
+        `--map: unknown field "${field}"; map any of ${MAPPABLE_FIELDS.join(", ")} (e.g. user=uid).`,
+      );
     if (!column) throw new DatasetError(`--map: "${part}" names no column (write ${field}=<column>).`);
     if (map[field]) throw new DatasetError(`--map: ${field} is mapped twice.`);
     map[field] = column;
   }
   const missing = (["user", "item", "ts"] as const).filter((f) => !map[f]);
   if (missing.length > 0)
-    throw new DatasetError(`--map must name the columns of ${missing.join(", ")} (e.g. --map user=uid,item=movie,ts=time).`);
+    throw new DatasetError(
+      `--map must name the columns of ${missing.join(", ")} (e.g. --map user=uid,item=movie,ts=time).`,
+    );
   return map as ColumnMap;
 }
 
@@ -81,7 +88,9 @@ export async function importEventLog(file: string, opts: EventLogImportOptions):
   const invalid =
     checkSource(source) ??
     (TIMESTAMP_FORMATS.includes(opts.tsFormat) ? null : `--ts-format must be one of ${TIMESTAMP_FORMATS.join(", ")}`) ??
-    (opts.map.kind || opts.kind ? null : "say what kind of behaviour the rows are: --kind <kind>, or map a column with kind=<column>") ??
+    (opts.map.kind || opts.kind
+      ? null
+      : "say what kind of behaviour the rows are: --kind <kind>, or map a column with kind=<column>") ??
     (opts.kind ? checkKind(opts.kind) : null);
   if (invalid) throw new DatasetError(invalid);
   return runImport({
@@ -106,7 +115,11 @@ function assertFile(file: string): void {
 /** A row as field name -> raw value, from either format. */
 type Record_ = { line: number; get(column: string): unknown };
 
-export async function* eventLogSteps(ctx: ImportContext, file: string, opts: EventLogImportOptions): AsyncGenerator<ImportStep> {
+export async function* eventLogSteps(
+  ctx: ImportContext,
+  file: string,
+  opts: EventLogImportOptions,
+): AsyncGenerator<ImportStep> {
   if (opts.items) {
     const catalogue: ItemRecord[] = [];
     for await (const item of readCatalogue(ctx, opts.items, opts.delimiter ?? ",")) {
@@ -164,7 +177,10 @@ export async function* eventLogSteps(ctx: ImportContext, file: string, opts: Eve
         text: text || null,
         source: ctx.source,
       };
-      events.current.add({ ...event, sourceEventId: id?.trim() || canonicalEventId(event) }, { file: fileIndex, line: record.line });
+      events.current.add(
+        { ...event, sourceEventId: id?.trim() || canonicalEventId(event) },
+        { file: fileIndex, line: record.line },
+      );
       const full = events.takeIfFull();
       if (full) yield { type: "events", batch: full };
     }
@@ -230,7 +246,12 @@ async function* readRecords(
     return;
   }
   let header: Map<string, number> | undefined;
-  for await (const rows of readRows(file, { encoding: "utf8", delimiter, quoted: true, onBytes: (n) => ctx.bytesRead(n) })) {
+  for await (const rows of readRows(file, {
+    encoding: "utf8",
+    delimiter,
+    quoted: true,
+    onBytes: (n) => ctx.bytesRead(n),
+  })) {
     let body: Row[] = rows;
     if (!header) {
       header = readHeader(file, rows[0]!, needed);

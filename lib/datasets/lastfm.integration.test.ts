@@ -10,18 +10,32 @@ useTestDatabase();
 describe("importing Last.fm HetRec 2011", () => {
   it("logs the timestamped taggings, labels artists with their top tags, and keeps plays as user attributes", async () => {
     const s = await importLastFm(path.join(FIXTURES, "lastfm"));
-    expect(s).toMatchObject({ status: "succeeded", source: "lastfm", inserted: 7, itemsCreated: 4, usersCreated: 2, rejected: 4 });
+    expect(s).toMatchObject({
+      status: "succeeded",
+      source: "lastfm",
+      inserted: 7,
+      itemsCreated: 4,
+      usersCreated: 2,
+      rejected: 4,
+    });
     expect(s.errors.map((e) => `${path.basename(e.file)}:${e.line} ${e.reason}`)).toEqual([
       "user_artists.dat:7 unknown artist 9",
       'user_taggedartists-timestamps.dat:9 unknown item "77"',
       "user_taggedartists-timestamps.dat:10 unknown tag id 99",
       "user_taggedartists-timestamps.dat:11 negative timestamp (-28800000000 ms, before 1970)",
     ]);
-    const { rows: items } = await pool().query(`SELECT external_id, title, categories, tags FROM items ORDER BY external_id`);
+    const { rows: items } = await pool().query(
+      `SELECT external_id, title, categories, tags FROM items ORDER BY external_id`,
+    );
     expect(items).toEqual([
       { external_id: "1", title: "MALICE MIZER", categories: ["j-rock", "metal"], tags: ["j-rock", "metal"] },
       { external_id: "2", title: "Björk", categories: ["new age"], tags: ["new age"] },
-      { external_id: "3", title: "Mötley Crüe", categories: ["metal", "nouvelle chanson française"], tags: ["metal", "nouvelle chanson française"] },
+      {
+        external_id: "3",
+        title: "Mötley Crüe",
+        categories: ["metal", "nouvelle chanson française"],
+        tags: ["metal", "nouvelle chanson française"],
+      },
       { external_id: "4", title: "Diary of Dreams", categories: [], tags: [] },
     ]);
     const { rows: users } = await pool().query(
@@ -32,7 +46,9 @@ describe("importing Last.fm HetRec 2011", () => {
       { external_id: "2", event_count: 3, plays: 29308, friends: 2 },
       { external_id: "3", event_count: 4, plays: 700, friends: 1 },
     ]);
-    const tag = (await pool().query(`SELECT kind, value, text, ts FROM behaviors WHERE source_event_id = 't:3:3:4:1277935200001'`)).rows[0];
+    const tag = (
+      await pool().query(`SELECT kind, value, text, ts FROM behaviors WHERE source_event_id = 't:3:3:4:1277935200001'`)
+    ).rows[0];
     expect(tag).toEqual({ kind: "tag", value: null, text: "nouvelle chanson française", ts: new Date(1277935200001) });
 
     const again = await importLastFm(path.join(FIXTURES, "lastfm"));
@@ -43,7 +59,11 @@ describe("importing Last.fm HetRec 2011", () => {
     const s = await importLastFm(path.join(FIXTURES, "lastfm"), { source: "lastfm-report" });
     expect(s.report).toEqual({
       behaviourLog: "user_taggedartists-timestamps.dat",
-      artistsMissingFromArtistsDat: { taggings: 1, artists: 1, handling: "rejected (--create-missing-items creates them)" },
+      artistsMissingFromArtistsDat: {
+        taggings: 1,
+        artists: 1,
+        handling: "rejected (--create-missing-items creates them)",
+      },
     });
     const run = (await pool().query(`SELECT options FROM import_runs WHERE id = $1`, [s.runId])).rows[0];
     expect(run.options).toMatchObject({ behaviourLog: "user_taggedartists-timestamps.dat", report: s.report });
@@ -56,8 +76,14 @@ describe("Last.fm without user_taggedartists-timestamps.dat", () => {
   it("reads user_taggedartists.dat (day, month, year) as the log and says so; missing artists are rejected by default", async () => {
     const s = await importLastFm(dir, { source: "lastfm-dates", idPrefix: "d:" });
     expect(s).toMatchObject({ status: "succeeded", inserted: 5, itemsCreated: 4, rejected: 4 });
-    expect(s.report.behaviourLog).toMatch(/^user_taggedartists\.dat \(no user_taggedartists-timestamps\.dat: day, month, year/);
-    expect(s.report.artistsMissingFromArtistsDat).toEqual({ taggings: 3, artists: 2, handling: "rejected (--create-missing-items creates them)" });
+    expect(s.report.behaviourLog).toMatch(
+      /^user_taggedartists\.dat \(no user_taggedartists-timestamps\.dat: day, month, year/,
+    );
+    expect(s.report.artistsMissingFromArtistsDat).toEqual({
+      taggings: 3,
+      artists: 2,
+      handling: "rejected (--create-missing-items creates them)",
+    });
     expect(s.errors.map((e) => `${e.line} ${e.reason}`)).toEqual([
       '7 unknown item "d:77"',
       '8 unknown item "d:77"',
@@ -82,7 +108,11 @@ describe("Last.fm without user_taggedartists-timestamps.dat", () => {
       `SELECT external_id, title, attributes FROM items WHERE external_id IN ('m:77', 'm:78', 'm:1') ORDER BY external_id`,
     );
     expect(rows).toEqual([
-      { external_id: "m:1", title: "MALICE MIZER", attributes: expect.not.objectContaining({ missingFromArtistsDat: true }) },
+      {
+        external_id: "m:1",
+        title: "MALICE MIZER",
+        attributes: expect.not.objectContaining({ missingFromArtistsDat: true }),
+      },
       { external_id: "m:77", title: "77", attributes: { artistId: 77, missingFromArtistsDat: true } },
       { external_id: "m:78", title: "78", attributes: { artistId: 78, missingFromArtistsDat: true } },
     ]);
@@ -90,4 +120,3 @@ describe("Last.fm without user_taggedartists-timestamps.dat", () => {
     expect(again).toMatchObject({ inserted: 0, duplicates: 8, itemsCreated: 0 });
   });
 });
-

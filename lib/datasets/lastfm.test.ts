@@ -39,7 +39,11 @@ describe("Last.fm HetRec 2011", () => {
     expect(out.rejected).toEqual([
       { file: "user_artists.dat", line: 7, reason: "unknown artist 9" },
       { file: "user_taggedartists-timestamps.dat", line: 10, reason: "unknown tag id 99" },
-      { file: "user_taggedartists-timestamps.dat", line: 11, reason: "negative timestamp (-28800000000 ms, before 1970)" },
+      {
+        file: "user_taggedartists-timestamps.dat",
+        line: 11,
+        reason: "negative timestamp (-28800000000 ms, before 1970)",
+      },
     ]);
     const user2 = out.users.find((u) => u.externalId === "lfm:2")!;
     expect(user2.attributes).toEqual({
@@ -77,4 +81,3 @@ describe("user_taggedartists.dat dates", () => {
     expect(detectLastFmLayout(dir).taggingsFormat).toBe("timestamps");
   });
 });
-

@@ -133,14 +133,18 @@ export async function* lastFmSteps(
 
   const users = new Map<string, Record<string, unknown>>();
   if (files.userArtists) {
-    for (const [userId, attributes] of await readPlayCounts(ctx, files.userArtists, artistNames)) users.set(userId, attributes);
+    for (const [userId, attributes] of await readPlayCounts(ctx, files.userArtists, artistNames))
+      users.set(userId, attributes);
   }
   if (files.friends) {
     for (const [userId, friendCount] of await readFriendCounts(ctx, files.friends)) {
       users.set(userId, { ...users.get(userId), friendCount });
     }
   }
-  const userRecords: UserRecord[] = [...users].map(([userId, attributes]) => ({ externalId: prefix + userId, attributes }));
+  const userRecords: UserRecord[] = [...users].map(([userId, attributes]) => ({
+    externalId: prefix + userId,
+    attributes,
+  }));
   for (const chunk of chunks(userRecords, CHUNK)) yield { type: "users", records: chunk };
 
   const events = new BatchBuffer(ctx.batchSize);
@@ -159,7 +163,9 @@ export async function* lastFmSteps(
     ...TEXT,
     encoding: "latin1", // digits only
     fields: dated ? 6 : 4,
-    header: dated ? ["userID", "artistID", "tagID", "day", "month", "year"] : ["userID", "artistID", "tagID", "timestamp"],
+    header: dated
+      ? ["userID", "artistID", "tagID", "day", "month", "year"]
+      : ["userID", "artistID", "tagID", "timestamp"],
   })) {
     for (const row of rows) {
       const [userId, artistId, tagId, ...when] = row.fields.map((f) => f.trim()) as string[];
@@ -193,7 +199,11 @@ export async function* lastFmSteps(
           yield {
             type: "items",
             records: [
-              { externalId: prefix + artistId, title: artistId!, attributes: { artistId: Number(artistId), missingFromArtistsDat: true } },
+              {
+                externalId: prefix + artistId,
+                title: artistId!,
+                attributes: { artistId: Number(artistId), missingFromArtistsDat: true },
+              },
             ],
           };
         }
@@ -237,7 +247,11 @@ export async function* lastFmSteps(
 
 async function readTagNames(ctx: ImportContext, file: string): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  for await (const { fileIndex, rows } of datasetRows(ctx, file, { ...TEXT, fields: 2, header: ["tagID", "tagValue"] })) {
+  for await (const { fileIndex, rows } of datasetRows(ctx, file, {
+    ...TEXT,
+    fields: 2,
+    header: ["tagID", "tagValue"],
+  })) {
     for (const row of rows) {
       const [id, value] = row.fields as [string, string];
       const reason = checkNumericId("tag id", id.trim()) ?? checkRequiredText("tag", value, LIMITS.text);

@@ -10,11 +10,13 @@ import { FIXTURES } from "./test-helpers";
 
 useTestDatabase();
 
-const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await pool().query(sql, params)).rows as T[];
+const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+  (await pool().query(sql, params)).rows as T[];
 const one = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await q<T>(sql, params))[0]!;
 
 /** Data lines of a CSV file with a header (the MovieLens files have no blank or multi-line rows). */
-const dataLines = (file: string) => fs.readFileSync(path.join(DEMO_DATASET_DIR, file), "utf8").trim().split(/\r?\n/).length - 1;
+const dataLines = (file: string) =>
+  fs.readFileSync(path.join(DEMO_DATASET_DIR, file), "utf8").trim().split(/\r?\n/).length - 1;
 
 /** Users whose denormalised counters disagree with their behaviours. */
 const COUNTER_MISMATCHES = `
@@ -27,10 +29,20 @@ const COUNTER_MISMATCHES = `
 describe("importing MovieLens ml-latest-small", () => {
   it("matches the files exactly, and a second import adds nothing", { timeout: 300_000 }, async () => {
     // The files: 9,742 movies (and links), 100,836 ratings by 610 users, 3,683 tags.
-    const expected = { movies: dataLines("movies.csv"), ratings: dataLines("ratings.csv"), tags: dataLines("tags.csv"), links: dataLines("links.csv") };
+    const expected = {
+      movies: dataLines("movies.csv"),
+      ratings: dataLines("ratings.csv"),
+      tags: dataLines("tags.csv"),
+      links: dataLines("links.csv"),
+    };
     expect(expected).toEqual({ movies: 9742, ratings: 100836, tags: 3683, links: 9742 });
     const ratingUsers = new Set(
-      fs.readFileSync(path.join(DEMO_DATASET_DIR, "ratings.csv"), "utf8").trim().split(/\r?\n/).slice(1).map((l) => l.split(",")[0]),
+      fs
+        .readFileSync(path.join(DEMO_DATASET_DIR, "ratings.csv"), "utf8")
+        .trim()
+        .split(/\r?\n/)
+        .slice(1)
+        .map((l) => l.split(",")[0]),
     );
     expect(ratingUsers.size).toBe(610);
 
@@ -71,7 +83,9 @@ describe("importing MovieLens ml-latest-small", () => {
     expect(await one(`SELECT title, tags FROM items WHERE external_id = '11'`)).toMatchObject({
       title: "American President, The (1995)",
     });
-    expect(await one(`SELECT text FROM behaviors WHERE source_event_id = 't:2:60756:1445714994:funny'`)).toEqual({ text: "funny" });
+    expect(await one(`SELECT text FROM behaviors WHERE source_event_id = 't:2:60756:1445714994:funny'`)).toEqual({
+      text: "funny",
+    });
     expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE cardinality(tags) > 0`)).n).toBe(1572);
 
     const second = await importMovieLens(DEMO_DATASET_DIR);
@@ -85,10 +99,28 @@ describe("importing MovieLens ml-latest-small", () => {
     expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM behaviors`)).n).toBe(104519);
     expect((await one<{ n: number }>(COUNTER_MISMATCHES)).n).toBe(0);
 
-    const runs = await q(`SELECT id, source, status, inserted, duplicates, rows_read, finished_at IS NOT NULL AS finished FROM import_runs ORDER BY id`);
+    const runs = await q(
+      `SELECT id, source, status, inserted, duplicates, rows_read, finished_at IS NOT NULL AS finished FROM import_runs ORDER BY id`,
+    );
     expect(runs).toEqual([
-      { id: first.runId, source: "movielens", status: "succeeded", inserted: 104519, duplicates: 0, rows_read: 124003, finished: true },
-      { id: second.runId, source: "movielens", status: "succeeded", inserted: 0, duplicates: 104519, rows_read: 124003, finished: true },
+      {
+        id: first.runId,
+        source: "movielens",
+        status: "succeeded",
+        inserted: 104519,
+        duplicates: 0,
+        rows_read: 124003,
+        finished: true,
+      },
+      {
+        id: second.runId,
+        source: "movielens",
+        status: "succeeded",
+        inserted: 0,
+        duplicates: 104519,
+        rows_read: 124003,
+        finished: true,
+      },
     ]);
   });
 });
@@ -101,14 +133,18 @@ describe("importing the MovieLens 100K and 1M layouts", () => {
       attributes: { age: 53, gender: "F", occupation: "other", zip: "94043" },
       event_count: 3,
     });
-    expect(await one(`SELECT title FROM items WHERE external_id = 'ml100k:5'`)).toEqual({ title: "Señorita Extraviada (2001)" });
+    expect(await one(`SELECT title FROM items WHERE external_id = 'ml100k:5'`)).toEqual({
+      title: "Señorita Extraviada (2001)",
+    });
   });
 
   it("imports ratings.dat/movies.dat/users.dat", async () => {
     const s = await importMovieLens(path.join(FIXTURES, "ml-1m"), { source: "ml1m", idPrefix: "ml1m:" });
     expect(s).toMatchObject({ status: "succeeded", inserted: 8, usersCreated: 3, itemsCreated: 4 });
-    expect(await one(`SELECT u.attributes->>'occupation' AS occupation, u.event_count, u.first_event_at, u.last_event_at
-                        FROM users u WHERE external_id = 'ml1m:3'`)).toEqual({
+    expect(
+      await one(`SELECT u.attributes->>'occupation' AS occupation, u.event_count, u.first_event_at, u.last_event_at
+                        FROM users u WHERE external_id = 'ml1m:3'`),
+    ).toEqual({
       occupation: "scientist",
       event_count: 3,
       first_event_at: new Date(978294008000),
@@ -120,7 +156,9 @@ describe("importing the MovieLens 100K and 1M layouts", () => {
 describe("bad rows", () => {
   const bad = path.join(FIXTURES, "ml-latest-bad");
   const counts = () =>
-    one(`SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM items) AS items, (SELECT count(*)::int FROM behaviors) AS behaviors`);
+    one(
+      `SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM items) AS items, (SELECT count(*)::int FROM behaviors) AS behaviors`,
+    );
 
   it("--strict writes nothing and records the failed run with its errors", async () => {
     const before = await counts();
@@ -137,7 +175,8 @@ describe("bad rows", () => {
   it("without --strict stores the good rows and reports the others, unknown items included", async () => {
     const s = await importMovieLens(bad, { source: "mlbad", idPrefix: "bad:" });
     expect(s).toMatchObject({ status: "succeeded", inserted: 3, rejected: 10, itemsCreated: 2 });
-    const basename = (e: { file: string; line: number; reason: string }) => `${path.basename(e.file)}:${e.line} ${e.reason}`;
+    const basename = (e: { file: string; line: number; reason: string }) =>
+      `${path.basename(e.file)}:${e.line} ${e.reason}`;
     expect(s.errors.map(basename)).toEqual([
       "movies.csv:4 title is 1001 characters long (limit 1000)",
       'movies.csv:5 bad movie id "x4": expected a number',
@@ -159,10 +198,17 @@ describe("bad rows", () => {
     const s = await importMovieLens(dir, { source: "wrong", idPrefix: "wrong:" });
     fs.rmSync(dir, { recursive: true });
     expect(s).toMatchObject({ status: "failed", inserted: 0, itemsCreated: 0 });
-    expect(s.errorMessage).toMatch(/expected the header "userId,movieId,rating,timestamp" on line 1, found "user,movie,stars,when"/);
-    const run = await one(`SELECT status, error_message, finished_at IS NOT NULL AS finished FROM import_runs WHERE id = $1`, [s.runId]);
+    expect(s.errorMessage).toMatch(
+      /expected the header "userId,movieId,rating,timestamp" on line 1, found "user,movie,stars,when"/,
+    );
+    const run = await one(
+      `SELECT status, error_message, finished_at IS NOT NULL AS finished FROM import_runs WHERE id = $1`,
+      [s.runId],
+    );
     expect(run).toEqual({ status: "failed", error_message: s.errorMessage, finished: true });
-    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE external_id LIKE 'wrong:%'`)).n).toBe(0);
+    expect((await one<{ n: number }>(`SELECT count(*)::int AS n FROM items WHERE external_id LIKE 'wrong:%'`)).n).toBe(
+      0,
+    );
   });
 
   it("two imports of the same files at once store each event once", async () => {

@@ -7,13 +7,26 @@ import { detectMovieLensLayout, movieLensSteps } from "./movielens";
 import { collectSteps, FIXTURES } from "./test-helpers";
 
 const fixture = (name: string) => path.join(FIXTURES, name);
-const steps = (name: string, prefix = "") => collectSteps((ctx) => movieLensSteps(ctx, detectMovieLensLayout(fixture(name)), prefix));
+const steps = (name: string, prefix = "") =>
+  collectSteps((ctx) => movieLensSteps(ctx, detectMovieLensLayout(fixture(name)), prefix));
 
 describe("detectMovieLensLayout", () => {
   it("recognises the three layouts from the files present", () => {
-    expect(detectMovieLensLayout(fixture("ml-latest-tiny"))).toMatchObject({ layout: "latest", tags: expect.any(String), links: expect.any(String) });
-    expect(detectMovieLensLayout(fixture("ml-100k"))).toMatchObject({ layout: "100k", users: expect.any(String), genres: expect.any(String) });
-    expect(detectMovieLensLayout(fixture("ml-1m"))).toMatchObject({ layout: "1m", users: expect.any(String), tags: undefined });
+    expect(detectMovieLensLayout(fixture("ml-latest-tiny"))).toMatchObject({
+      layout: "latest",
+      tags: expect.any(String),
+      links: expect.any(String),
+    });
+    expect(detectMovieLensLayout(fixture("ml-100k"))).toMatchObject({
+      layout: "100k",
+      users: expect.any(String),
+      genres: expect.any(String),
+    });
+    expect(detectMovieLensLayout(fixture("ml-1m"))).toMatchObject({
+      layout: "1m",
+      users: expect.any(String),
+      tags: undefined,
+    });
   });
 
   it("says what it expected when the folder is something else", () => {
@@ -30,7 +43,10 @@ describe("MovieLens latest layout (CSV)", () => {
   it("reads quoted titles with commas and escaped quotes, genres and links", async () => {
     const out = await steps("ml-latest-tiny");
     const byId = new Map(out.items.map((i) => [i.externalId, i]));
-    expect(byId.get("11")).toMatchObject({ title: "American President, The (1995)", categories: ["Comedy", "Drama", "Romance"] });
+    expect(byId.get("11")).toMatchObject({
+      title: "American President, The (1995)",
+      categories: ["Comedy", "Drama", "Romance"],
+    });
     expect(byId.get("29")!.title).toBe("City of Lost Children, The (Cité des enfants perdus, La) (1995)");
     expect(byId.get("31")!.title).toBe('"Great Performances" Cats (1998)');
     expect(byId.get("32")!.categories).toEqual([]); // "(no genres listed)"
@@ -55,7 +71,12 @@ describe("MovieLens latest layout (CSV)", () => {
       file: "ratings.csv",
       line: 2,
     });
-    expect(tags[1]).toMatchObject({ text: "satire, political", value: null, sourceEventId: "t:2:30:1445714992:satire, political", line: 3 });
+    expect(tags[1]).toMatchObject({
+      text: "satire, political",
+      value: null,
+      sourceEventId: "t:2:30:1445714992:satire, political",
+      line: 3,
+    });
     // items before events, labels (most frequent tags) last
     expect(out.order).toEqual(["items", "events", "itemLabels"]);
     const toyStory = out.labels.find((l) => l.externalId === "ml:1")!;
@@ -89,9 +110,16 @@ describe("MovieLens 100K layout", () => {
   it("reads u.item (Latin-1, genre flags), u.user profiles and u.data", async () => {
     const out = await steps("ml-100k");
     expect(out.items).toHaveLength(6);
-    expect(out.items[3]).toMatchObject({ externalId: "4", title: "Cité des enfants perdus, La (1995)", categories: ["Adventure", "Sci-Fi"] });
+    expect(out.items[3]).toMatchObject({
+      externalId: "4",
+      title: "Cité des enfants perdus, La (1995)",
+      categories: ["Adventure", "Sci-Fi"],
+    });
     expect(out.items[4]!.title).toBe("Señorita Extraviada (2001)");
-    expect(out.items[0]!.attributes).toMatchObject({ releaseDate: "01-Jan-1995", imdbUrl: expect.stringContaining("Toy%20Story") });
+    expect(out.items[0]!.attributes).toMatchObject({
+      releaseDate: "01-Jan-1995",
+      imdbUrl: expect.stringContaining("Toy%20Story"),
+    });
     expect(out.items[5]!.categories).toEqual([]); // only the "unknown" genre
     expect(out.users).toEqual([
       { externalId: "1", attributes: { age: 24, gender: "M", occupation: "technician", zip: "85711" } },
@@ -99,7 +127,14 @@ describe("MovieLens 100K layout", () => {
       { externalId: "3", attributes: { age: 23, gender: "M", occupation: "writer", zip: "32067" } },
     ]);
     expect(out.events).toHaveLength(10);
-    expect(out.events[0]).toMatchObject({ user: "1", item: "1", value: 5, tsMs: 874965758000, kind: "rate", sourceEventId: "r:1:1:874965758" });
+    expect(out.events[0]).toMatchObject({
+      user: "1",
+      item: "1",
+      value: 5,
+      tsMs: 874965758000,
+      kind: "rate",
+      sourceEventId: "r:1:1:874965758",
+    });
     expect(out.order).toEqual(["items", "users", "events"]);
     expect(out.rejected).toEqual([]);
   });

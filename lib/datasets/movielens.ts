@@ -58,13 +58,25 @@ export function detectMovieLensLayout(dir: string): MovieLensFiles {
   if (data100k) {
     const movies = findFile(dir, "u.item");
     if (!movies) throw new DatasetError(`${dir} has u.data but no u.item (MovieLens 100K layout).`);
-    return { layout: "100k", movies, ratings: data100k, users: findFile(dir, "u.user"), genres: findFile(dir, "u.genre") };
+    return {
+      layout: "100k",
+      movies,
+      ratings: data100k,
+      users: findFile(dir, "u.user"),
+      genres: findFile(dir, "u.genre"),
+    };
   }
   const ratings1m = findFile(dir, "ratings.dat");
   if (ratings1m) {
     const movies = findFile(dir, "movies.dat");
     if (!movies) throw new DatasetError(`${dir} has ratings.dat but no movies.dat (MovieLens 1M layout).`);
-    return { layout: "1m", movies, ratings: ratings1m, users: findFile(dir, "users.dat"), tags: findFile(dir, "tags.dat") };
+    return {
+      layout: "1m",
+      movies,
+      ratings: ratings1m,
+      users: findFile(dir, "users.dat"),
+      tags: findFile(dir, "tags.dat"),
+    };
   }
   throw new DatasetError(
     `${dir} does not look like a MovieLens dataset: expected ratings.csv + movies.csv (ml-latest, ml-latest-small, ml-25m), ` +
@@ -87,7 +99,11 @@ export async function importMovieLens(dir: string, opts: DatasetImportOptions = 
 const ITEM_CHUNK = 20_000;
 const TOP_TAGS = 10;
 
-export async function* movieLensSteps(ctx: ImportContext, files: MovieLensFiles, prefix: string): AsyncGenerator<ImportStep> {
+export async function* movieLensSteps(
+  ctx: ImportContext,
+  files: MovieLensFiles,
+  prefix: string,
+): AsyncGenerator<ImportStep> {
   const events = new BatchBuffer(ctx.batchSize);
   const tagCounts = new TagCounter();
   const latin1 = files.layout === "latest" ? "utf8" : "latin1";
@@ -114,7 +130,11 @@ export async function* movieLensSteps(ctx: ImportContext, files: MovieLensFiles,
       : files.layout === "100k"
         ? { delimiter: "\t", quoted: false }
         : { delimiter: "::", quoted: false };
-  for await (const { fileIndex, rows } of datasetRows(ctx, files.ratings, { ...ratingFormat, encoding: latin1, fields: 4 })) {
+  for await (const { fileIndex, rows } of datasetRows(ctx, files.ratings, {
+    ...ratingFormat,
+    encoding: latin1,
+    fields: 4,
+  })) {
     for (const row of rows) {
       const [userId, movieId, rating, ts] = row.fields as [string, string, string, string];
       const reason = checkNumericId("user id", userId) ?? checkNumericId("movie id", movieId) ?? checkEpochInteger(ts);
@@ -153,7 +173,12 @@ export async function* movieLensSteps(ctx: ImportContext, files: MovieLensFiles,
   if (files.tags) {
     const tagFormat =
       files.layout === "latest"
-        ? { delimiter: ",", quoted: true, header: ["userId", "movieId", "tag", "timestamp"], encoding: "utf8" as TextEncoding }
+        ? {
+            delimiter: ",",
+            quoted: true,
+            header: ["userId", "movieId", "tag", "timestamp"],
+            encoding: "utf8" as TextEncoding,
+          }
         : { delimiter: "::", quoted: false, encoding: "utf8-or-latin1" as TextEncoding };
     for await (const { fileIndex, rows } of datasetRows(ctx, files.tags, { ...tagFormat, fields: 4 })) {
       for (const row of rows) {
@@ -198,8 +223,25 @@ export async function* movieLensSteps(ctx: ImportContext, files: MovieLensFiles,
 
 /** ml-100k's u.genre, used when the folder has no u.genre of its own. */
 const GENRES_100K = [
-  "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "unknown",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children's",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ];
 const NO_GENRES = "(no genres listed)";
 
@@ -243,7 +285,10 @@ async function* readMovies(ctx: ImportContext, files: MovieLensFiles, prefix: st
         if (f[2]) attributes.releaseDate = f[2];
         if (f[4]) attributes.imdbUrl = f[4];
       } else {
-        categories = f[2]!.split("|").map((g) => g.trim()).filter((g) => g && g !== NO_GENRES);
+        categories = f[2]!
+          .split("|")
+          .map((g) => g.trim())
+          .filter((g) => g && g !== NO_GENRES);
       }
       Object.assign(attributes, links.get(movieId));
       yield { externalId: prefix + movieId, title, categories, attributes };
@@ -283,14 +328,21 @@ async function readLinks(ctx: ImportContext, file: string): Promise<Map<string, 
 
 async function readGenres100k(ctx: ImportContext, file: string): Promise<string[]> {
   const genres: string[] = [];
-  for await (const { fileIndex, rows } of datasetRows(ctx, file, { delimiter: "|", quoted: false, encoding: "latin1", fields: 2 })) {
+  for await (const { fileIndex, rows } of datasetRows(ctx, file, {
+    delimiter: "|",
+    quoted: false,
+    encoding: "latin1",
+    fields: 2,
+  })) {
     for (const row of rows) {
       const [name, index] = row.fields as [string, string];
-      if (checkNumericId("genre index", index) || !name) ctx.reject(fileIndex, row.line, "bad genre line: expected name|index");
+      if (checkNumericId("genre index", index) || !name)
+        ctx.reject(fileIndex, row.line, "bad genre line: expected name|index");
       else genres[Number(index)] = name;
     }
   }
-  if (genres.length === 0 || genres.some((g) => g === undefined)) throw new DatasetError(`${file}: genre indexes are not 0..n-1.`);
+  if (genres.length === 0 || genres.some((g) => g === undefined))
+    throw new DatasetError(`${file}: genre indexes are not 0..n-1.`);
   return genres;
 }
 
@@ -298,13 +350,36 @@ async function readGenres100k(ctx: ImportContext, file: string): Promise<string[
 
 /** ml-1m's codes (README of ml-1m). */
 const AGE_GROUPS_1M: Record<string, string> = {
-  "1": "Under 18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-49", "50": "50-55", "56": "56+",
+  "1": "Under 18",
+  "18": "18-24",
+  "25": "25-34",
+  "35": "35-44",
+  "45": "45-49",
+  "50": "50-55",
+  "56": "56+",
 };
 const OCCUPATIONS_1M = [
-  "other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
-  "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer", "programmer",
-  "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer", "tradesman/craftsman",
-  "unemployed", "writer",
+  "other",
+  "academic/educator",
+  "artist",
+  "clerical/admin",
+  "college/grad student",
+  "customer service",
+  "doctor/health care",
+  "executive/managerial",
+  "farmer",
+  "homemaker",
+  "K-12 student",
+  "lawyer",
+  "programmer",
+  "retired",
+  "sales/marketing",
+  "scientist",
+  "self-employed",
+  "technician/engineer",
+  "tradesman/craftsman",
+  "unemployed",
+  "writer",
 ];
 
 async function* readUsers(ctx: ImportContext, files: MovieLensFiles, prefix: string): AsyncGenerator<UserRecord> {

@@ -24,7 +24,18 @@ export async function collectSteps(
   opts: { source?: string; batchSize?: number; nowMs?: number } = {},
 ): Promise<CollectedSteps> {
   const files: string[] = [];
-  const out: CollectedSteps = { items: [], users: [], labels: [], events: [], duplicatesInBatches: 0, rejected: [], rowsRead: 0, bytesRead: 0, order: [], report: {} };
+  const out: CollectedSteps = {
+    items: [],
+    users: [],
+    labels: [],
+    events: [],
+    duplicatesInBatches: 0,
+    rejected: [],
+    rowsRead: 0,
+    bytesRead: 0,
+    order: [],
+    report: {},
+  };
   const ctx: ImportContext = {
     source: opts.source ?? "test",
     nowMs: opts.nowMs ?? Date.now(),

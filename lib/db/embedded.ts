@@ -199,4 +199,3 @@ async function stopPostmaster(pid: number, dataDir: string): Promise<void> {
 function urlFor(password: string, port: number): string {
   return `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
 }
-

@@ -90,10 +90,10 @@ export async function migrate(
       } catch (err) {
         await client.query("ROLLBACK");
         // The SQL ran in a transaction, so nothing of it is left: record it as rolled back.
-        await client.query(
-          `UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1`,
-          [id, String((err as Error).message)],
-        );
+        await client.query(`UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1`, [
+          id,
+          String((err as Error).message),
+        ]);
         throw new MigrationError(`Migration ${m.name} failed: ${(err as Error).message}`);
       }
       applied.push(m.name);

@@ -16,10 +16,18 @@ export interface InterruptedRuns {
   llmRuns: number[];
 }
 
-export async function markInterruptedRuns(pool: Pool, self: ProcessIdentity = currentProcess()): Promise<InterruptedRuns> {
+export async function markInterruptedRuns(
+  pool: Pool,
+  self: ProcessIdentity = currentProcess(),
+): Promise<InterruptedRuns> {
   const out: InterruptedRuns = { importRuns: [], llmRuns: [] };
   for (const table of TABLES) {
-    const { rows } = await pool.query<{ id: number; owner_pid: number | null; owner_host: string | null; owner_start_id: string | null }>(
+    const { rows } = await pool.query<{
+      id: number;
+      owner_pid: number | null;
+      owner_host: string | null;
+      owner_start_id: string | null;
+    }>(
       `SELECT id, owner_pid, owner_host, owner_start_id FROM ${table}
         WHERE status = 'running' AND (owner_host = $1 OR owner_host IS NULL)`,
       [self.host],

@@ -19,36 +19,72 @@ beforeAll(async () => {
 });
 
 const params = { params: Promise.resolve({}) };
-function post(body: string | Uint8Array | ReadableStream, opts: { query?: string; contentType?: string; token?: string; headers?: Record<string, string> } = {}) {
+function post(
+  body: string | Uint8Array | ReadableStream,
+  opts: { query?: string; contentType?: string; token?: string; headers?: Record<string, string> } = {},
+) {
   const req = new NextRequest(`http://127.0.0.1:3000/api/behaviors${opts.query ?? ""}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${opts.token ?? editor}`, "content-type": opts.contentType ?? "application/json", ...opts.headers },
+    headers: {
+      authorization: `Bearer ${opts.token ?? editor}`,
+      "content-type": opts.contentType ?? "application/json",
+      ...opts.headers,
+    },
     body,
     ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as ConstructorParameters<typeof NextRequest>[1]);
   return POST(req, params);
 }
-const count = async (where = "true") => (await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE ${where}`)).rows[0].n as number;
-const ev = (n: number, extra: Record<string, unknown> = {}) => ({ user: "alice", item: "i1", ts: 1_700_000_000_000 + n, kind: "click", ...extra });
+const count = async (where = "true") =>
+  (await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE ${where}`)).rows[0].n as number;
+const ev = (n: number, extra: Record<string, unknown> = {}) => ({
+  user: "alice",
+  item: "i1",
+  ts: 1_700_000_000_000 + n,
+  kind: "click",
+  ...extra,
+});
 
 describe("POST /api/behaviors", () => {
   it("stores valid events and treats a resend as duplicates", async () => {
-    const body = JSON.stringify([ev(1), ev(2, { value: 4.5, item: "i2" }), ev(3, { ts: "2024-05-01T12:00:00Z", sourceEventId: "x-3" })]);
+    const body = JSON.stringify([
+      ev(1),
+      ev(2, { value: 4.5, item: "i2" }),
+      ev(3, { ts: "2024-05-01T12:00:00Z", sourceEventId: "x-3" }),
+    ]);
     const res = await post(body);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 3, duplicate: 0, rejected: 0, errors: [] });
     const again = await post(body);
     expect(await again.json()).toEqual({ accepted: 0, duplicate: 3, rejected: 0, errors: [] });
     expect(await count("source = 'api'")).toBe(3);
-    const alice = (await pool().query(`SELECT event_count, first_event_at, last_event_at FROM users WHERE external_id = 'alice'`)).rows[0];
-    expect(alice).toEqual({ event_count: 3, first_event_at: new Date("2023-11-14T22:13:20.001Z"), last_event_at: new Date("2024-05-01T12:00:00Z") });
-    const run = (await pool().query(`SELECT source, status, inserted, duplicates, options FROM import_runs ORDER BY id DESC LIMIT 1`)).rows[0];
-    expect(run).toMatchObject({ source: "api", status: "succeeded", inserted: 0, duplicates: 3, options: { mode: "atomic", caller: "token:test editor" } });
+    const alice = (
+      await pool().query(`SELECT event_count, first_event_at, last_event_at FROM users WHERE external_id = 'alice'`)
+    ).rows[0];
+    expect(alice).toEqual({
+      event_count: 3,
+      first_event_at: new Date("2023-11-14T22:13:20.001Z"),
+      last_event_at: new Date("2024-05-01T12:00:00Z"),
+    });
+    const run = (
+      await pool().query(
+        `SELECT source, status, inserted, duplicates, options FROM import_runs ORDER BY id DESC LIMIT 1`,
+      )
+    ).rows[0];
+    expect(run).toMatchObject({
+      source: "api",
+      status: "succeeded",
+      inserted: 0,
+      duplicates: 3,
+      options: { mode: "atomic", caller: "token:test editor" },
+    });
   });
 
   it("is all-or-nothing by default: one bad event (or unknown item/user) and nothing is written (422)", async () => {
     const before = await count();
-    const res = await post(JSON.stringify([ev(10), ev(11, { kind: "Bad Kind" }), ev(12, { item: "nope" }), ev(13, { user: "bob" })]));
+    const res = await post(
+      JSON.stringify([ev(10), ev(11, { kind: "Bad Kind" }), ev(12, { item: "nope" }), ev(13, { user: "bob" })]),
+    );
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body).toMatchObject({ accepted: 0, duplicate: 0, rejected: 3, error: { code: "unprocessable" } });
@@ -65,9 +101,12 @@ describe("POST /api/behaviors", () => {
   });
 
   it("with ?mode=partial stores the valid events and reports the rest", async () => {
-    const res = await post(JSON.stringify([ev(20), ev(21, { value: "high" }), ev(22, { item: "nope" }), ev(23, { user: "carol" })]), {
-      query: "?mode=partial",
-    });
+    const res = await post(
+      JSON.stringify([ev(20), ev(21, { value: "high" }), ev(22, { item: "nope" }), ev(23, { user: "carol" })]),
+      {
+        query: "?mode=partial",
+      },
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ accepted: 1, duplicate: 0, rejected: 3 });
@@ -75,10 +114,13 @@ describe("POST /api/behaviors", () => {
   });
 
   it("creates unknown users with ?createUsers=true, and reads NDJSON", async () => {
-    const ndjson = [ev(30, { user: "dave" }), ev(31, { user: "dave", item: "i2" })].map((e) => JSON.stringify(e)).join("\n") + "\n";
+    const ndjson =
+      [ev(30, { user: "dave" }), ev(31, { user: "dave", item: "i2" })].map((e) => JSON.stringify(e)).join("\n") + "\n";
     const res = await post(ndjson, { query: "?createUsers=true", contentType: "application/x-ndjson" });
     expect(await res.json()).toEqual({ accepted: 2, duplicate: 0, rejected: 0, errors: [] });
-    expect((await pool().query(`SELECT event_count FROM users WHERE external_id = 'dave'`)).rows[0]).toEqual({ event_count: 2 });
+    expect((await pool().query(`SELECT event_count FROM users WHERE external_id = 'dave'`)).rows[0]).toEqual({
+      event_count: 2,
+    });
   });
 
   it("answers 400 to a body that is not JSON, and 413 to too much", async () => {
@@ -113,7 +155,10 @@ describe("POST /api/behaviors", () => {
 describe("GET /api/imports", () => {
   it("lists runs newest first, a page at a time", async () => {
     const req = (q: string) =>
-      listImports(new NextRequest(`http://127.0.0.1:3000/api/imports${q}`, { headers: { authorization: `Bearer ${viewer}` } }), params);
+      listImports(
+        new NextRequest(`http://127.0.0.1:3000/api/imports${q}`, { headers: { authorization: `Bearer ${viewer}` } }),
+        params,
+      );
     const all = await (await req("?pageSize=200")).json();
     expect(all.total).toBeGreaterThanOrEqual(5);
     const ids = all.runs.map((r: { id: number }) => r.id);

@@ -20,7 +20,14 @@ describe("toBehaviorEvent", () => {
         value: null,
         text: null,
         source: "api",
-        sourceEventId: canonicalEventId({ user: "u1", item: "i1", tsMs: Date.UTC(2024, 4, 1, 12), kind: "click", value: null, text: null }),
+        sourceEventId: canonicalEventId({
+          user: "u1",
+          item: "i1",
+          tsMs: Date.UTC(2024, 4, 1, 12),
+          kind: "click",
+          value: null,
+          text: null,
+        }),
       },
     });
     expect(toBehaviorEvent({ ...base, value: 4.5, source: "shop", sourceEventId: "e-1" }, NOW)).toMatchObject({

@@ -36,12 +36,17 @@ export interface EventError {
 }
 
 /** Validates one event and turns it into a loader event (ts in epoch ms, default source event id). */
-export function toBehaviorEvent(value: unknown, nowMs: number): { ok: true; event: BehaviorEvent } | { ok: false; message: string } {
+export function toBehaviorEvent(
+  value: unknown,
+  nowMs: number,
+): { ok: true; event: BehaviorEvent } | { ok: false; message: string } {
   const parsed = behaviorEventSchema.safeParse(value);
   if (!parsed.success) {
     return {
       ok: false,
-      message: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
+      message: parsed.error.issues
+        .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+        .join("; "),
     };
   }
   const e = parsed.data;

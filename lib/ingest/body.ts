@@ -9,7 +9,12 @@ import { assertJsonDepth } from "../api/json-depth";
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EVENTS_PER_REQUEST = 50_000;
 
-const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"]);
+const NDJSON_TYPES = new Set([
+  "application/x-ndjson",
+  "application/ndjson",
+  "application/jsonl",
+  "application/x-jsonlines",
+]);
 
 /** One element of the payload: the parsed JSON value, or why its NDJSON line could not be parsed. */
 export type PayloadEntry = { index: number; value: unknown } | { index: number; error: string };
@@ -18,7 +23,11 @@ export type PayloadEntry = { index: number; value: unknown } | { index: number; 
  * A JSON array of events, or NDJSON (one event per line) when the Content-Type says so.
  * Malformed JSON as a whole is a 400; in NDJSON a malformed line is that event's error.
  */
-export function parseEventPayload(bytes: Uint8Array, contentType: string | null, maxEvents = MAX_EVENTS_PER_REQUEST): PayloadEntry[] {
+export function parseEventPayload(
+  bytes: Uint8Array,
+  contentType: string | null,
+  maxEvents = MAX_EVENTS_PER_REQUEST,
+): PayloadEntry[] {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -132,7 +132,12 @@ describe("concurrent POST /api/behaviors with overlapping users", () => {
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    const answers = await Promise.all([send(events), send([...events].reverse()), send(events), send([...events].reverse())]);
+    const answers = await Promise.all([
+      send(events),
+      send([...events].reverse()),
+      send(events),
+      send([...events].reverse()),
+    ]);
     const bodies = (await Promise.all(answers.map((r) => r.json()))) as { accepted: number; duplicate: number }[];
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(bodies.reduce((sum, b) => sum + b.accepted, 0)).toBe(events.length);
@@ -142,15 +147,23 @@ describe("concurrent POST /api/behaviors with overlapping users", () => {
   }, 120_000);
 
   it("keeps the request's order in the ids although rows are written in key order", async () => {
-    const events = ["z", "m", "a"].map((sid) => ({ user: "u1", item: "i1", ts: 1_710_000_000_000, kind: "play", source: "order", sourceEventId: sid }));
+    const events = ["z", "m", "a"].map((sid) => ({
+      user: "u1",
+      item: "i1",
+      ts: 1_710_000_000_000,
+      kind: "play",
+      source: "order",
+      sourceEventId: sid,
+    }));
     const res = await fetch(`${server.origin}/api/behaviors`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify(events),
     });
     expect(res.status).toBe(200);
-    const { rows } = await pool().query(`SELECT source_event_id AS sid FROM behaviors WHERE source = 'order' ORDER BY id`);
+    const { rows } = await pool().query(
+      `SELECT source_event_id AS sid FROM behaviors WHERE source = 'order' ORDER BY id`,
+    );
     expect(rows.map((r) => r.sid)).toEqual(["z", "m", "a"]);
   });
 });
-

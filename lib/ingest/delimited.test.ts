@@ -14,7 +14,10 @@ const write = (content: string | Buffer) => {
   return file;
 };
 
-async function rows(content: string | Buffer, opts: { delimiter?: string; quoted?: boolean; encoding?: TextEncoding; chunkSize?: number } = {}) {
+async function rows(
+  content: string | Buffer,
+  opts: { delimiter?: string; quoted?: boolean; encoding?: TextEncoding; chunkSize?: number } = {},
+) {
   const out: Row[] = [];
   for await (const chunk of readRows(write(content), {
     delimiter: opts.delimiter ?? ",",
@@ -29,7 +32,8 @@ async function rows(content: string | Buffer, opts: { delimiter?: string; quoted
 
 describe("readRows (CSV)", () => {
   it("splits quoted fields with commas, doubled quotes and line breaks, keeping line numbers", async () => {
-    const csv = 'id,title\r\n1,"American President, The (1995)"\r\n2,"""Quoted"" title"\r\n\r\n3,"two\r\nlines"\r\n4,plain\r\n';
+    const csv =
+      'id,title\r\n1,"American President, The (1995)"\r\n2,"""Quoted"" title"\r\n\r\n3,"two\r\nlines"\r\n4,plain\r\n';
     expect(await rows(csv)).toEqual([
       { fields: ["id", "title"], line: 1 },
       { fields: ["1", "American President, The (1995)"], line: 2 },
@@ -55,7 +59,11 @@ describe("readRows (CSV)", () => {
   });
 
   it("marks invalid UTF-8 and malformed quoting as row errors", async () => {
-    const bad = Buffer.concat([Buffer.from("a,b\n1,caf"), Buffer.from([0xe9]), Buffer.from('\n2,ok\n3,x"y"z\n4,"never closed\n')]);
+    const bad = Buffer.concat([
+      Buffer.from("a,b\n1,caf"),
+      Buffer.from([0xe9]),
+      Buffer.from('\n2,ok\n3,x"y"z\n4,"never closed\n'),
+    ]);
     const out = await rows(bad);
     expect(out.map((r) => [r.line, r.error ?? r.fields.join("|")])).toEqual([
       [1, "a|b"],
@@ -76,7 +84,8 @@ describe("readRows (CSV)", () => {
 describe("readLines encodings", () => {
   const collect = async (content: Buffer, encoding: TextEncoding) => {
     const out: string[] = [];
-    for await (const lines of readLines(write(content), { encoding, chunkSize: 4 })) out.push(...lines.map((l) => l.text));
+    for await (const lines of readLines(write(content), { encoding, chunkSize: 4 }))
+      out.push(...lines.map((l) => l.text));
     return out;
   };
   const latin1 = Buffer.from("Señorita Café\n", "latin1");
@@ -87,7 +96,11 @@ describe("readLines encodings", () => {
   });
 
   it("falls back to Latin-1 per line in mixed files", async () => {
-    expect(await collect(Buffer.concat([utf8, latin1, utf8]), "utf8-or-latin1")).toEqual(["Björk ☃", "Señorita Café", "Björk ☃"]);
+    expect(await collect(Buffer.concat([utf8, latin1, utf8]), "utf8-or-latin1")).toEqual([
+      "Björk ☃",
+      "Señorita Café",
+      "Björk ☃",
+    ]);
   });
 
   it("counts bytes for progress", async () => {

@@ -7,7 +7,9 @@ import { EventBatch, type BehaviorEvent } from "./records";
 useTestDatabase();
 
 beforeAll(async () => {
-  await pool().query(`INSERT INTO items (external_id, title) SELECT 'i' || g, 'Item ' || g FROM generate_series(1, 5) g`);
+  await pool().query(
+    `INSERT INTO items (external_id, title) SELECT 'i' || g, 'Item ' || g FROM generate_series(1, 5) g`,
+  );
 });
 
 /** Events of `source`; user names are made unique per source ("a" -> "<source>/a"). */
@@ -15,7 +17,17 @@ function batchOf(source: string, events: Partial<BehaviorEvent>[]): EventBatch {
   const batch = new EventBatch();
   events.forEach((e, i) =>
     batch.add(
-      { item: "i1", tsMs: 1_000_000 + i, kind: "click", value: null, text: null, source, sourceEventId: `e${i}`, ...e, user: `${source}/${e.user ?? "u1"}` },
+      {
+        item: "i1",
+        tsMs: 1_000_000 + i,
+        kind: "click",
+        value: null,
+        text: null,
+        source,
+        sourceEventId: `e${i}`,
+        ...e,
+        user: `${source}/${e.user ?? "u1"}`,
+      },
       { file: 0, line: i + 2 },
     ),
   );
@@ -63,12 +75,30 @@ describe.each(POLICIES)("BehaviorLoader (%s)", (name, extra) => {
     expect(first.rejected).toEqual([{ file: 0, line: 4, reason: 'unknown item "nope"' }]);
 
     const again = await BehaviorLoader.open(pool(), policy);
-    const second = await again.loadEvents(batchOf(source, [{ user: "a", tsMs: 5000 }, { user: "a", tsMs: 7000, sourceEventId: "new" }]), { write: true });
+    const second = await again.loadEvents(
+      batchOf(source, [
+        { user: "a", tsMs: 5000 },
+        { user: "a", tsMs: 7000, sourceEventId: "new" },
+      ]),
+      { write: true },
+    );
     await again.commit();
     expect(second).toMatchObject({ inserted: 1, duplicates: 1, usersCreated: 0 });
     expect(await counters(source)).toEqual([
-      { external_id: `${source}/a`, event_count: 3, first_event_at: new Date(1000), last_event_at: new Date(7000), logged: 3 },
-      { external_id: `${source}/b`, event_count: 1, first_event_at: new Date(3000), last_event_at: new Date(3000), logged: 1 },
+      {
+        external_id: `${source}/a`,
+        event_count: 3,
+        first_event_at: new Date(1000),
+        last_event_at: new Date(7000),
+        logged: 3,
+      },
+      {
+        external_id: `${source}/b`,
+        event_count: 1,
+        first_event_at: new Date(3000),
+        last_event_at: new Date(3000),
+        logged: 1,
+      },
     ]);
   });
 
@@ -77,12 +107,18 @@ describe.each(POLICIES)("BehaviorLoader (%s)", (name, extra) => {
     await loader.loadEvents(batchOf(`${source}-x`, [{ user: "z1" }]), { write: true });
     await loader.rollback();
     const checkOnly = await BehaviorLoader.open(pool(), policy);
-    const outcome = await checkOnly.loadEvents(batchOf(`${source}-x`, [{ user: "z2" }, { item: "nope" }]), { write: false });
+    const outcome = await checkOnly.loadEvents(batchOf(`${source}-x`, [{ user: "z2" }, { item: "nope" }]), {
+      write: false,
+    });
     await checkOnly.commit();
     expect(outcome.inserted).toBe(0);
     expect(outcome.rejected).toHaveLength(1);
-    expect((await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE source = $1`, [`${source}-x`])).rows[0].n).toBe(0);
-    expect((await pool().query(`SELECT count(*)::int AS n FROM users WHERE external_id = $1`, [`${source}-x/z1`])).rows[0].n).toBe(0);
+    expect(
+      (await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE source = $1`, [`${source}-x`])).rows[0].n,
+    ).toBe(0);
+    expect(
+      (await pool().query(`SELECT count(*)::int AS n FROM users WHERE external_id = $1`, [`${source}-x/z1`])).rows[0].n,
+    ).toBe(0);
   });
 
   it("when a concurrent writer logs the same events first, counts them as duplicates", async () => {
@@ -91,14 +127,23 @@ describe.each(POLICIES)("BehaviorLoader (%s)", (name, extra) => {
     await a.loadEvents(batchOf(raced, [{ user: "r" }, { user: "r", tsMs: 2 }]), { write: true });
     const b = await BehaviorLoader.open(pool(), policy);
     // b waits on a's uncommitted rows in the unique index, then meets them once a commits.
-    const pending = b.loadEvents(batchOf(raced, [{ user: "r" }, { user: "r", tsMs: 2 }, { user: "r", sourceEventId: "only-b" }]), { write: true });
+    const pending = b.loadEvents(
+      batchOf(raced, [{ user: "r" }, { user: "r", tsMs: 2 }, { user: "r", sourceEventId: "only-b" }]),
+      { write: true },
+    );
     await new Promise((r) => setTimeout(r, 300));
     await a.commit();
     const outcome = await pending;
     await b.commit();
     expect(outcome).toMatchObject({ inserted: 1, duplicates: 2 });
     expect(await counters(raced)).toEqual([
-      { external_id: `${raced}/r`, event_count: 3, first_event_at: new Date(2), last_event_at: new Date(1_000_002), logged: 3 },
+      {
+        external_id: `${raced}/r`,
+        event_count: 3,
+        first_event_at: new Date(2),
+        last_event_at: new Date(1_000_002),
+        logged: 3,
+      },
     ]);
   });
 });
@@ -108,6 +153,9 @@ describe("BehaviorLoader with unknown users rejected", () => {
     const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "reject" });
     const outcome = await loader.loadEvents(batchOf("strict-users", [{ user: "ghost" }]), { write: true });
     await loader.commit();
-    expect(outcome).toMatchObject({ inserted: 0, rejected: [{ file: 0, line: 2, reason: 'unknown user "strict-users/ghost"' }] });
+    expect(outcome).toMatchObject({
+      inserted: 0,
+      rejected: [{ file: 0, line: 2, reason: 'unknown user "strict-users/ghost"' }],
+    });
   });
 });

@@ -104,7 +104,9 @@ export class BehaviorLoader {
    * latest): cheaper here than TRUNCATE, which truncates the table's file in place.
    */
   private async stage(table: StageTable, columns: string, lines: readonly string[]): Promise<void> {
-    await this.client.query(`DROP TABLE IF EXISTS ${table}; CREATE TEMP TABLE ${table} (${STAGE_COLUMNS[table]}) ON COMMIT DROP`);
+    await this.client.query(
+      `DROP TABLE IF EXISTS ${table}; CREATE TEMP TABLE ${table} (${STAGE_COLUMNS[table]}) ON COMMIT DROP`,
+    );
     await pipeline(Readable.from(chunked(lines)), this.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
   }
 
@@ -210,8 +212,18 @@ export class BehaviorLoader {
    * log one of the same events meanwhile, the unique index stops the COPY and the batch is
    * redone through the staging table with ON CONFLICT DO NOTHING.
    */
-  private async copyEvents(batch: EventBatch, source: string, opts: { write: boolean; allOrNothing?: boolean }): Promise<EventBatchOutcome> {
-    const outcome: EventBatchOutcome = { inserted: 0, duplicates: batch.duplicatesInBatch, rejected: [], usersCreated: 0, itemsCreated: 0 };
+  private async copyEvents(
+    batch: EventBatch,
+    source: string,
+    opts: { write: boolean; allOrNothing?: boolean },
+  ): Promise<EventBatchOutcome> {
+    const outcome: EventBatchOutcome = {
+      inserted: 0,
+      duplicates: batch.duplicatesInBatch,
+      rejected: [],
+      usersCreated: 0,
+      itemsCreated: 0,
+    };
     const n = batch.size;
     const keep = new Uint8Array(n).fill(1);
 
@@ -220,7 +232,11 @@ export class BehaviorLoader {
     for (let i = 0; i < n; i++) {
       if (this.itemIds.has(batch.items[i]!)) continue;
       keep[i] = 0;
-      outcome.rejected.push({ file: batch.files[i]!, line: batch.lines[i]!, reason: `unknown item "${batch.items[i]}"` });
+      outcome.rejected.push({
+        file: batch.files[i]!,
+        line: batch.lines[i]!,
+        reason: `unknown item "${batch.items[i]}"`,
+      });
     }
     const wantedUsers = new Set<string>();
     for (let i = 0; i < n; i++) if (keep[i]) wantedUsers.add(batch.users[i]!);
@@ -229,7 +245,11 @@ export class BehaviorLoader {
     for (let i = 0; i < n; i++) {
       if (!keep[i] || this.userIds.has(batch.users[i]!)) continue;
       keep[i] = 0;
-      outcome.rejected.push({ file: batch.files[i]!, line: batch.lines[i]!, reason: `unknown user "${batch.users[i]}"` });
+      outcome.rejected.push({
+        file: batch.files[i]!,
+        line: batch.lines[i]!,
+        reason: `unknown user "${batch.users[i]}"`,
+      });
     }
     if (!opts.write || (opts.allOrNothing && outcome.rejected.length > 0)) return outcome;
 
@@ -392,8 +412,17 @@ export class BehaviorLoader {
   }
 
   /** The staging path: API requests (events of several sources), and the fallback of copyEvents. */
-  private async stageAndMergeEvents(batch: EventBatch, opts: { write: boolean; allOrNothing?: boolean }): Promise<EventBatchOutcome> {
-    const outcome: EventBatchOutcome = { inserted: 0, duplicates: batch.duplicatesInBatch, rejected: [], usersCreated: 0, itemsCreated: 0 };
+  private async stageAndMergeEvents(
+    batch: EventBatch,
+    opts: { write: boolean; allOrNothing?: boolean },
+  ): Promise<EventBatchOutcome> {
+    const outcome: EventBatchOutcome = {
+      inserted: 0,
+      duplicates: batch.duplicatesInBatch,
+      rejected: [],
+      usersCreated: 0,
+      itemsCreated: 0,
+    };
     const lines: string[] = new Array(batch.size);
     for (let i = 0; i < batch.size; i++) lines[i] = batch.stageLine(i);
     await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, lines);
@@ -404,7 +433,8 @@ export class BehaviorLoader {
         DELETE FROM liber_stage_events s
         WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.external_id = s.item_ext)
         RETURNING file, line, item_ext`);
-      for (const r of gone.rows) outcome.rejected.push({ file: r.file, line: r.line, reason: `unknown item "${r.item_ext}"` });
+      for (const r of gone.rows)
+        outcome.rejected.push({ file: r.file, line: r.line, reason: `unknown item "${r.item_ext}"` });
       staged -= gone.rowCount ?? 0;
     } else {
       const made = await this.client.query(`
@@ -421,7 +451,8 @@ export class BehaviorLoader {
         DELETE FROM liber_stage_events s
         WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = s.user_ext)
         RETURNING file, line, user_ext`);
-      for (const r of gone.rows) outcome.rejected.push({ file: r.file, line: r.line, reason: `unknown user "${r.user_ext}"` });
+      for (const r of gone.rows)
+        outcome.rejected.push({ file: r.file, line: r.line, reason: `unknown user "${r.user_ext}"` });
       staged -= gone.rowCount ?? 0;
     } else {
       const made = await this.client.query(`

@@ -34,7 +34,16 @@ describe("canonicalEventId", () => {
 describe("EventBatch", () => {
   it("drops repeats of a (source, source event id) and counts them", () => {
     const batch = new EventBatch();
-    const ev = { user: "u", item: "i", tsMs: 5, kind: "rate", value: 4.5, text: "x\ty", source: "s", sourceEventId: "e1" };
+    const ev = {
+      user: "u",
+      item: "i",
+      tsMs: 5,
+      kind: "rate",
+      value: 4.5,
+      text: "x\ty",
+      source: "s",
+      sourceEventId: "e1",
+    };
     batch.add(ev, { file: 0, line: 2 });
     batch.add({ ...ev, value: 1 }, { file: 0, line: 3 });
     batch.add({ ...ev, source: "other" }, { file: 0, line: 4 });
@@ -55,7 +64,13 @@ describe("isoTimestamp", () => {
       }),
       { numRuns: 5000 },
     );
-    for (const ms of [0, 86_399_999, 86_400_000, 951_782_400_000 /* 2000-02-29 */, Date.UTC(2024, 11, 31, 23, 59, 59, 999)]) {
+    for (const ms of [
+      0,
+      86_399_999,
+      86_400_000,
+      951_782_400_000 /* 2000-02-29 */,
+      Date.UTC(2024, 11, 31, 23, 59, 59, 999),
+    ]) {
       expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
     }
   });

@@ -3,7 +3,6 @@ import { db, pool } from "../db/client";
 import { currentProcess } from "../db/process-identity";
 import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 
-
 /**
  * import_runs bookkeeping. These writes go through their own connection, outside the import's
  * transaction: a running import is visible while it runs, and a failed one stays recorded.
@@ -24,7 +23,12 @@ export async function reportImportProgress(runId: number, rowsRead: number): Pro
   await pool().query(`UPDATE import_runs SET rows_read = $2, heartbeat_at = now() WHERE id = $1`, [runId, rowsRead]);
 }
 
-type RunOutcome = RunCounts & { status: "succeeded" | "failed"; errors: RowError[]; errorMessage?: string; durationMs: number };
+type RunOutcome = RunCounts & {
+  status: "succeeded" | "failed";
+  errors: RowError[];
+  errorMessage?: string;
+  durationMs: number;
+};
 
 const OUTCOME_VALUES = (o: RunOutcome) => [
   o.status,
@@ -41,7 +45,10 @@ const OUTCOME_VALUES = (o: RunOutcome) => [
 ];
 
 /** `report`: what the importer found worth saying (kept in options.report; see ImportContext.report). */
-export async function finishImportRun(runId: number, outcome: RunOutcome & { report?: Record<string, unknown> }): Promise<void> {
+export async function finishImportRun(
+  runId: number,
+  outcome: RunOutcome & { report?: Record<string, unknown> },
+): Promise<void> {
   await pool().query(
     `UPDATE import_runs SET status = $2::import_status, rows_read = $3, inserted = $4, duplicates = $5, rejected = $6,
             users_created = $7, items_created = $8, errors = $9::jsonb, error_message = $10, duration_ms = $11,
@@ -69,7 +76,12 @@ export async function recordFinishedRun(
   return rows[0]!.id;
 }
 
-export const IMPORT_STATUSES = ["running", "succeeded", "failed", "interrupted"] as const satisfies readonly ImportRunStatus[];
+export const IMPORT_STATUSES = [
+  "running",
+  "succeeded",
+  "failed",
+  "interrupted",
+] as const satisfies readonly ImportRunStatus[];
 
 /** Newest first, a page at a time (same paging as the users list). */
 export async function listImportRuns(opts: {

@@ -83,7 +83,11 @@ const DEFAULT_BATCH_SIZE = 25_000;
  */
 export async function runImport(spec: ImportSpec): Promise<ImportSummary> {
   const started = performance.now();
-  const runId = await startImportRun(spec.importer, spec.label, { ...spec.options, source: spec.source, strict: spec.strict });
+  const runId = await startImportRun(spec.importer, spec.label, {
+    ...spec.options,
+    source: spec.source,
+    strict: spec.strict,
+  });
   const progress = spec.progress ?? noProgress;
   const files: string[] = [];
   const errors: RowError[] = [];

@@ -26,16 +26,25 @@ describe("timestamps", () => {
   });
 
   it("rejects dates that do not exist and text that is not ISO", () => {
-    expect(parseIsoTimestamp("2023-02-29")).toMatchObject({ ok: false, reason: expect.stringMatching(/not a real date/) });
+    expect(parseIsoTimestamp("2023-02-29")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not a real date/),
+    });
     expect(parseIsoTimestamp("2024-02-29")).toMatchObject({ ok: true });
     expect(parseIsoTimestamp("2024-05-01T24:00:00Z")).toMatchObject({ ok: false });
-    expect(parseIsoTimestamp("May 1, 2024")).toMatchObject({ ok: false, reason: expect.stringMatching(/expected ISO 8601/) });
+    expect(parseIsoTimestamp("May 1, 2024")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/expected ISO 8601/),
+    });
   });
 
   it("converts epoch seconds/milliseconds and checks the range", () => {
     expect(parseTimestamp("964982703", "epoch-s", NOW)).toEqual({ ok: true, ms: 964982703000 });
     expect(parseTimestamp("964982703123", "epoch-ms", NOW)).toEqual({ ok: true, ms: 964982703123 });
-    expect(parseTimestamp("-1", "epoch-s", NOW)).toEqual({ ok: false, reason: "negative timestamp (-1000 ms, before 1970)" });
+    expect(parseTimestamp("-1", "epoch-s", NOW)).toEqual({
+      ok: false,
+      reason: "negative timestamp (-1000 ms, before 1970)",
+    });
     expect(parseTimestamp(String(NOW + 23 * 3600_000), "epoch-ms", NOW)).toMatchObject({ ok: true });
     expect(parseTimestamp(String(NOW + 25 * 3600_000), "epoch-ms", NOW)).toMatchObject({
       ok: false,

@@ -91,19 +91,26 @@ export type TimestampFormat = "epoch-s" | "epoch-ms" | "iso";
 export const TIMESTAMP_FORMATS: readonly TimestampFormat[] = ["epoch-s", "epoch-ms", "iso"];
 
 // ISO 8601 date or date-time; a date-time without an offset is read as UTC (JS would use local time).
-const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export type TimestampResult = { ok: true; ms: number } | { ok: false; reason: string };
 
 export function parseIsoTimestamp(raw: string): TimestampResult {
   const m = ISO_PATTERN.exec(raw.trim());
-  if (!m) return { ok: false, reason: `bad timestamp "${truncate(raw)}": expected ISO 8601 (e.g. 2024-05-01T12:00:00Z)` };
+  if (!m)
+    return { ok: false, reason: `bad timestamp "${truncate(raw)}": expected ISO 8601 (e.g. 2024-05-01T12:00:00Z)` };
   const [, y, mo, d, h = "00", mi = "00", s = "00", frac, zone] = m as unknown as string[];
   // Date.parse would roll 2024-02-30 over to March 1st: check the fields first.
   const daysInMonth = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
   const valid =
-    Number(mo) >= 1 && Number(mo) <= 12 && Number(d) >= 1 && Number(d) <= daysInMonth &&
-    Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59;
+    Number(mo) >= 1 &&
+    Number(mo) <= 12 &&
+    Number(d) >= 1 &&
+    Number(d) <= daysInMonth &&
+    Number(h) <= 23 &&
+    Number(mi) <= 59 &&
+    Number(s) <= 59;
   if (!valid) return { ok: false, reason: `bad timestamp "${truncate(raw)}": not a real date or time` };
   let iso = `${y}-${mo}-${d}T${h}:${mi}:${s}`;
   if (frac) iso += `.${frac.slice(0, 3).padEnd(3, "0")}`;

@@ -18,11 +18,14 @@ export const jobsApi = {
   get: (id: number) => fetchJson<{ run: JobRunView }>(`/api/jobs/${id}`).then((r) => r.run),
   items: (id: number, status?: ItemStatus) =>
     fetchJson<{ items: JobRunItemView[] }>(`/api/jobs/${id}/items${queryString({ status })}`).then((r) => r.items),
-  estimate: (body: CreateRunRequest) => send<{ estimate: RunEstimate }>("/api/jobs/estimate", body).then((r) => r.estimate),
+  estimate: (body: CreateRunRequest) =>
+    send<{ estimate: RunEstimate }>("/api/jobs/estimate", body).then((r) => r.estimate),
   create: (body: CreateRunRequest) => send<{ run: JobRunView }>("/api/jobs", body).then((r) => r.run),
   cancel: (id: number) => send<{ run: JobRunView }>(`/api/jobs/${id}/cancel`, {}).then((r) => r.run),
   resume: (id: number, costCapUsd?: number | null) =>
-    send<{ run: JobRunView }>(`/api/jobs/${id}/resume`, costCapUsd === undefined ? {} : { costCapUsd }).then((r) => r.run),
+    send<{ run: JobRunView }>(`/api/jobs/${id}/resume`, costCapUsd === undefined ? {} : { costCapUsd }).then(
+      (r) => r.run,
+    ),
   retry: (id: number, users?: string[]) =>
     send<{ run: JobRunView }>(`/api/jobs/${id}/retry`, users ? { users } : {}).then((r) => r.run),
 };

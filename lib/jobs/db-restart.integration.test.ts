@@ -7,7 +7,14 @@ import { closeDb, pool } from "../db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrate } from "../db/migrate";
 import { startTestLlmServer, type TestLlmServer } from "../llm/test-server";
-import { activateCountConfig, ingestAndPartition, insertTestItems, summaryReply, testProvider, userEvents } from "../uil/test-helpers";
+import {
+  activateCountConfig,
+  ingestAndPartition,
+  insertTestItems,
+  summaryReply,
+  testProvider,
+  userEvents,
+} from "../uil/test-helpers";
 import { stopQueue } from "./queue";
 import { createJobRun, getJobRun } from "./runs";
 import { startWorker, type RunningWorker } from "./worker";
@@ -54,9 +61,11 @@ describe("the database restarted mid-run", () => {
     worker = await startWorker({ overrides: { provider }, concurrency: 3, slots: 1 });
 
     const ok = async () =>
-      (await pool().query<{ n: number; distinct: number }>(
-        `SELECT count(*)::int AS n, count(DISTINCT (user_id, seq))::int AS distinct FROM partition_summaries WHERE status = 'ok'`,
-      )).rows[0]!;
+      (
+        await pool().query<{ n: number; distinct: number }>(
+          `SELECT count(*)::int AS n, count(DISTINCT (user_id, seq))::int AS distinct FROM partition_summaries WHERE status = 'ok'`,
+        )
+      ).rows[0]!;
     const until = Date.now() + 60_000;
     while ((await ok()).n < 10) {
       if (Date.now() > until) throw new Error("no progress before the restart");

@@ -44,8 +44,15 @@ interface PartitionShape {
 
 export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
   const params = input.provider.resolveParams(input.params);
-  const chainSettings = { promptIdentity: promptIdentity(input.prompt), provider: input.provider.provider, model: params.model, params };
-  const byUser = input.repartition ? await replayedPartitions(input.configId, input.userIds) : await storedPartitions(input.configId, input.userIds);
+  const chainSettings = {
+    promptIdentity: promptIdentity(input.prompt),
+    provider: input.provider.provider,
+    model: params.model,
+    params,
+  };
+  const byUser = input.repartition
+    ? await replayedPartitions(input.configId, input.userIds)
+    : await storedPartitions(input.configId, input.userIds);
 
   let partitions = 0;
   let alreadyDone = 0;
@@ -59,7 +66,10 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
     for (const userId of chunk) {
       const list = byUser.get(userId) ?? [];
       partitions += list.length;
-      const chain = expectedChain(chainSettings, list.map((p) => p.contentHash));
+      const chain = expectedChain(
+        chainSettings,
+        list.map((p) => p.contentHash),
+      );
       const stored = done.get(userId);
       chain.forEach((hash, k) => {
         if (stored?.has(hash)) alreadyDone++;
@@ -90,19 +100,28 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
     completionTokens = Math.round(toSummarise * history.completion);
   } else {
     // Rendered size of the prompt templates themselves, plus the preview's per-event default.
-    const base = estimateChatTokens([{ role: "system", content: input.prompt.system }, { role: "user", content: input.prompt.userTemplate }]);
-    promptTokens = toSummarise * Math.max(base, DEFAULT_PRICING.basePromptTokens) + events * DEFAULT_PRICING.tokensPerEvent;
+    const base = estimateChatTokens([
+      { role: "system", content: input.prompt.system },
+      { role: "user", content: input.prompt.userTemplate },
+    ]);
+    promptTokens =
+      toSummarise * Math.max(base, DEFAULT_PRICING.basePromptTokens) + events * DEFAULT_PRICING.tokensPerEvent;
     completionTokens = toSummarise * Math.min(DEFAULT_PRICING.outputTokensPerCall, params.maxTokens);
-    if (toSummarise > 0) notes.push(`fewer than ${MIN_HISTORY_CALLS} past calls of ${input.provider.provider}/${params.model}: tokens per call are defaults`);
+    if (toSummarise > 0)
+      notes.push(
+        `fewer than ${MIN_HISTORY_CALLS} past calls of ${input.provider.provider}/${params.model}: tokens per call are defaults`,
+      );
   }
   const costUsd = input.prices.cost(input.provider.provider, params.model, promptTokens, completionTokens);
-  if (costUsd === null && toSummarise > 0) notes.push(`no price for ${input.provider.provider}/${params.model}: cost unknown (Settings -> prices)`);
+  if (costUsd === null && toSummarise > 0)
+    notes.push(`no price for ${input.provider.provider}/${params.model}: cost unknown (Settings -> prices)`);
 
   const latencyMs = basis === "history" ? history.latencyMs : (DEFAULT_LATENCY_MS[input.provider.provider] ?? 2500);
   const concurrency = Math.max(1, input.settings.maxConcurrency);
   let seconds = (toSummarise * latencyMs) / 1000 / concurrency;
   if (input.settings.tokensPerMinute) seconds = Math.max(seconds, (promptTokens / input.settings.tokensPerMinute) * 60);
-  if (input.repartition) notes.push("partitions counted from a replay of the log under the config (what repartitioning will store)");
+  if (input.repartition)
+    notes.push("partitions counted from a replay of the log under the config (what repartitioning will store)");
 
   return {
     users: input.userIds.length,
@@ -126,7 +145,10 @@ async function storedPartitions(configId: number, userIds: readonly number[]): P
   return new Map([...all].map(([u, list]) => [u, list.map((p) => ({ contentHash: p.contentHash, count: p.count }))]));
 }
 
-async function replayedPartitions(configId: number, userIds: readonly number[]): Promise<Map<number, PartitionShape[]>> {
+async function replayedPartitions(
+  configId: number,
+  userIds: readonly number[],
+): Promise<Map<number, PartitionShape[]>> {
   const view = await requireConfig(configId);
   const config = partitionConfigSchema.parse(view.config);
   const stream = await populationStream();
@@ -135,7 +157,10 @@ async function replayedPartitions(configId: number, userIds: readonly number[]):
     const u = userIndex(stream, userId);
     if (u < 0) continue;
     const { sealed } = replay(config, userEvents(stream, u), { histograms: false });
-    out.set(userId, sealed.map((p) => ({ contentHash: p.contentHash, count: p.count })));
+    out.set(
+      userId,
+      sealed.map((p) => ({ contentHash: p.contentHash, count: p.count })),
+    );
   }
   return out;
 }
@@ -168,5 +193,11 @@ async function callHistory(provider: string, model: string): Promise<CallHistory
   const sxx = rows.reduce((s, r) => s + (r.n - mx) ** 2, 0);
   const sxy = rows.reduce((s, r) => s + (r.n - mx) * (r.pt - my), 0);
   const slope = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
-  return { calls: n, promptBase: Math.max(0, my - slope * mx), promptPerEvent: slope, completion: mean((r) => r.ct), latencyMs: mean((r) => r.ms) };
+  return {
+    calls: n,
+    promptBase: Math.max(0, my - slope * mx),
+    promptPerEvent: slope,
+    completion: mean((r) => r.ct),
+    latencyMs: mean((r) => r.ms),
+  };
 }

@@ -3,8 +3,21 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
-import { reply, startTestLlmServer, type RecordedRequest, type ScriptedReply, type TestLlmServer } from "../llm/test-server";
-import { activateCountConfig, ingestAndPartition, insertTestItems, summaryReply, userEvents, type ChatBody } from "../uil/test-helpers";
+import {
+  reply,
+  startTestLlmServer,
+  type RecordedRequest,
+  type ScriptedReply,
+  type TestLlmServer,
+} from "../llm/test-server";
+import {
+  activateCountConfig,
+  ingestAndPartition,
+  insertTestItems,
+  summaryReply,
+  userEvents,
+  type ChatBody,
+} from "../uil/test-helpers";
 import { stopQueue } from "./queue";
 import { createJobRun, getJobRun } from "./runs";
 
@@ -28,7 +41,10 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   await insertTestItems();
   configId = await activateCountConfig(4);
-  await ingestAndPartition(Array.from({ length: USERS }, (_, u) => userEvents(`w${u}`, PER_USER, u * 40)).flat(), configId);
+  await ingestAndPartition(
+    Array.from({ length: USERS }, (_, u) => userEvents(`w${u}`, PER_USER, u * 40)).flat(),
+    configId,
+  );
 });
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
@@ -38,27 +54,32 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(server: TestLlmServer, name: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "liber.mjs"), "worker", "--slots", "1", "--concurrency", "4"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl(),
-      LIBER_LLM_PROVIDER: "openai",
-      LIBER_LLM_BASE_URL: server.baseURL,
-      LIBER_LLM_API_KEY: "test-key",
-      LIBER_LLM_MAX_CONCURRENCY: "4",
-      // Short, to keep the test quick, but well above the 2 s heartbeat on a loaded machine.
-      LIBER_JOBS_STALE_SECONDS: "10",
-      LIBER_JOBS_RETRY_SECONDS: "0.5",
-      ...extraEnv,
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "bin", "liber.mjs"), "worker", "--slots", "1", "--concurrency", "4"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl(),
+        LIBER_LLM_PROVIDER: "openai",
+        LIBER_LLM_BASE_URL: server.baseURL,
+        LIBER_LLM_API_KEY: "test-key",
+        LIBER_LLM_MAX_CONCURRENCY: "4",
+        // Short, to keep the test quick, but well above the 2 s heartbeat on a loaded machine.
+        LIBER_JOBS_STALE_SECONDS: "10",
+        LIBER_JOBS_RETRY_SECONDS: "0.5",
+        ...extraEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   child.on("exit", (code, signal) => {
-    if (code !== 0 && signal !== "SIGKILL" && signal !== "SIGTERM" && process.env.LIBER_DEBUG) console.error(`[${name}] exited ${code}:\n${output}`);
+    if (code !== 0 && signal !== "SIGKILL" && signal !== "SIGTERM" && process.env.LIBER_DEBUG)
+      console.error(`[${name}] exited ${code}:\n${output}`);
   });
   children.push(child);
   return child;
@@ -87,7 +108,9 @@ async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number, wha
 }
 
 async function resetSummaries(): Promise<void> {
-  await pool().query(`DELETE FROM partition_summaries; DELETE FROM llm_cache; DELETE FROM llm_calls; DELETE FROM job_run_items; DELETE FROM job_runs`);
+  await pool().query(
+    `DELETE FROM partition_summaries; DELETE FROM llm_cache; DELETE FROM llm_calls; DELETE FROM job_run_items; DELETE FROM job_runs`,
+  );
 }
 
 describe("a worker killed with SIGKILL in the middle of a run", () => {
@@ -98,7 +121,11 @@ describe("a worker killed with SIGKILL in the middle of a run", () => {
       const run = await createJobRun({ scope: { all: true }, steps: ["summarise"] }, { createdBy: "test" });
       expect(run.estimate?.toSummarise).toBe(PARTITIONS);
       const a = startWorkerProcess(server, "A");
-      await waitFor(async () => ((await okSummaries()).n >= 12 ? true : null), 60_000, "worker A to store 12 summaries");
+      await waitFor(
+        async () => ((await okSummaries()).n >= 12 ? true : null),
+        60_000,
+        "worker A to store 12 summaries",
+      );
       a.kill("SIGKILL");
       await new Promise((r) => a.once("exit", r));
       const killedAt = server.requests.length;
@@ -131,7 +158,10 @@ describe("a worker killed with SIGKILL in the middle of a run", () => {
       const asked = new Map<string, number[]>();
       server.requests.forEach((r, i) => asked.set(userMessage(r), [...(asked.get(userMessage(r)) ?? []), i]));
       const twice = [...asked.values()].filter((ix) => ix.length > 1).map((ix) => ix.join("/"));
-      expect(server.requests.length - PARTITIONS, `asked twice (request indexes; the kill was at ${killedAt}): ${twice.join(", ")}`).toBeLessThanOrEqual(4);
+      expect(
+        server.requests.length - PARTITIONS,
+        `asked twice (request indexes; the kill was at ${killedAt}): ${twice.join(", ")}`,
+      ).toBeLessThanOrEqual(4);
     } finally {
       await server.close();
     }
@@ -142,7 +172,7 @@ describe("an LLM endpoint failing 30% of calls with 429 (Retry-After) or 500", (
   it("finishes the run with every result, and counts every error answer as a retry or a failed call", async () => {
     await resetSummaries();
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let errors = 0;
     const flaky = (_r: RecordedRequest, i: number): ScriptedReply => {
       const x = random();

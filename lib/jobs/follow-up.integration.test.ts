@@ -3,7 +3,15 @@ import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
 import { startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { ingest } from "../partitions/test-helpers";
-import { activateCountConfig, chatRequests, insertTestItems, partitionCount, testProvider, userEvents, validAnswers } from "../uil/test-helpers";
+import {
+  activateCountConfig,
+  chatRequests,
+  insertTestItems,
+  partitionCount,
+  testProvider,
+  userEvents,
+  validAnswers,
+} from "../uil/test-helpers";
 import { getUserSummaries } from "../uil/service";
 import { enqueueIngestFollowUp, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
@@ -34,7 +42,9 @@ describe("the follow-up of an ingest", () => {
   it("makes as many LLM calls as partitions were newly sealed, and none when the same stream is replayed", async () => {
     const provider = testProvider(server);
     const streams = [userEvents("a", 15), userEvents("b", 9, 300), userEvents("c", 3, 600)];
-    const chunks = [0, 1, 2].map((part) => streams.flatMap((s) => s.slice(Math.floor((s.length * part) / 3), Math.floor((s.length * (part + 1)) / 3))));
+    const chunks = [0, 1, 2].map((part) =>
+      streams.flatMap((s) => s.slice(Math.floor((s.length * part) / 3), Math.floor((s.length * (part + 1)) / 3))),
+    );
 
     let sealedTotal = 0;
     let runs = 0;

@@ -118,7 +118,9 @@ export async function followUpDemoData(log: (line: string) => void): Promise<Job
   try {
     const { settings } = await currentProvider();
     if (settings.provider !== "builtin") {
-      log(`demo data: partitions not summarised (the ${settings.provider} provider would spend your LLM budget); run \`liber recompute --steps summarise\``);
+      log(
+        `demo data: partitions not summarised (the ${settings.provider} provider would spend your LLM budget); run \`liber recompute --steps summarise\``,
+      );
       return null;
     }
     const run = await enqueueIngestFollowUp({ sealed: 1 }, { noWake: true, createdBy: "demo" });
@@ -133,7 +135,8 @@ export async function followUpDemoData(log: (line: string) => void): Promise<Job
         }
       },
     });
-    const seconds = done.startedAt && done.finishedAt ? (Date.parse(done.finishedAt) - Date.parse(done.startedAt)) / 1000 : 0;
+    const seconds =
+      done.startedAt && done.finishedAt ? (Date.parse(done.finishedAt) - Date.parse(done.startedAt)) / 1000 : 0;
     log(
       `demo data: job #${done.id} ${done.status}: ${done.progress.partitionsDone.toLocaleString("en")} partitions of ` +
         `${done.progress.usersDone.toLocaleString("en")} users summarised by the built-in provider in ${seconds.toFixed(1)} s` +
@@ -142,7 +145,9 @@ export async function followUpDemoData(log: (line: string) => void): Promise<Job
     );
     return done;
   } catch (err) {
-    log(`demo data: summarising failed (${err instanceof Error ? err.message : String(err)}); retry with \`liber recompute --steps summarise\``);
+    log(
+      `demo data: summarising failed (${err instanceof Error ? err.message : String(err)}); retry with \`liber recompute --steps summarise\``,
+    );
     return null;
   }
 }

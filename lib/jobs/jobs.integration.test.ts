@@ -4,10 +4,26 @@ import { pool } from "../db/client";
 import { reply, startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { ingest } from "../partitions/test-helpers";
 import { savePrices } from "../uil/settings";
-import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems, testProvider, userEvents, validAnswers } from "../uil/test-helpers";
+import {
+  activateCountConfig,
+  chatRequests,
+  ingestAndPartition,
+  insertTestItems,
+  testProvider,
+  userEvents,
+  validAnswers,
+} from "../uil/test-helpers";
 import { installIngestFollowUps, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
-import { cancelJobRun, createJobRun, estimateRequest, getJobRun, listJobItems, resumeJobRun, retryJobItems } from "./runs";
+import {
+  cancelJobRun,
+  createJobRun,
+  estimateRequest,
+  getJobRun,
+  listJobItems,
+  resumeJobRun,
+  retryJobItems,
+} from "./runs";
 import { closeStaleImports, startWorker } from "./worker";
 
 // The job queue end to end on a real PostgreSQL: runs over users, content-keyed steps (a
@@ -25,10 +41,7 @@ beforeAll(async () => {
   await insertTestItems();
   configId = await activateCountConfig(K);
   // 6 users, 3 partitions each (12 events, K = 4)
-  await ingestAndPartition(
-    Array.from({ length: 6 }, (_, u) => userEvents(`u${u}`, 12, u * 50)).flat(),
-    configId,
-  );
+  await ingestAndPartition(Array.from({ length: 6 }, (_, u) => userEvents(`u${u}`, 12, u * 50)).flat(), configId);
 });
 afterAll(async () => {
   await stopQueue();
@@ -37,7 +50,12 @@ afterAll(async () => {
 
 const requests = () => chatRequests(server).length;
 const summaries = async (status = "ok") =>
-  (await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries WHERE config_id = $1 AND status = $2`, [configId, status])).rows[0]!.n;
+  (
+    await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM partition_summaries WHERE config_id = $1 AND status = $2`,
+      [configId, status],
+    )
+  ).rows[0]!.n;
 
 describe("job runs", () => {
   it("estimates, runs every user's steps once, and a repeat over the same versions costs nothing", async () => {
@@ -52,13 +70,22 @@ describe("job runs", () => {
     expect(run.status).toBe("queued");
     const done = await runToEnd(run.id, { overrides: { provider } });
     expect(done.status).toBe("done");
-    expect(done.progress).toMatchObject({ usersDone: 3, usersTotal: 3, partitionsDone: 9, partitionsTotal: 9, calls: 9, cacheHits: 0 });
+    expect(done.progress).toMatchObject({
+      usersDone: 3,
+      usersTotal: 3,
+      partitionsDone: 9,
+      partitionsTotal: 9,
+      calls: 9,
+      cacheHits: 0,
+    });
     expect(requests() - before).toBe(9);
     expect(await summaries()).toBe(9);
     // The encode step is a declared no-op until UIF is merged, and the run says so.
     // The encode step is lib/uif's: the new summaries got vectors (no note: it ran).
     expect(done.notes).toEqual([]);
-    const { rows: vectors } = await pool().query<{ n: number }>(`SELECT count(DISTINCT (user_id, seq))::int AS n FROM uif_partition_vectors`);
+    const { rows: vectors } = await pool().query<{ n: number }>(
+      `SELECT count(DISTINCT (user_id, seq))::int AS n FROM uif_partition_vectors`,
+    );
     expect(vectors[0]!.n).toBe(9);
 
     const again = await estimateRequest(request, { provider });
@@ -75,7 +102,9 @@ describe("job runs", () => {
     const provider = testProvider(server);
     const request = { scope: { users: ["u3"] }, steps: ["summarise" as const] };
     const first = await createJobRun(request, { noWake: true }, { provider });
-    await expect(createJobRun(request, { noWake: true }, { provider })).rejects.toThrow(new RegExp(`Run #${first.id} over the same users and versions is queued`));
+    await expect(createJobRun(request, { noWake: true }, { provider })).rejects.toThrow(
+      new RegExp(`Run #${first.id} over the same users and versions is queued`),
+    );
     await cancelJobRun(first.id);
     expect((await getJobRun(first.id)).status).toBe("cancelled");
   });
@@ -96,7 +125,9 @@ describe("job runs", () => {
     expect(calls).toBeLessThan(6);
     expect(paused.progress.calls).toBe(calls);
 
-    await expect(resumeJobRun(run.id, paused.progress.costUsd / 2)).rejects.toThrow(/must be above what the run has spent/);
+    await expect(resumeJobRun(run.id, paused.progress.costUsd / 2)).rejects.toThrow(
+      /must be above what the run has spent/,
+    );
     await resumeJobRun(run.id, 1);
     const done = await runToEnd(run.id, { overrides: { provider, params: { maxTokens: 100 } } });
     expect(done.status).toBe("done");
@@ -107,7 +138,9 @@ describe("job runs", () => {
   });
 
   it("shows a rate-limited or failing user as retrying, never failed, and finishes once the server recovers", async () => {
-    const provider = testProvider(server, { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 10 } });
+    const provider = testProvider(server, {
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 10 },
+    });
     const before = requests();
     const okBefore = await summaries("ok");
     server.enqueue(reply.serverError(500), reply.rateLimited({ retryAfter: "30" }));
@@ -138,7 +171,9 @@ describe("job runs", () => {
       const before = requests();
       await ingest(userEvents("fresh", 8, 700)); // seals 2 partitions
       const run = await waitFor(async () => {
-        const { rows } = await pool().query<{ id: number }>(`SELECT id FROM job_runs WHERE kind = 'ingest' ORDER BY id DESC LIMIT 1`);
+        const { rows } = await pool().query<{ id: number }>(
+          `SELECT id FROM job_runs WHERE kind = 'ingest' ORDER BY id DESC LIMIT 1`,
+        );
         if (!rows[0]) return null;
         const r = await getJobRun(rows[0].id);
         return r.status === "done" ? r : null;

@@ -50,12 +50,32 @@ export async function resolveRequest(req: CreateRunRequest, overrides: Overrides
   const steps = orderedSteps(req.steps);
   if (steps.length === 0) throw unprocessable("A run needs at least one step: repartition, summarise, encode or fuse.");
   const configId = await resolveConfigId(req.config ?? "active");
-  if (configId === null) throw notFound(req.config === undefined || req.config === "active" ? "An active partition config" : `Partition config ${req.config}`);
-  const [prompt, current, prices] = await Promise.all([requirePrompt(req.prompt ?? "production"), currentProvider(), PriceTable.load()]);
+  if (configId === null)
+    throw notFound(
+      req.config === undefined || req.config === "active"
+        ? "An active partition config"
+        : `Partition config ${req.config}`,
+    );
+  const [prompt, current, prices] = await Promise.all([
+    requirePrompt(req.prompt ?? "production"),
+    currentProvider(),
+    PriceTable.load(),
+  ]);
   const provider = overrides.provider ?? current.provider;
   const model = provider.resolveParams(overrides.params).model;
   const userIds = await scopeUsers(req.scope, configId, prompt.id!);
-  return { scope: req.scope, steps, configId, prompt, encoder: req.encoder ?? null, provider, settings: current.settings, prices, model, userIds };
+  return {
+    scope: req.scope,
+    steps,
+    configId,
+    prompt,
+    encoder: req.encoder ?? null,
+    provider,
+    settings: current.settings,
+    prices,
+    model,
+    userIds,
+  };
 }
 
 /** The users of a scope, by internal id, ascending. */
@@ -69,7 +89,12 @@ export async function scopeUsers(scope: RunScope, configId: number, promptVersio
     if (rows.length < wanted.length) {
       const found = new Set(rows.map((r) => r.external_id));
       const missing = wanted.filter((w) => !found.has(w));
-      throw notFound(`User${missing.length > 1 ? "s" : ""} ${missing.slice(0, 10).map((m) => `"${m}"`).join(", ")}`);
+      throw notFound(
+        `User${missing.length > 1 ? "s" : ""} ${missing
+          .slice(0, 10)
+          .map((m) => `"${m}"`)
+          .join(", ")}`,
+      );
     }
     return rows.map((r) => r.id);
   }
@@ -86,7 +111,9 @@ export async function scopeUsers(scope: RunScope, configId: number, promptVersio
     return rows.map((r) => r.user_id);
   }
   const minEvents = "minEvents" in scope ? scope.minEvents : 1;
-  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM users WHERE event_count >= $1 ORDER BY id`, [Math.max(1, minEvents)]);
+  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM users WHERE event_count >= $1 ORDER BY id`, [
+    Math.max(1, minEvents),
+  ]);
   return rows.map((r) => r.id);
 }
 
@@ -109,7 +136,11 @@ function estimateOf(r: ResolvedRequest, overrides: Overrides): Promise<RunEstima
 }
 
 /** Same users, steps and versions: two such runs at once would do the same work twice. */
-export function raceKey(r: Pick<ResolvedRequest, "userIds" | "steps" | "configId" | "prompt" | "encoder" | "model"> & { provider: { provider: string } }): string {
+export function raceKey(
+  r: Pick<ResolvedRequest, "userIds" | "steps" | "configId" | "prompt" | "encoder" | "model"> & {
+    provider: { provider: string };
+  },
+): string {
   return createHash("sha256")
     .update(JSON.stringify([r.userIds, r.steps, r.configId, r.prompt.id, r.encoder, r.provider.provider, r.model]))
     .digest("hex");
@@ -127,12 +158,18 @@ export interface CreateOptions {
  * users and versions is still active, with its id and status; runs that merely overlap wait
  * for each other user by user (worker.ts). A cost cap needs a price for the model.
  */
-export async function createJobRun(req: CreateRunRequest, opts: CreateOptions = {}, overrides: Overrides = {}): Promise<JobRunView> {
+export async function createJobRun(
+  req: CreateRunRequest,
+  opts: CreateOptions = {},
+  overrides: Overrides = {},
+): Promise<JobRunView> {
   const r = await resolveRequest(req, overrides);
   if (r.userIds.length === 0) throw unprocessable("The scope has no users.");
   const costCap = req.costCapUsd ?? null;
   if (costCap !== null && r.steps.includes("summarise") && r.prices.cost(r.provider.provider, r.model, 1, 1) === null) {
-    throw unprocessable(`A cost cap needs a price for ${r.provider.provider}/${r.model} (Settings -> prices); without one the cost cannot be counted.`);
+    throw unprocessable(
+      `A cost cap needs a price for ${r.provider.provider}/${r.model} (Settings -> prices); without one the cost cannot be counted.`,
+    );
   }
   const estimate = await estimateOf(r, overrides);
   const key = raceKey(r);
@@ -187,13 +224,17 @@ export async function createJobRun(req: CreateRunRequest, opts: CreateOptions = 
 
 export async function cancelJobRun(id: number): Promise<JobRunView> {
   const run = await getJobRun(id);
-  if (!ACTIVE_STATUSES.includes(run.status)) throw conflict(`Run #${id} is ${run.status}; only a queued, running, retrying or paused run can be cancelled.`);
+  if (!ACTIVE_STATUSES.includes(run.status))
+    throw conflict(`Run #${id} is ${run.status}; only a queued, running, retrying or paused run can be cancelled.`);
   // Workers see the status at their next heartbeat and stop their calls (worker.ts).
   await pool().query(
     `UPDATE job_runs SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1 AND status = ANY($2::text[])`,
     [id, ACTIVE_STATUSES],
   );
-  await pool().query(`UPDATE job_run_items SET status = 'pending', worker = NULL WHERE run_id = $1 AND status = 'running'`, [id]);
+  await pool().query(
+    `UPDATE job_run_items SET status = 'pending', worker = NULL WHERE run_id = $1 AND status = 'running'`,
+    [id],
+  );
   return getJobRun(id);
 }
 
@@ -205,7 +246,9 @@ export async function resumeJobRun(id: number, costCapUsd?: number | null): Prom
   }
   const cap = costCapUsd === undefined ? run.costCapUsd : costCapUsd;
   if (cap !== null && run.progress.costUsd >= cap) {
-    throw unprocessable(`The cost cap ($${cap}) must be above what the run has spent ($${run.progress.costUsd.toFixed(4)}).`);
+    throw unprocessable(
+      `The cost cap ($${cap}) must be above what the run has spent ($${run.progress.costUsd.toFixed(4)}).`,
+    );
   }
   const client = await pool().connect();
   try {
@@ -232,7 +275,10 @@ export async function resumeJobRun(id: number, costCapUsd?: number | null): Prom
   } finally {
     client.release();
   }
-  await wakeRun(id, Math.min(config().LIBER_JOBS_FANOUT, Math.max(1, run.progress.usersTotal - run.progress.usersDone)));
+  await wakeRun(
+    id,
+    Math.min(config().LIBER_JOBS_FANOUT, Math.max(1, run.progress.usersTotal - run.progress.usersDone)),
+  );
   return getJobRun(id);
 }
 
@@ -252,7 +298,8 @@ export async function retryJobItems(id: number, users?: readonly string[]): Prom
      RETURNING i.user_id`,
     [id, users ?? null],
   );
-  if (rows.length === 0) throw conflict(users ? "None of these users has failed in this run." : `Run #${id} has no failed users.`);
+  if (rows.length === 0)
+    throw conflict(users ? "None of these users has failed in this run." : `Run #${id} has no failed users.`);
   await pool().query(
     `UPDATE job_runs SET status = CASE WHEN status IN ('failed', 'done') THEN 'queued' ELSE status END, finished_at = NULL, error = NULL, updated_at = now()
      WHERE id = $1`,
@@ -381,7 +428,10 @@ export async function listJobRuns(opts: { limit?: number; status?: RunStatus } =
   return rows.map(toView);
 }
 
-export async function listJobItems(id: number, opts: { status?: ItemStatus; limit?: number } = {}): Promise<JobRunItemView[]> {
+export async function listJobItems(
+  id: number,
+  opts: { status?: ItemStatus; limit?: number } = {},
+): Promise<JobRunItemView[]> {
   await getJobRun(id);
   const { rows } = await pool().query<{
     user_id: number;

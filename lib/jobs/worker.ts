@@ -40,7 +40,8 @@ const POLL_MS = 500;
 /** Users claimed at once when the built-in provider summarises. */
 const BUILTIN_BATCH = 16;
 /** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
-const retryDelaySeconds = (attempt: number) => Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
+const retryDelaySeconds = (attempt: number) =>
+  Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
 
 export interface WorkerOptions {
   /** Shown on claimed users (default host:pid:random). */
@@ -194,7 +195,14 @@ export async function drainRun(
   let recorder: Promise<RunRecorder> | null = null;
   const recorderFor = (): Promise<RunRecorder> =>
     (recorder ??= RunRecorder.start(
-      { kind: "job", provider, ...(opts.overrides?.params ? { params: opts.overrides.params } : {}), configId: run.config_id, promptVersionId: run.prompt_version_id, createdBy: `job:${runId}` },
+      {
+        kind: "job",
+        provider,
+        ...(opts.overrides?.params ? { params: opts.overrides.params } : {}),
+        configId: run.config_id,
+        promptVersionId: run.prompt_version_id,
+        createdBy: `job:${runId}`,
+      },
       prices,
     ).then((r) => {
       r.durable = provider.provider !== "builtin";
@@ -216,7 +224,13 @@ export async function drainRun(
         [runId],
       );
       const status = rows[0]?.status;
-      if (status && status !== "running" && status !== "retrying" && status !== "queued" && !controller.signal.aborted) {
+      if (
+        status &&
+        status !== "running" &&
+        status !== "retrying" &&
+        status !== "queued" &&
+        !controller.signal.aborted
+      ) {
         controller.abort(new Error(`run ${status}`));
       }
     })().catch(() => undefined); // a database restart: the next beat tries again
@@ -225,7 +239,10 @@ export async function drainRun(
   const reservations = new Map<SummariseRequest, number>();
   const beforeCall = async (request: SummariseRequest) => {
     if (run.cost_cap_usd === null) return;
-    const promptTokens = estimateChatTokens([{ role: "system", content: request.system }, { role: "user", content: request.user }]);
+    const promptTokens = estimateChatTokens([
+      { role: "system", content: request.system },
+      { role: "user", content: request.user },
+    ]);
     const worst = prices.cost(provider.provider, params.model, promptTokens, params.maxTokens) ?? 0;
     const { rows } = await pool().query(
       `UPDATE job_runs SET cost_reserved_usd = cost_reserved_usd + $2
@@ -259,7 +276,9 @@ export async function drainRun(
 
   let processed = 0;
   const processBatch = async (batch: Claimed[]): Promise<void> => {
-    const perUser = new Map(batch.map((i) => [i.userId, { partitionsTotal: 0, partitionsDone: 0, calls: 0, cacheHits: 0 }]));
+    const perUser = new Map(
+      batch.map((i) => [i.userId, { partitionsTotal: 0, partitionsDone: 0, calls: 0, cacheHits: 0 }]),
+    );
     try {
       const result = await runUsersSteps(
         batch.map((i) => ({ id: i.userId, externalId: i.externalId })),
@@ -352,7 +371,8 @@ export async function drainRun(
   }
   const nextDueSeconds = await refreshRunStatus(runId);
   if (opts.wake !== false) {
-    if (opts.shouldStop?.()) await wakeRun(runId, 1); // this worker is stopping: hand the rest on at once
+    if (opts.shouldStop?.())
+      await wakeRun(runId, 1); // this worker is stopping: hand the rest on at once
     else if (nextDueSeconds !== null) await wakeRun(runId, 1, Math.max(1, Math.ceil(nextDueSeconds)));
   }
   return { processed, nextDueSeconds };
@@ -371,7 +391,9 @@ async function claimItems(run: RunRow, workerId: string, staleSeconds: number, l
   const client = await pool().connect();
   try {
     await client.query("BEGIN");
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`liber-job-claim:${run.config_id}:${run.prompt_version_id}`]);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `liber-job-claim:${run.config_id}:${run.prompt_version_id}`,
+    ]);
     const { rows } = await client.query<{ user_id: number; attempts: number; external_id: string }>(
       `WITH next AS (
          SELECT c.run_id, c.user_id FROM job_run_items c JOIN job_runs r ON r.id = c.run_id
@@ -547,7 +569,13 @@ class RunCounters {
 
   constructor(private readonly runId: number) {}
 
-  add(t: { cacheHit: boolean; attempts: unknown[]; status: string; promptTokens: number; completionTokens: number }): void {
+  add(t: {
+    cacheHit: boolean;
+    attempts: unknown[];
+    status: string;
+    promptTokens: number;
+    completionTokens: number;
+  }): void {
     this.d.partitions++;
     if (t.cacheHit) this.d.cacheHits++;
     else if (t.attempts.length > 0) {

@@ -69,8 +69,22 @@ export function finishContentHash(a: number, b: number, count: number): string {
   const fa = fmix32(a ^ fmix32(c ^ 0x27d4eb2f));
   const fb = fmix32((b + Math.imul(c, 0x9e3779b1)) ^ fa);
   return String.fromCharCode(
-    nib(fa, 28), nib(fa, 24), nib(fa, 20), nib(fa, 16), nib(fa, 12), nib(fa, 8), nib(fa, 4), nib(fa, 0),
-    nib(fb, 28), nib(fb, 24), nib(fb, 20), nib(fb, 16), nib(fb, 12), nib(fb, 8), nib(fb, 4), nib(fb, 0),
+    nib(fa, 28),
+    nib(fa, 24),
+    nib(fa, 20),
+    nib(fa, 16),
+    nib(fa, 12),
+    nib(fa, 8),
+    nib(fa, 4),
+    nib(fa, 0),
+    nib(fb, 28),
+    nib(fb, 24),
+    nib(fb, 20),
+    nib(fb, 16),
+    nib(fb, 12),
+    nib(fb, 8),
+    nib(fb, 4),
+    nib(fb, 0),
   );
 }
 

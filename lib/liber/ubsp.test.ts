@@ -289,11 +289,7 @@ describe("count rule", () => {
   });
 
   it("weights and categories make a weighted histogram", () => {
-    const { sealed } = replay({ maxCount: 3 }, [
-      ev(1, 1, ["rock", "pop"], 2),
-      ev(2, 2, ["rock"]),
-      ev(3, 3, [], 5),
-    ]);
+    const { sealed } = replay({ maxCount: 3 }, [ev(1, 1, ["rock", "pop"], 2), ev(2, 2, ["rock"]), ev(3, 3, [], 5)]);
     expect(sealed[0]!.categoryHistogram).toEqual({ rock: 3, pop: 2 });
     // Prototype-less on purpose (see dictionaryRecord): any category name is an own key.
     expect(Object.getPrototypeOf(sealed[0]!.categoryHistogram)).toBe(null);
@@ -311,7 +307,10 @@ describe("count rule", () => {
     expect(h.rock).toBe(3); // a read first
     expect("pop" in b!.categoryHistogram).toBe(true); // a membership test first
     expect({ ...c!.categoryHistogram }).toEqual({ rock: 3, pop: 2 }); // a spread first
-    expect(Object.entries(h)).toEqual([["rock", 3], ["pop", 2]]); // first-touch order
+    expect(Object.entries(h)).toEqual([
+      ["rock", 3],
+      ["pop", 2],
+    ]); // first-touch order
     expect(JSON.stringify(b)).toContain('"categoryHistogram":{"rock":3,"pop":2}');
     expect(Object.hasOwn(h, "jazz")).toBe(false);
     expect(h.toString).toBeUndefined();

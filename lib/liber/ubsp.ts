@@ -94,12 +94,7 @@ export const partitionConfigSchema = z
     drift: driftRuleSchema.optional(),
   })
   .superRefine((c, ctx) => {
-    if (
-      c.maxCount === undefined &&
-      c.maxGapMs === undefined &&
-      c.maxSpanMs === undefined &&
-      c.drift === undefined
-    ) {
+    if (c.maxCount === undefined && c.maxGapMs === undefined && c.maxSpanMs === undefined && c.drift === undefined) {
       ctx.addIssue({
         code: "custom",
         message: "set at least one sealing rule: maxCount, maxGapMs, maxSpanMs or drift",
@@ -405,8 +400,7 @@ export function estimateSummarisationWork(
   const calls = partitions.length;
   const promptTokens = calls * opts.basePromptTokens + events * opts.promptTokensPerEvent;
   const completionTokens = calls * opts.outputTokens;
-  const cost =
-    (promptTokens * opts.pricePerMTokIn + completionTokens * opts.pricePerMTokOut) / 1_000_000;
+  const cost = (promptTokens * opts.pricePerMTokIn + completionTokens * opts.pricePerMTokOut) / 1_000_000;
   return { calls, promptTokens, completionTokens, cost };
 }
 
@@ -594,10 +588,7 @@ class Machine {
   // object, not a Map: keyed loads of recurring strings hit V8's inline caches and measured
   // ~1.5x faster than Map.get; with no prototype, names like "__proto__" or "toString" are
   // ordinary keys.
-  private readonly catIndex: Record<string, number> = Object.create(null) as Record<
-    string,
-    number
-  >;
+  private readonly catIndex: Record<string, number> = Object.create(null) as Record<string, number>;
   private readonly catNames: string[] = [];
   // Indexed by category: plain double arrays, not typed arrays, because allocating three
   // typed arrays was a measurable part of a one-event `advance` call; element access in the
@@ -932,11 +923,7 @@ class Machine {
     this.nextSeq++;
 
     // Watermark for late events: the largest key ever sealed.
-    if (
-      !this.hasSealed ||
-      lastTs > this.sealedTs ||
-      (lastTs === this.sealedTs && lastId > this.sealedId)
-    ) {
+    if (!this.hasSealed || lastTs > this.sealedTs || (lastTs === this.sealedTs && lastId > this.sealedId)) {
       this.hasSealed = true;
       this.sealedTs = lastTs;
       this.sealedId = lastId;
@@ -980,9 +967,7 @@ class Machine {
         lateCount: this.late,
       },
       sealedUpTo: this.hasSealed ? { ts: this.sealedTs, id: this.sealedId } : null,
-      previous: this.hasPrev
-        ? { histogram: entries(this.prevTouched, this.prevW), mass: this.prevMass }
-        : null,
+      previous: this.hasPrev ? { histogram: entries(this.prevTouched, this.prevW), mass: this.prevMass } : null,
     };
   }
 }

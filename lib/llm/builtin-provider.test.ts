@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  analysePartition,
-  BUILTIN_MODEL,
-  BuiltinProvider,
-  titleYear,
-} from "./builtin-provider";
+import { analysePartition, BUILTIN_MODEL, BuiltinProvider, titleYear } from "./builtin-provider";
 import { renderPrompt } from "./prompt";
 import { familyPartition, thrillerPartition } from "./test-fixtures";
 import { estimateChatTokens, estimateTokens } from "./tokens";

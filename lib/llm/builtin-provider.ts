@@ -312,7 +312,9 @@ function summaryText(context: SummariseContext, a: PartitionAnalysis): string {
     );
   }
   if (a.plays) {
-    sentences.push(`Plays: ${formatNumber(a.plays.total)} in total over ${a.plays.count} items (median ${formatNumber(a.plays.median)}).`);
+    sentences.push(
+      `Plays: ${formatNumber(a.plays.total)} in total over ${a.plays.count} items (median ${formatNumber(a.plays.median)}).`,
+    );
   }
   return sentences.join(" ");
 }
@@ -322,15 +324,23 @@ function shiftText(context: SummariseContext, a: PartitionAnalysis): string {
   const s = a.shift;
   if (!s) return "The previous summary lists no interests, so no shift can be measured.";
   const describe = (c: InterestChange) =>
-    c.previous === 0 ? `${c.label} (new, ${percent(c.current)})`
-    : c.current === 0 ? `${c.label} (dropped, was ${percent(c.previous)})`
-    : `${c.label} (${points(c.current - c.previous)})`;
+    c.previous === 0
+      ? `${c.label} (new, ${percent(c.current)})`
+      : c.current === 0
+        ? `${c.label} (dropped, was ${percent(c.previous)})`
+        : `${c.label} (${points(c.current - c.previous)})`;
   const parts = [
     `Shift versus the previous partition: ${s.level} (Jensen-Shannon divergence ${s.divergence.toFixed(3)} over interest weights).`,
   ];
   if (s.emerging.length > 0) parts.push(`Emerging: ${s.emerging.slice(0, 3).map(describe).join(", ")}.`);
   if (s.fading.length > 0) parts.push(`Fading: ${s.fading.slice(0, 3).map(describe).join(", ")}.`);
-  if (s.stable.length > 0) parts.push(`Stable: ${s.stable.slice(0, 3).map((c) => c.label).join(", ")}.`);
+  if (s.stable.length > 0)
+    parts.push(
+      `Stable: ${s.stable
+        .slice(0, 3)
+        .map((c) => c.label)
+        .join(", ")}.`,
+    );
   return parts.join(" ");
 }
 
@@ -374,7 +384,9 @@ export class BuiltinProvider implements LlmProvider {
         retryable: false,
         provider: BUILTIN_PROVIDER,
         model: BUILTIN_MODEL,
-        attempts: [{ attempt: 1, phase: "primary", status: "failed", error: message, durationMs: this.#clock.now() - startedAt }],
+        attempts: [
+          { attempt: 1, phase: "primary", status: "failed", error: message, durationMs: this.#clock.now() - startedAt },
+        ],
         raw: null,
         promptTokens,
         completionTokens: 0,

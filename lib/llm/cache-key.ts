@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { INTEREST_SUMMARY_SCHEMA_NAME, interestSummaryJsonSchema, type LlmProvider, type SummariseRequest } from "./types";
+import {
+  INTEREST_SUMMARY_SCHEMA_NAME,
+  interestSummaryJsonSchema,
+  type LlmProvider,
+  type SummariseRequest,
+} from "./types";
 
 /** Bump when the meaning of a cached answer changes without the inputs below changing. */
 export const CACHE_KEY_VERSION = 1;
@@ -8,7 +13,9 @@ export const CACHE_KEY_VERSION = 1;
 export function stableStringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -257,7 +257,12 @@ describe("OpenAiProvider: retries", () => {
     server.enqueue({ type: "raw", status: 200, body: "<html>Welcome to nginx</html>", contentType: "text/html" });
     const { provider } = makeProvider();
     const error = await callError(provider);
-    expect(error).toMatchObject({ kind: "http", retryable: false, httpStatus: 200, raw: "<html>Welcome to nginx</html>" });
+    expect(error).toMatchObject({
+      kind: "http",
+      retryable: false,
+      httpStatus: 200,
+      raw: "<html>Welcome to nginx</html>",
+    });
     expect(error.message).toContain("not a chat completion");
   });
 
@@ -310,7 +315,10 @@ describe("OpenAiProvider: output validation", () => {
   });
 
   it("repairs a well-formed JSON answer of the wrong shape", async () => {
-    server.enqueue(reply.json({ ...GOOD_ANSWER, interests: [{ label: "Animation", weight: 60 }] }), reply.json(GOOD_ANSWER));
+    server.enqueue(
+      reply.json({ ...GOOD_ANSWER, interests: [{ label: "Animation", weight: 60 }] }),
+      reply.json(GOOD_ANSWER),
+    );
     const { provider } = makeProvider();
     const { meta } = await provider.summarise(request);
     expect(meta.repaired).toBe(true);
@@ -337,7 +345,10 @@ describe("OpenAiProvider: output validation", () => {
   });
 
   it("notes a cut-off answer in the validation reason", async () => {
-    server.enqueue(reply.text('{"summary": "x', { finishReason: "length" }), reply.text("{", { finishReason: "length" }));
+    server.enqueue(
+      reply.text('{"summary": "x', { finishReason: "length" }),
+      reply.text("{", { finishReason: "length" }),
+    );
     const { provider } = makeProvider();
     const error = await callError(provider);
     expect(error.message).toContain("cut off at the 500-token limit");
@@ -420,7 +431,12 @@ describe("OpenAiProvider: secrets", () => {
     server.enqueue({
       type: "error",
       status: 401,
-      body: { error: { message: `Incorrect API key provided: ${API_KEY}. Header was Bearer ${API_KEY}`, type: "invalid_request_error" } },
+      body: {
+        error: {
+          message: `Incorrect API key provided: ${API_KEY}. Header was Bearer ${API_KEY}`,
+          type: "invalid_request_error",
+        },
+      },
     });
     const { provider } = makeProvider();
     const error = await callError(provider);

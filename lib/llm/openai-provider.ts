@@ -1,8 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
-} from "openai/resources/chat/completions";
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { Semaphore, TokenBucket } from "./limits";
 import { DEFAULT_RETRY_POLICY, fullJitterDelay, parseRetryAfter, type RetryPolicy } from "./retry";
 import { estimateChatTokens, estimateTokens } from "./tokens";
@@ -74,8 +71,7 @@ interface RequestFailure {
 }
 
 type RequestOutcome =
-  | { ok: true; completion: ChatCompletion }
-  | { ok: false; error: unknown; timedOut: boolean; callerAborted: boolean };
+  { ok: true; completion: ChatCompletion } | { ok: false; error: unknown; timedOut: boolean; callerAborted: boolean };
 
 type Answer =
   | { ok: true; summary: InterestSummary; raw: string; finishReason: string | null }
@@ -309,7 +305,14 @@ export class OpenAiProvider implements LlmProvider {
       }
 
       const waitedMs = failure.retryAfterMs ?? fullJitterDelay(retryIndex, this.#retry, this.#random);
-      ledger.record({ phase, status: "retry", ...httpStatus, error: this.#redact(failure.message), waitedMs, durationMs });
+      ledger.record({
+        phase,
+        status: "retry",
+        ...httpStatus,
+        error: this.#redact(failure.message),
+        waitedMs,
+        durationMs,
+      });
       await this.#abortable(() => this.#clock.sleep(waitedMs, signal), params, ledger);
     }
   }
@@ -340,7 +343,10 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   /** One HTTP request with a deadline that covers reading the body, not just the headers. */
-  async #requestOnce(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<RequestOutcome> {
+  async #requestOnce(
+    body: ChatCompletionCreateParamsNonStreaming,
+    signal: AbortSignal | undefined,
+  ): Promise<RequestOutcome> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -374,7 +380,13 @@ export class OpenAiProvider implements LlmProvider {
     }
     if (error instanceof UnexpectedBodyError) {
       const raw = this.#redact(error.body.slice(0, RAW_BODY_MAX_CHARS));
-      return { kind: "http", retryable: false, httpStatus: 200, message: `${error.message} (is the base URL right?)`, raw };
+      return {
+        kind: "http",
+        retryable: false,
+        httpStatus: 200,
+        message: `${error.message} (is the base URL right?)`,
+        raw,
+      };
     }
     if (error instanceof APIError && typeof error.status === "number") {
       const status = error.status;

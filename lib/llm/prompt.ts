@@ -8,13 +8,7 @@ import type { BehaviorItem, PreviousSummary, SummariseContext, TimeRange } from 
  * instructions.
  */
 
-export const PROMPT_VARIABLES = [
-  "profile",
-  "previous_summary",
-  "behaviors",
-  "time_range",
-  "partition_index",
-] as const;
+export const PROMPT_VARIABLES = ["profile", "previous_summary", "behaviors", "time_range", "partition_index"] as const;
 
 export type PromptVariable = (typeof PROMPT_VARIABLES)[number];
 
@@ -123,7 +117,12 @@ function behaviorLine(item: BehaviorItem, options: BehaviorRenderOptions): strin
       case "title":
         return truncate(neutraliseInline(item.title), options.maxTitleChars) || "-";
       case "categories":
-        return item.categories.map((c) => neutraliseInline(c).replace(/,/g, " ")).filter(Boolean).join(", ") || "-";
+        return (
+          item.categories
+            .map((c) => neutraliseInline(c).replace(/,/g, " "))
+            .filter(Boolean)
+            .join(", ") || "-"
+        );
       case "kind":
         return neutraliseInline(item.kind) || "-";
       case "value":
@@ -164,7 +163,8 @@ export function renderBehaviors(
     const sample = evenlySpaced(ordered, k);
     const open = `<behaviors total="${behaviors.length}" shown="${sample.length}" columns="${opts.fields.join(" | ")}">`;
     const text = [open, ...sample.map((s) => s.line), "</behaviors>"].join("\n");
-    const tokens = estimateTokens(open) + estimateTokens("</behaviors>") + 1 + sample.reduce((sum, s) => sum + s.tokens, 0);
+    const tokens =
+      estimateTokens(open) + estimateTokens("</behaviors>") + 1 + sample.reduce((sum, s) => sum + s.tokens, 0);
     return { text, shown: sample.length, tokens };
   };
 
@@ -188,9 +188,7 @@ export function renderProfile(profile: Readonly<Record<string, string | number>>
 
 export function renderPreviousSummary(previous: PreviousSummary | null): string {
   if (!previous) return "<previous_summary>\n(none: this is the user's first partition)\n</previous_summary>";
-  const interests = previous.interests
-    .map((i) => `${neutraliseInline(i.label)} (${i.weight.toFixed(2)})`)
-    .join(", ");
+  const interests = previous.interests.map((i) => `${neutraliseInline(i.label)} (${i.weight.toFixed(2)})`).join(", ");
   return [
     "<previous_summary>",
     neutraliseBlock(previous.summary),

@@ -29,7 +29,13 @@ const provider = () =>
 const request: SummariseRequest = {
   system: "You summarise.",
   user: "Behaviours...",
-  context: { profile: {}, previous: null, behaviors: [], timeRange: { start: Date.UTC(2020, 0, 1), end: Date.UTC(2020, 0, 2) }, partitionIndex: 0 },
+  context: {
+    profile: {},
+    previous: null,
+    behaviors: [],
+    timeRange: { start: Date.UTC(2020, 0, 1), end: Date.UTC(2020, 0, 2) },
+    partitionIndex: 0,
+  },
 };
 const answer = { summary: "Likes drama.", shift: "First period.", interests: [{ label: "Drama", weight: 0.6 }] };
 const json = JSON.stringify(answer);
@@ -38,7 +44,9 @@ describe("real-world model answers", () => {
   it("sends the length limits in the strict JSON schema's descriptions (strict mode has no maxLength)", async () => {
     server.enqueue(reply.json(answer));
     await provider().summarise(request);
-    const body = server.requests.at(-1)!.body as { response_format: { json_schema: { strict: boolean; schema: unknown } } };
+    const body = server.requests.at(-1)!.body as {
+      response_format: { json_schema: { strict: boolean; schema: unknown } };
+    };
     expect(body.response_format.json_schema.strict).toBe(true);
     const schema = JSON.stringify(body.response_format.json_schema.schema);
     expect(schema).toContain("at most 60 characters");
@@ -77,20 +85,26 @@ describe("real-world model answers", () => {
   it("says the answer was cut off at max_tokens only when finish_reason is length", async () => {
     const cut = json.slice(0, 40);
     server.enqueue(reply.text(cut, { finishReason: "length" }), reply.text(cut, { finishReason: "length" }));
-    const stopped = await provider().summarise(request).catch((e: unknown) => e);
+    const stopped = await provider()
+      .summarise(request)
+      .catch((e: unknown) => e);
     expect(stopped).toBeInstanceOf(LlmCallError);
     expect((stopped as LlmCallError).message).toMatch(/cut off at the 300-token limit/);
 
     server.enqueue(reply.text(cut, { finishReason: "stop" }), reply.text(cut, { finishReason: "stop" }));
-    const broken = await provider().summarise(request).catch((e: unknown) => e);
+    const broken = await provider()
+      .summarise(request)
+      .catch((e: unknown) => e);
     expect((broken as LlmCallError).message).toMatch(/not valid JSON/);
     expect((broken as LlmCallError).message).not.toMatch(/cut off|token limit|max_tokens/);
   });
 
-  it("stays strict where the meaning is unclear: a weight of \"high\" fails after one repair", async () => {
+  it('stays strict where the meaning is unclear: a weight of "high" fails after one repair', async () => {
     const unclear = JSON.stringify({ ...answer, interests: [{ label: "Drama", weight: "high" }] });
     server.enqueue(reply.text(unclear), reply.text(unclear));
-    const error = await provider().summarise(request).catch((e: unknown) => e);
+    const error = await provider()
+      .summarise(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmCallError);
     expect((error as LlmCallError).kind).toBe("validation");
     expect((error as LlmCallError).message).toMatch(/interests.*weight/);

@@ -92,7 +92,9 @@ describe("limits", () => {
 describe("schema", () => {
   it("keeps the strict JSON schema and the zod schema in step", () => {
     expect(Object.keys(interestSummarySchema.shape).sort()).toEqual([...interestSummaryJsonSchema.required].sort());
-    expect(Object.keys(interestSummaryJsonSchema.properties).sort()).toEqual([...interestSummaryJsonSchema.required].sort());
+    expect(Object.keys(interestSummaryJsonSchema.properties).sort()).toEqual(
+      [...interestSummaryJsonSchema.required].sort(),
+    );
   });
 
   it("explains why an answer is rejected", () => {
@@ -100,8 +102,16 @@ describe("schema", () => {
     const wrong = parseInterestSummary('{"summary": "x", "shift": "", "interests": [{"label": "a", "weight": 2}]}');
     expect(wrong.ok).toBe(false);
     if (!wrong.ok) expect(wrong.reason).toMatch(/interests\[0\]\.weight|interests\.0\.weight/);
-    for (const unclear of [{ label: "a", weight: "high" }, { label: "a", weight: "60%" }, { label: "", weight: 0.5 }, { weight: 0.5 }]) {
-      expect(parseInterestSummary(JSON.stringify({ summary: "x", shift: "", interests: [unclear] })).ok, JSON.stringify(unclear)).toBe(false);
+    for (const unclear of [
+      { label: "a", weight: "high" },
+      { label: "a", weight: "60%" },
+      { label: "", weight: 0.5 },
+      { weight: 0.5 },
+    ]) {
+      expect(
+        parseInterestSummary(JSON.stringify({ summary: "x", shift: "", interests: [unclear] })).ok,
+        JSON.stringify(unclear),
+      ).toBe(false);
     }
     expect(parseInterestSummary('Here you go: {"summary": "x", "shift": ""').ok).toBe(false);
   });
@@ -109,16 +119,30 @@ describe("schema", () => {
   it("accepts what real models send when the meaning is clear, and says what it changed", () => {
     const answer = { summary: "Likes drama.", shift: "", interests: [{ label: "Drama", weight: 0.6 }] };
     const json = JSON.stringify(answer);
-    for (const text of ["```json\n" + json + "\n```", `Sure! Here is the JSON:\n${json}`, `Here it is:\n\`\`\`\n${json}\n\`\`\`\nHope this helps {really}.`]) {
+    for (const text of [
+      "```json\n" + json + "\n```",
+      `Sure! Here is the JSON:\n${json}`,
+      `Here it is:\n\`\`\`\n${json}\n\`\`\`\nHope this helps {really}.`,
+    ]) {
       expect(parseInterestSummary(text), text).toMatchObject({ ok: true, value: answer });
     }
     const stringWeight = parseInterestSummary(json.replace("0.6", '"0.6"'));
-    expect(stringWeight).toMatchObject({ ok: true, value: answer, adjusted: ['interests.0.weight read from the string "0.6"'] });
+    expect(stringWeight).toMatchObject({
+      ok: true,
+      value: answer,
+      adjusted: ['interests.0.weight read from the string "0.6"'],
+    });
     const longLabel = "A".repeat(80);
     const cut = parseInterestSummary(JSON.stringify({ ...answer, interests: [{ label: longLabel, weight: 0.5 }] }));
     expect(cut.ok).toBe(true);
     if (cut.ok) expect(cut.value.interests[0]!.label).toBe(`${"A".repeat(59)}…`);
-    const long = parseInterestSummary(JSON.stringify({ summary: "x".repeat(5000), shift: "", interests: Array.from({ length: 15 }, (_, i) => ({ label: `L${i}`, weight: 0.5 })) }));
+    const long = parseInterestSummary(
+      JSON.stringify({
+        summary: "x".repeat(5000),
+        shift: "",
+        interests: Array.from({ length: 15 }, (_, i) => ({ label: `L${i}`, weight: 0.5 })),
+      }),
+    );
     expect(long.ok).toBe(true);
     if (long.ok) {
       expect(long.value.summary).toHaveLength(4000);
@@ -148,6 +172,8 @@ describe("summariseCacheKey", () => {
   });
 
   it("serialises objects independently of key order", () => {
-    expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } })).toBe('{"a":{"c":[3,{"e":5,"f":4}],"d":2},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: 2, c: [3, { f: 4, e: 5 }] } })).toBe(
+      '{"a":{"c":[3,{"e":5,"f":4}],"d":2},"b":1}',
+    );
   });
 });

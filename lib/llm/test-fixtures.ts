@@ -42,11 +42,29 @@ export function thrillerPartition(previous: SummariseContext["previous"]): Summa
       { title: "Fargo (1996)", categories: ["Crime", "Drama", "Thriller"], ts: at(1), kind: "rating", value: 5 },
       { title: "Se7en (1995)", categories: ["Crime", "Thriller"], ts: at(4), kind: "rating", value: 5 },
       { title: "Heat (1995)", categories: ["Action", "Crime", "Thriller"], ts: at(8), kind: "rating", value: 4 },
-      { title: "Silence of the Lambs, The (1991)", categories: ["Drama", "Thriller"], ts: at(12), kind: "rating", value: 5 },
+      {
+        title: "Silence of the Lambs, The (1991)",
+        categories: ["Drama", "Thriller"],
+        ts: at(12),
+        kind: "rating",
+        value: 5,
+      },
       { title: "Usual Suspects, The (1995)", categories: ["Crime", "Thriller"], ts: at(15), kind: "rating", value: 5 },
-      { title: "Toy Story (1995)", categories: ["Animation", "Children's", "Comedy"], ts: at(18), kind: "rating", value: 3 },
+      {
+        title: "Toy Story (1995)",
+        categories: ["Animation", "Children's", "Comedy"],
+        ts: at(18),
+        kind: "rating",
+        value: 3,
+      },
       { title: "Reservoir Dogs (1992)", categories: ["Crime", "Thriller"], ts: at(22), kind: "rating", value: 4 },
-      { title: "Chinatown (1974)", categories: ["Film-Noir", "Mystery", "Thriller"], ts: at(27), kind: "rating", value: 4 },
+      {
+        title: "Chinatown (1974)",
+        categories: ["Film-Noir", "Mystery", "Thriller"],
+        ts: at(27),
+        kind: "rating",
+        value: 4,
+      },
     ],
   };
 }

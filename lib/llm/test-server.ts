@@ -49,13 +49,19 @@ export const DEFAULT_USAGE: Usage = { prompt_tokens: 120, completion_tokens: 60,
 /** Shorthands for the replies tests need most. */
 export const reply = {
   /** A completion whose content is `value` serialised as JSON. */
-  json: (value: unknown, options: { usage?: Usage | null; delayMs?: number; finishReason?: string } = {}): ScriptedReply => ({
+  json: (
+    value: unknown,
+    options: { usage?: Usage | null; delayMs?: number; finishReason?: string } = {},
+  ): ScriptedReply => ({
     type: "completion",
     content: JSON.stringify(value),
     ...options,
   }),
   /** A completion with arbitrary (e.g. malformed) content. */
-  text: (content: string, options: { usage?: Usage | null; delayMs?: number; finishReason?: string } = {}): ScriptedReply => ({
+  text: (
+    content: string,
+    options: { usage?: Usage | null; delayMs?: number; finishReason?: string } = {},
+  ): ScriptedReply => ({
     type: "completion",
     content,
     ...options,
@@ -68,7 +74,9 @@ export const reply = {
   rateLimited: (headers: { retryAfter?: string; retryAfterMs?: string } = {}, status = 429): ScriptedReply => ({
     type: "error",
     status,
-    body: { error: { message: "Rate limit reached. Please try again later.", type: "requests", code: "rate_limit_exceeded" } },
+    body: {
+      error: { message: "Rate limit reached. Please try again later.", type: "requests", code: "rate_limit_exceeded" },
+    },
     headers: {
       ...(headers.retryAfter !== undefined ? { "retry-after": headers.retryAfter } : {}),
       ...(headers.retryAfterMs !== undefined ? { "retry-after-ms": headers.retryAfterMs } : {}),

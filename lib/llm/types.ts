@@ -104,8 +104,14 @@ export type InterestSummary = z.infer<typeof interestSummarySchema>;
 export const interestSummaryJsonSchema = {
   type: "object",
   properties: {
-    summary: { type: "string", description: `The user's interests in this period, in prose (at most ${SUMMARY_MAX_CHARS} characters).` },
-    shift: { type: "string", description: `How interests changed since the previous summary (at most ${SHIFT_MAX_CHARS} characters).` },
+    summary: {
+      type: "string",
+      description: `The user's interests in this period, in prose (at most ${SUMMARY_MAX_CHARS} characters).`,
+    },
+    shift: {
+      type: "string",
+      description: `How interests changed since the previous summary (at most ${SHIFT_MAX_CHARS} characters).`,
+    },
     interests: {
       type: "array",
       description: `Main interests, strongest first (1 to ${MAX_INTERESTS}).`,
@@ -113,7 +119,10 @@ export const interestSummaryJsonSchema = {
       items: {
         type: "object",
         properties: {
-          label: { type: "string", description: `A short interest label, e.g. a genre (at most ${INTEREST_LABEL_MAX_CHARS} characters).` },
+          label: {
+            type: "string",
+            description: `A short interest label, e.g. a genre (at most ${INTEREST_LABEL_MAX_CHARS} characters).`,
+          },
           weight: { type: "number", description: "Strength from 0 to 1.", minimum: 0, maximum: 1 },
         },
         required: ["label", "weight"],

@@ -45,7 +45,13 @@ export interface AdvanceSummary {
   replayedUsers: number;
 }
 
-const NOTHING: Readonly<AdvanceSummary> = Object.freeze({ configId: null, users: 0, events: 0, sealed: 0, replayedUsers: 0 });
+const NOTHING: Readonly<AdvanceSummary> = Object.freeze({
+  configId: null,
+  users: 0,
+  events: 0,
+  sealed: 0,
+  replayedUsers: 0,
+});
 
 /**
  * Advances the active config by these behaviours, just inserted in the caller's transaction
@@ -57,7 +63,11 @@ export async function advanceActivePartitions(
   insertedBehaviorIds: readonly number[],
 ): Promise<AdvanceSummary> {
   if (insertedBehaviorIds.length === 0) return NOTHING;
-  return advanceNewBehaviors(client, { where: "b.id = ANY($1::bigint[])", params: [insertedBehaviorIds] }, insertedBehaviorIds.length);
+  return advanceNewBehaviors(
+    client,
+    { where: "b.id = ANY($1::bigint[])", params: [insertedBehaviorIds] },
+    insertedBehaviorIds.length,
+  );
 }
 
 /**
@@ -110,7 +120,8 @@ export async function advanceInsertedBehaviors(client: pg.ClientBase): Promise<A
      SELECT t.after::text AS after, mine.x::text AS xid, mine.n FROM t LEFT JOIN mine ON true`,
   );
   const after = rows[0]!.after;
-  if (after === null) throw new Error("advanceInsertedBehaviors: call beginPartitionTracking in this transaction first");
+  if (after === null)
+    throw new Error("advanceInsertedBehaviors: call beginPartitionTracking in this transaction first");
   const xids = rows.filter((r) => r.xid !== null).map((r) => r.xid!);
   const count = rows.reduce((sum, r) => sum + (r.n ?? 0), 0);
   if (count === 0) return NOTHING;
@@ -136,7 +147,11 @@ interface NewBehaviors {
  */
 const SMALL_READ = 5_000;
 
-async function advanceNewBehaviors(client: pg.ClientBase, source: NewBehaviors, atMost: number): Promise<AdvanceSummary> {
+async function advanceNewBehaviors(
+  client: pg.ClientBase,
+  source: NewBehaviors,
+  atMost: number,
+): Promise<AdvanceSummary> {
   const { id: configId, config } = await lockActiveConfig(client);
   const items = new ItemCategories();
   const behind: number[] = [];
@@ -144,7 +159,11 @@ async function advanceNewBehaviors(client: pg.ClientBase, source: NewBehaviors, 
 
   const advanceUsers = async (users: UserEvents[]) => {
     if (users.length === 0) return;
-    const states = await lockStates(client, configId, users.map((u) => u.userId));
+    const states = await lockStates(
+      client,
+      configId,
+      users.map((u) => u.userId),
+    );
     const outputs: UserOutput[] = [];
     for (const { userId, events } of users) {
       const { saved, eventCount } = states.get(userId) ?? { saved: null, eventCount: 0 };

@@ -47,8 +47,11 @@ export const partitionsApi = {
   diff: (a: ConfigId, b: ConfigId) => fetchJson<ConfigDiff>(`/api/partition-configs/diff${queryString({ a, b })}`),
   preview: (body: PreviewRequest) => postJson<PreviewResult>("/api/partition-configs/preview", body),
   /** A page of a user's partitions (window: a time range and/or fromSeq/limit; see the route). */
-  userPartitions: (externalId: string, config: ConfigRef, window: { from?: string; to?: string; fromSeq?: number; limit?: number } = {}) =>
-    fetchJson<UserPartitions>(`${userPath(externalId)}/partitions${queryString({ config, ...window })}`),
+  userPartitions: (
+    externalId: string,
+    config: ConfigRef,
+    window: { from?: string; to?: string; fromSeq?: number; limit?: number } = {},
+  ) => fetchJson<UserPartitions>(`${userPath(externalId)}/partitions${queryString({ config, ...window })}`),
   partitionBehaviors: (externalId: string, seq: number, config: ConfigRef) =>
     fetchJson<{ behaviors: PartitionBehavior[] }>(
       `${userPath(externalId)}/partitions/${seq}/behaviors${queryString({ config })}`,

@@ -55,7 +55,9 @@ function toView(r: ConfigRow): PartitionConfigView {
 
 /** Every version, newest first. */
 export async function listConfigs(q: Queryable = pool()): Promise<PartitionConfigView[]> {
-  const { rows } = await q.query<ConfigRow>(`SELECT ${VIEW_COLUMNS} FROM partition_configs c ORDER BY c.created_at DESC, c.id DESC`);
+  const { rows } = await q.query<ConfigRow>(
+    `SELECT ${VIEW_COLUMNS} FROM partition_configs c ORDER BY c.created_at DESC, c.id DESC`,
+  );
   return rows.map(toView);
 }
 
@@ -72,13 +74,16 @@ export async function resolveConfigId(ref: string | number, q: Queryable = pool(
   }
   const at = /^([^@]+)@(\d{1,9})$/.exec(text);
   if (at) {
-    const { rows } = await q.query<{ id: number }>(`SELECT id FROM partition_configs WHERE name = $1 AND version = $2`, [
-      at[1],
-      Number(at[2]),
-    ]);
+    const { rows } = await q.query<{ id: number }>(
+      `SELECT id FROM partition_configs WHERE name = $1 AND version = $2`,
+      [at[1], Number(at[2])],
+    );
     return rows[0]?.id ?? null;
   }
-  const { rows } = await q.query<{ config_id: number }>(`SELECT config_id FROM partition_config_labels WHERE label = $1`, [text]);
+  const { rows } = await q.query<{ config_id: number }>(
+    `SELECT config_id FROM partition_config_labels WHERE label = $1`,
+    [text],
+  );
   return rows[0]?.config_id ?? null;
 }
 
@@ -110,7 +115,8 @@ export async function createConfigVersion(input: {
   note?: string | null;
   createdById?: number | null;
 }): Promise<PartitionConfigView> {
-  if (!CONFIG_NAME_PATTERN.test(input.name)) throw unprocessable(`Invalid config name "${input.name}": use 1-64 characters a-z, 0-9, _ or -.`);
+  if (!CONFIG_NAME_PATTERN.test(input.name))
+    throw unprocessable(`Invalid config name "${input.name}": use 1-64 characters a-z, 0-9, _ or -.`);
   const config = partitionConfigSchema.parse(input.config);
   // Two writers may pick the same next version: the unique (name, version) index stops one, which retries.
   for (let attempt = 0; ; attempt++) {
@@ -129,7 +135,11 @@ export async function createConfigVersion(input: {
 }
 
 /** Points `label` at the version `ref` names (creating the label if needed). */
-export async function setLabel(ref: string | number, label: string, q: Queryable = pool()): Promise<PartitionConfigView> {
+export async function setLabel(
+  ref: string | number,
+  label: string,
+  q: Queryable = pool(),
+): Promise<PartitionConfigView> {
   const id = await resolveConfigId(ref, q);
   if (id === null) throw notFound(`Partition config "${ref}"`);
   await q.query(

@@ -48,7 +48,12 @@ describe("the ingest hook", () => {
     await insertItems([{ externalId: "x1", categories: ["Drama"] }]);
     await ingest([{ user: "first", item: "x1", ts: Date.UTC(2020, 0, 1) }]);
     const active = await getConfig("active");
-    expect(active).toMatchObject({ name: "default", version: 1, labels: ["active"], config: { maxCount: 50, maxGapMs: 90 * DAY } });
+    expect(active).toMatchObject({
+      name: "default",
+      version: 1,
+      labels: ["active"],
+      config: { maxCount: 50, maxGapMs: 90 * DAY },
+    });
     expect(active!.config).toEqual(DEFAULT_CONFIG);
     expect(active!.userCount).toBe(1);
     await expectStoredEqualsReplay("first", active!.id, active!.config);
@@ -56,7 +61,11 @@ describe("the ingest hook", () => {
 
   it.each([
     { seed: 1, users: ["1", "2", "3", "4"], config: null },
-    { seed: 7, users: ["5", "6", "7", "8", "9"], config: { maxCount: 30, minCount: 5, maxGapMs: 30 * DAY, drift: { threshold: 0.35, minSize: 10 } } },
+    {
+      seed: 7,
+      users: ["5", "6", "7", "8", "9"],
+      config: { maxCount: 30, minCount: 5, maxGapMs: 30 * DAY, drift: { threshold: 0.35, minSize: 10 } },
+    },
   ])(
     "stores exactly what a one-shot replay gives, for MovieLens users ingested in random chunks (seed $seed)",
     { timeout: 120_000 },
@@ -102,7 +111,12 @@ describe("the ingest hook", () => {
     const after = await storedPartitions(userId, active.id);
     expect(after.slice(0, 1)).toEqual(before);
     const d14 = (await userLog(userId))[5]!.id;
-    expect(after[1]).toMatchObject({ seq: 1, count: 3, lateCount: 1, contentHash: contentHashOfIds([ids[4]!, ids[0]!, d14]) });
+    expect(after[1]).toMatchObject({
+      seq: 1,
+      count: 3,
+      lateCount: 1,
+      contentHash: contentHashOfIds([ids[4]!, ids[0]!, d14]),
+    });
   });
 
   it("re-ingesting duplicates advances nothing", async () => {
@@ -158,7 +172,10 @@ describe("the ingest hook", () => {
 describe("finding the rows an ingest transaction inserted", () => {
   it("takes its own rows (savepoints included), not a concurrent writer's nor rolled-back ones", async () => {
     await insertItems([{ externalId: "t1", categories: ["T"] }]);
-    await ingest([{ user: "mine", item: "t1", ts: Date.UTC(2018, 0, 1) }, { user: "theirs", item: "t1", ts: Date.UTC(2018, 0, 1) }]);
+    await ingest([
+      { user: "mine", item: "t1", ts: Date.UTC(2018, 0, 1) },
+      { user: "theirs", item: "t1", ts: Date.UTC(2018, 0, 1) },
+    ]);
     const [mine, theirs] = [await userIdOf("mine"), await userIdOf("theirs")];
     const insert = (c: pg.PoolClient, userId: number, day: number) =>
       c.query(

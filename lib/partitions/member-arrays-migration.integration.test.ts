@@ -36,7 +36,8 @@ describe(MIGRATION, () => {
     const url = u.toString();
 
     for (const entry of fs.readdirSync(MIGRATIONS_DIR, { withFileTypes: true })) {
-      if (entry.isDirectory() && entry.name < MIGRATION) fs.cpSync(path.join(MIGRATIONS_DIR, entry.name), path.join(before, entry.name), { recursive: true });
+      if (entry.isDirectory() && entry.name < MIGRATION)
+        fs.cpSync(path.join(MIGRATIONS_DIR, entry.name), path.join(before, entry.name), { recursive: true });
       if (entry.isFile()) fs.copyFileSync(path.join(MIGRATIONS_DIR, entry.name), path.join(before, entry.name));
     }
     await migrate(url, { dir: before });
@@ -66,13 +67,17 @@ describe(MIGRATION, () => {
     const c2 = new pg.Client({ connectionString: url });
     await c2.connect();
     try {
-      const partitions = await c2.query(`SELECT user_id, seq, behavior_ids::float8[] AS ids FROM partitions ORDER BY user_id, seq`);
+      const partitions = await c2.query(
+        `SELECT user_id, seq, behavior_ids::float8[] AS ids FROM partitions ORDER BY user_id, seq`,
+      );
       expect(partitions.rows).toEqual([
         { user_id: 1, seq: 0, ids: [10, 11] },
         { user_id: 1, seq: 1, ids: [12, 14] },
         { user_id: 2, seq: 0, ids: [20, 21] },
       ]);
-      const states = await c2.query(`SELECT user_id, open_behavior_ids::float8[] AS ids FROM partition_states ORDER BY user_id`);
+      const states = await c2.query(
+        `SELECT user_id, open_behavior_ids::float8[] AS ids FROM partition_states ORDER BY user_id`,
+      );
       expect(states.rows).toEqual([
         { user_id: 1, ids: [13] },
         { user_id: 2, ids: [] },

@@ -15,9 +15,16 @@ const DAY = 86_400_000;
 const EVENTS = 2_050; // the default config seals every 50: 41 partitions, 0 left open
 
 beforeAll(async () => {
-  await insertItems([{ externalId: "p1", categories: ["A"] }, { externalId: "p2", categories: ["B"] }]);
+  await insertItems([
+    { externalId: "p1", categories: ["A"] },
+    { externalId: "p2", categories: ["B"] },
+  ]);
   const start = Date.UTC(2016, 0, 1);
-  const events = Array.from({ length: EVENTS }, (_, i) => ({ user: "long", item: i % 3 ? "p1" : "p2", ts: start + i * DAY }));
+  const events = Array.from({ length: EVENTS }, (_, i) => ({
+    user: "long",
+    item: i % 3 ? "p1" : "p2",
+    ts: start + i * DAY,
+  }));
   for (let i = 0; i < events.length; i += 1000) await ingest(events.slice(i, i + 1000));
   await ensureDefaultPrompt();
 });

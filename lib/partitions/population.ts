@@ -163,7 +163,11 @@ async function loadPopulation(): Promise<PopulationStream> {
 }
 
 /** Parses COPY text lines of five numeric columns in text[0 .. end] (end: the last newline). */
-function parseRows(text: string, end: number, onRow: (a: number, b: number, c: number, d: number, e: number) => void): void {
+function parseRows(
+  text: string,
+  end: number,
+  onRow: (a: number, b: number, c: number, d: number, e: number) => void,
+): void {
   let start = 0;
   while (start < end) {
     const t1 = text.indexOf("\t", start);

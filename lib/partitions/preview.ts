@@ -80,7 +80,8 @@ export function sizeHistogram(sizes: readonly number[]): SizeBucket[] {
   for (const s of sizes) if (s > largest) largest = s;
   const width = Math.max(1, Math.ceil(largest / MAX_BUCKETS));
   const buckets: SizeBucket[] = [];
-  for (let min = 1; min <= largest; min += width) buckets.push({ min, max: Math.min(min + width - 1, largest), count: 0 });
+  for (let min = 1; min <= largest; min += width)
+    buckets.push({ min, max: Math.min(min + width - 1, largest), count: 0 });
   for (const s of sizes) buckets[Math.floor((Math.max(s, 1) - 1) / width)]!.count++;
   return buckets;
 }

@@ -28,7 +28,10 @@ export interface RecomputeOptions {
  * events, each holding the config's exclusive lock, so concurrent ingestion waits for the
  * current transaction and then advances from the recomputed state.
  */
-export async function recomputePartitions(ref: string | number, opts: RecomputeOptions = {}): Promise<RecomputeSummary & { configId: number }> {
+export async function recomputePartitions(
+  ref: string | number,
+  opts: RecomputeOptions = {},
+): Promise<RecomputeSummary & { configId: number }> {
   const started = performance.now();
   const view = await requireConfig(ref);
   const config = partitionConfigSchema.parse(view.config);
@@ -50,7 +53,13 @@ export async function recomputePartitions(ref: string | number, opts: RecomputeO
     try {
       await client.query("BEGIN");
       await lockConfigExclusive(client, view.id);
-      const r = await replayUsers(client, view.id, config, group.map((t) => t.userId), items);
+      const r = await replayUsers(
+        client,
+        view.id,
+        config,
+        group.map((t) => t.userId),
+        items,
+      );
       await client.query("COMMIT");
       partitions += r.partitions;
       events += r.events;
@@ -64,7 +73,13 @@ export async function recomputePartitions(ref: string | number, opts: RecomputeO
     progress.eventsDone += group.reduce((s, t) => s + t.events, 0);
     opts.onProgress?.({ ...progress });
   }
-  return { configId: view.id, users: targets.length, partitions, events, durationMs: Math.round(performance.now() - started) };
+  return {
+    configId: view.id,
+    users: targets.length,
+    partitions,
+    events,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 interface Target {
@@ -83,7 +98,12 @@ async function namedUsers(externalIds: readonly string[]): Promise<Target[]> {
   if (rows.length < wanted.length) {
     const found = new Set(rows.map((r) => r.external_id));
     const missing = wanted.filter((w) => !found.has(w));
-    throw notFound(`User${missing.length > 1 ? "s" : ""} ${missing.slice(0, 10).map((m) => `"${m}"`).join(", ")}`);
+    throw notFound(
+      `User${missing.length > 1 ? "s" : ""} ${missing
+        .slice(0, 10)
+        .map((m) => `"${m}"`)
+        .join(", ")}`,
+    );
   }
   return rows.map((r) => ({ userId: r.id, events: r.n }));
 }
@@ -121,7 +141,9 @@ function* groupByEvents(targets: readonly Target[], perGroup: number): Generator
  * computed (a database from before partitions existed, or a new active version), computes it,
  * so that the dashboard opens with partitions. Returns null when there was nothing to do.
  */
-export async function ensureActivePartitions(log?: (line: string) => void): Promise<(RecomputeSummary & { configId: number }) | null> {
+export async function ensureActivePartitions(
+  log?: (line: string) => void,
+): Promise<(RecomputeSummary & { configId: number }) | null> {
   const { rows } = await pool().query<{ pending: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM behaviors) AND NOT EXISTS (
        SELECT 1 FROM partition_states s JOIN partition_config_labels l ON l.config_id = s.config_id WHERE l.label = 'active'

@@ -5,9 +5,7 @@ import type { Pricing } from "./contract";
 /** Config names: what `name@version` references are made of. */
 export const CONFIG_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
 
-export const configNameSchema = z
-  .string()
-  .regex(CONFIG_NAME_PATTERN, "name must be 1-64 characters a-z, 0-9, _ or -");
+export const configNameSchema = z.string().regex(CONFIG_NAME_PATTERN, "name must be 1-64 characters a-z, 0-9, _ or -");
 
 /**
  * A reference to a config version: its id ("12"), "name@version" ("default@3"), or a label

@@ -3,12 +3,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyJson } from "../db/copy";
-import {
-  userPartitionStateSchema,
-  type BehaviorEvent,
-  type Partition,
-  type UserPartitionState,
-} from "../liber/ubsp";
+import { userPartitionStateSchema, type BehaviorEvent, type Partition, type UserPartitionState } from "../liber/ubsp";
 import type { Queryable } from "./configs";
 
 /**
@@ -132,7 +127,11 @@ function groupByUser(rows: readonly EventRow[], items: ItemCategories): UserEven
 }
 
 /** Reads whole logs of the given users, (ts, id) ordered, grouped by user (no cursor: bounded by the caller). */
-export async function readUserLogs(q: Queryable, userIds: readonly number[], items: ItemCategories): Promise<UserEvents[]> {
+export async function readUserLogs(
+  q: Queryable,
+  userIds: readonly number[],
+  items: ItemCategories,
+): Promise<UserEvents[]> {
   if (userIds.length === 0) return [];
   const { rows } = await q.query<EventRow>({
     text: `SELECT ${EVENT_COLUMNS} FROM behaviors b WHERE b.user_id = ANY($1::int[]) ORDER BY b.user_id, b.ts, b.id`,
@@ -179,7 +178,13 @@ export async function lockStates(
   configId: number,
   userIds: readonly number[],
 ): Promise<Map<number, { saved: SavedState | null; eventCount: number }>> {
-  const { rows } = await client.query<{ id: number; event_count: number; state: unknown; events_seen: number | null; open_ids: number[] | null }>(
+  const { rows } = await client.query<{
+    id: number;
+    event_count: number;
+    state: unknown;
+    events_seen: number | null;
+    open_ids: number[] | null;
+  }>(
     `SELECT u.id, u.event_count, s.state, s.events_seen, s.open_behavior_ids::float8[] AS open_ids
        FROM users u
        LEFT JOIN LATERAL (
@@ -238,7 +243,11 @@ function idArray(ids: readonly number[]): string {
 const SMALL_WRITE = 2_000;
 
 /** Writes partitions, memberships and states of a set of users. */
-export async function writeOutputs(client: pg.ClientBase, configId: number, outputs: readonly UserOutput[]): Promise<void> {
+export async function writeOutputs(
+  client: pg.ClientBase,
+  configId: number,
+  outputs: readonly UserOutput[],
+): Promise<void> {
   if (outputs.length === 0) return;
   let events = 0;
   for (const o of outputs) events += o.events.length;
@@ -264,9 +273,19 @@ async function writeSmall(
   members: readonly { sealed: number[][]; open: number[] }[],
 ): Promise<void> {
   const p = {
-    user: [] as number[], seq: [] as number[], first: [] as number[], last: [] as number[], start: [] as number[],
-    end: [] as number[], sealedAt: [] as number[], count: [] as number[], histogram: [] as string[], reason: [] as string[],
-    hash: [] as string[], late: [] as number[], ids: [] as string[],
+    user: [] as number[],
+    seq: [] as number[],
+    first: [] as number[],
+    last: [] as number[],
+    start: [] as number[],
+    end: [] as number[],
+    sealedAt: [] as number[],
+    count: [] as number[],
+    histogram: [] as string[],
+    reason: [] as string[],
+    hash: [] as string[],
+    late: [] as number[],
+    ids: [] as string[],
   };
   outputs.forEach((o, k) => {
     o.sealed.forEach((x, j) => {
@@ -301,8 +320,22 @@ async function writeSmall(
            updated_at = now()`,
     [
       configId,
-      p.user, p.seq, p.first, p.last, p.start, p.end, p.sealedAt, p.count, p.histogram, p.reason, p.hash, p.late, p.ids,
-      outputs.map((o) => o.userId), outputs.map((o) => JSON.stringify(o.state)), outputs.map((o) => o.eventsSeen),
+      p.user,
+      p.seq,
+      p.first,
+      p.last,
+      p.start,
+      p.end,
+      p.sealedAt,
+      p.count,
+      p.histogram,
+      p.reason,
+      p.hash,
+      p.late,
+      p.ids,
+      outputs.map((o) => o.userId),
+      outputs.map((o) => JSON.stringify(o.state)),
+      outputs.map((o) => o.eventsSeen),
       members.map((m) => idArray(m.open)),
     ],
   );
@@ -356,7 +389,11 @@ async function upsertStates(
 }
 
 /** Forgets everything stored for these users under a config (before a replay). */
-export async function deleteUserPartitions(client: Queryable, configId: number, userIds: readonly number[]): Promise<void> {
+export async function deleteUserPartitions(
+  client: Queryable,
+  configId: number,
+  userIds: readonly number[],
+): Promise<void> {
   if (userIds.length === 0) return;
   for (const table of ["partitions", "partition_states"]) {
     await client.query(`DELETE FROM ${table} WHERE config_id = $1 AND user_id = ANY($2::int[])`, [configId, userIds]);

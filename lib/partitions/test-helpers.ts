@@ -17,7 +17,9 @@ export interface TestEvent {
   value?: number | null;
 }
 
-export async function insertItems(items: readonly { externalId: string; title?: string; categories: string[] }[]): Promise<void> {
+export async function insertItems(
+  items: readonly { externalId: string; title?: string; categories: string[] }[],
+): Promise<void> {
   await pool().query(
     `INSERT INTO items (external_id, title, categories)
      SELECT e, coalesce(t, e), c::text[] FROM unnest($1::text[], $2::text[], $3::text[]) AS x(e, t, c)
@@ -65,7 +67,10 @@ export async function storedPartitions(userId: number, configId: number): Promis
   return rows as Partition[];
 }
 
-export async function storedState(userId: number, configId: number): Promise<{ state: UserPartitionState; eventsSeen: number } | null> {
+export async function storedState(
+  userId: number,
+  configId: number,
+): Promise<{ state: UserPartitionState; eventsSeen: number } | null> {
   const { rows } = await pool().query<{ state: UserPartitionState; events_seen: number }>(
     `SELECT state, events_seen FROM partition_states WHERE user_id = $1 AND config_id = $2`,
     [userId, configId],
@@ -103,7 +108,10 @@ export const ML_SMALL = path.resolve(import.meta.dirname, "..", "..", "data", "m
  * The ratings of a few MovieLens ml-latest-small users (kind "rate", value = rating), in time
  * order, and their movies with genres as categories.
  */
-export function movieLensSample(userIds: readonly string[]): { events: TestEvent[]; items: { externalId: string; title: string; categories: string[] }[] } {
+export function movieLensSample(userIds: readonly string[]): {
+  events: TestEvent[];
+  items: { externalId: string; title: string; categories: string[] }[];
+} {
   const wanted = new Set(userIds);
   const events: TestEvent[] = [];
   const lines = fs.readFileSync(path.join(ML_SMALL, "ratings.csv"), "utf8").split("\n").slice(1);
@@ -121,7 +129,11 @@ export function movieLensSample(userIds: readonly string[]): { events: TestEvent
     const id = `m${line.slice(0, first)}`;
     if (!movies.has(id)) continue;
     const genres = line.slice(last + 1).trim();
-    items.push({ externalId: id, title: line.slice(first + 1, last), categories: genres === "(no genres listed)" ? [] : genres.split("|") });
+    items.push({
+      externalId: id,
+      title: line.slice(first + 1, last),
+      categories: genres === "(no genres listed)" ? [] : genres.split("|"),
+    });
   }
   return { events, items };
 }

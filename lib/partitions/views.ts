@@ -1,5 +1,11 @@
 import { pool } from "../db/client";
-import { openCacheSummary, userPartitionStateSchema, type Partition, type SealReason, type UserPartitionState } from "../liber/ubsp";
+import {
+  openCacheSummary,
+  userPartitionStateSchema,
+  type Partition,
+  type SealReason,
+  type UserPartitionState,
+} from "../liber/ubsp";
 import { findUserId } from "../users/profile";
 import { configRef, requireConfig } from "./configs";
 import { PARTITION_PAGE_DEFAULT } from "./schemas";
@@ -95,7 +101,10 @@ export async function getUserPartitions(
         ORDER BY seq LIMIT $4`,
       [userId, config.id, fromSeq, limit + 1, window.from ?? null, window.to ?? null],
     ),
-    pool().query<{ state: unknown }>(`SELECT state FROM partition_states WHERE user_id = $1 AND config_id = $2`, [userId, config.id]),
+    pool().query<{ state: unknown }>(`SELECT state FROM partition_states WHERE user_id = $1 AND config_id = $2`, [
+      userId,
+      config.id,
+    ]),
     partitionOverview(userId, config.id),
   ]);
   const saved = userPartitionStateSchema.safeParse(state.rows[0]?.state);
@@ -181,7 +190,10 @@ export const OVERVIEW_BINS = 120;
  * Two narrow columns of every partition (an index-ordered scan) binned here: an aggregate with
  * width_bucket over extract(epoch) (numeric) measured ~200 ms for 1,000 partitions.
  */
-async function partitionOverview(userId: number, configId: number): Promise<{ total: number; bins: UserPartitions["overview"] }> {
+async function partitionOverview(
+  userId: number,
+  configId: number,
+): Promise<{ total: number; bins: UserPartitions["overview"] }> {
   const { rows } = await pool().query<[startMs: number, endMs: number, count: number]>({
     text: `SELECT (extract(epoch FROM start_ts) * 1000)::float8, (extract(epoch FROM end_ts) * 1000)::float8, count
              FROM partitions WHERE user_id = $1 AND config_id = $2`,

@@ -52,7 +52,11 @@ export const uifNotAvailable: VectorStep = async () => ({ available: false, writ
 
 /** UIF encode: the users' new summaries (and shifts) under the default builtin encoder version; only what has no vector yet. */
 export const uifEncode: VectorStep = async (input) => {
-  const r = await encodeAfterSummaries({ configId: input.configId, promptVersionId: input.promptVersionId, userIds: input.userIds });
+  const r = await encodeAfterSummaries({
+    configId: input.configId,
+    promptVersionId: input.promptVersionId,
+    userIds: input.userIds,
+  });
   return { available: true, written: r?.encoded ?? 0 };
 };
 
@@ -106,7 +110,10 @@ export interface UsersStepsResult {
  * the users one after the other (callers run several of these at once). Summaries are flushed
  * before it returns, so a caller that records "these users are done" afterwards never loses one.
  */
-export async function runUsersSteps(users: readonly { id: number; externalId: string }[], ctx: UserStepContext): Promise<UsersStepsResult> {
+export async function runUsersSteps(
+  users: readonly { id: number; externalId: string }[],
+  ctx: UserStepContext,
+): Promise<UsersStepsResult> {
   const steps = orderedSteps(ctx.steps);
   const result: UsersStepsResult = { failed: new Map(), notes: [] };
   if (users.length === 0) return result;
@@ -126,7 +133,12 @@ export async function runUsersSteps(users: readonly { id: number; externalId: st
       onStep: (userId, step) => {
         if (step.status === "failed" && !result.failed.has(userId)) {
           const httpStatus = step.trace.attempts.at(-1)?.httpStatus ?? null;
-          result.failed.set(userId, { seq: step.seq, errorKind: step.trace.errorKind, error: step.trace.error, httpStatus });
+          result.failed.set(userId, {
+            seq: step.seq,
+            errorKind: step.trace.errorKind,
+            error: step.trace.error,
+            httpStatus,
+          });
         }
         ctx.onStep?.(userId, step);
       },
@@ -139,7 +151,12 @@ export async function runUsersSteps(users: readonly { id: number; externalId: st
   const complete = users.filter((u) => !result.failed.has(u.id)).map((u) => u.id);
   for (const name of ["encode", "fuse"] as const) {
     if (!steps.includes(name) || complete.length === 0) continue;
-    const r = await vectorStep(name)({ configId: ctx.configId, promptVersionId: ctx.prompt.id!, encoder: ctx.encoder, userIds: complete });
+    const r = await vectorStep(name)({
+      configId: ctx.configId,
+      promptVersionId: ctx.prompt.id!,
+      encoder: ctx.encoder,
+      userIds: complete,
+    });
     if (!r.available) result.notes.push(`${name}: ${r.note ?? "not available"}`);
   }
   return result;

@@ -6,7 +6,17 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const HASH_FILE = path.join(ROOT, ".next", "liber-source-hash");
 // What the production build is made from. A change here triggers a rebuild at `npm start`.
-const SOURCES = ["app", "components", "lib", "public", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "public",
+  "next.config.js",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+  "prisma/schema.prisma",
+];
 const SKIP = new Set(["node_modules", "generated", ".next"]);
 
 function hashTree(hash: crypto.Hash, abs: string): void {
@@ -31,11 +41,16 @@ export function sourceHash(): string {
 /** Runs `next build` when there is no build or the sources changed since the last one. */
 export function ensureProductionBuild(log: (line: string) => void): void {
   const current = sourceHash();
-  const built = fs.existsSync(path.join(ROOT, ".next", "BUILD_ID")) && fs.existsSync(HASH_FILE)
-    ? fs.readFileSync(HASH_FILE, "utf8").trim()
-    : "";
+  const built =
+    fs.existsSync(path.join(ROOT, ".next", "BUILD_ID")) && fs.existsSync(HASH_FILE)
+      ? fs.readFileSync(HASH_FILE, "utf8").trim()
+      : "";
   if (built === current) return;
-  log(built ? "sources changed since the last build: rebuilding (next build)..." : "first start: building the dashboard (next build)...");
+  log(
+    built
+      ? "sources changed since the last build: rebuilding (next build)..."
+      : "first start: building the dashboard (next build)...",
+  );
   const nextBin = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
   const result = spawnSync(process.execPath, [nextBin, "build"], {
     cwd: ROOT,

@@ -54,7 +54,9 @@ export async function openDatabase(
   const interrupted = await markInterruptedRuns(pool());
   const n = interrupted.importRuns.length + interrupted.llmRuns.length;
   if (n > 0) {
-    log(`marked ${n} run(s) interrupted, their process is gone (import runs ${interrupted.importRuns.join(", ") || "none"}; LLM runs ${interrupted.llmRuns.join(", ") || "none"})`);
+    log(
+      `marked ${n} run(s) interrupted, their process is gone (import runs ${interrupted.importRuns.join(", ") || "none"}; LLM runs ${interrupted.llmRuns.join(", ") || "none"})`,
+    );
   }
   return { url, embedded: Boolean(embedded), stop: async () => embedded?.stop() };
 }

@@ -13,6 +13,8 @@ describe("exportHref", () => {
 
   it("leaves out what is not chosen (every user, the default versions)", () => {
     expect(exportHref({ asOf: "1", format: "parquet", users: [] })).toBe("/api/uif/export?asOf=1&format=parquet");
-    expect(exportHref({ asOf: "1", format: "npy", encoder: 3, fusion: 2 })).toBe("/api/uif/export?asOf=1&format=npy&encoder=3&fusion=2");
+    expect(exportHref({ asOf: "1", format: "npy", encoder: 3, fusion: 2 })).toBe(
+      "/api/uif/export?asOf=1&format=npy&encoder=3&fusion=2",
+    );
   });
 });

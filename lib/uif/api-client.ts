@@ -47,7 +47,8 @@ export interface ExportRequest extends VersionSelection {
 const userPath = (externalId: string) => `/api/users/${encodeURIComponent(externalId)}`;
 
 export const uifApi = {
-  vectors: (externalId: string, q: VectorsQuery) => fetchJson<UserVectors>(`${userPath(externalId)}/vectors${queryString({ ...q })}`),
+  vectors: (externalId: string, q: VectorsQuery) =>
+    fetchJson<UserVectors>(`${userPath(externalId)}/vectors${queryString({ ...q })}`),
   neighbours: (externalId: string, q: VersionSelection & { k: number }) =>
     fetchJson<NeighboursResponse>(`${userPath(externalId)}/neighbours${queryString({ ...q })}`),
   population: (q: PopulationQuery) => fetchJson<PopulationResponse>(`/api/uif/population${queryString({ ...q })}`),

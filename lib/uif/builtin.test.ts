@@ -56,11 +56,18 @@ describe("builtin encoder", () => {
 
   it("restores a stored IDF and refuses changed statistics", () => {
     const idf = fitIdf(corpus, { idfBuckets: 1024 });
-    const back = restoreIdf({ params: idf.params, documents: idf.documents, df: Array.from(idf.df), version: idf.version });
+    const back = restoreIdf({
+      params: idf.params,
+      documents: idf.documents,
+      df: Array.from(idf.df),
+      version: idf.version,
+    });
     expect(back.version).toBe(idf.version);
     const tampered = Array.from(idf.df);
     tampered[3]! += 1;
-    expect(() => restoreIdf({ params: idf.params, documents: idf.documents, df: tampered, version: idf.version })).toThrow(/refusing/);
+    expect(() =>
+      restoreIdf({ params: idf.params, documents: idf.documents, df: tampered, version: idf.version }),
+    ).toThrow(/refusing/);
   });
 
   it("round-trips vectors through the bytea layout", () => {

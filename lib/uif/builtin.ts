@@ -93,10 +93,7 @@ export function idfVersion(params: IdfParams, documents: number, df: Int32Array)
 }
 
 /** Fits document frequencies on a corpus (each text one document). Order does not matter. */
-export function fitIdf(
-  documents: Iterable<string>,
-  params: Partial<IdfParams> = {},
-): IdfModel {
+export function fitIdf(documents: Iterable<string>, params: Partial<IdfParams> = {}): IdfModel {
   const full: IdfParams = {
     idfBuckets: params.idfBuckets ?? DEFAULT_IDF_BUCKETS,
     bigrams: params.bigrams ?? true,
@@ -115,11 +112,18 @@ export function fitIdf(
 }
 
 /** Rebuilds a stored model; throws when the statistics do not match the stored version. */
-export function restoreIdf(stored: { params: IdfParams; documents: number; df: ArrayLike<number>; version: string }): IdfModel {
+export function restoreIdf(stored: {
+  params: IdfParams;
+  documents: number;
+  df: ArrayLike<number>;
+  version: string;
+}): IdfModel {
   const df = Int32Array.from(stored.df);
-  if (df.length !== stored.params.idfBuckets) throw new Error(`IDF ${stored.version}: ${df.length} buckets, expected ${stored.params.idfBuckets}`);
+  if (df.length !== stored.params.idfBuckets)
+    throw new Error(`IDF ${stored.version}: ${df.length} buckets, expected ${stored.params.idfBuckets}`);
   const version = idfVersion(stored.params, stored.documents, df);
-  if (version !== stored.version) throw new Error(`IDF ${stored.version}: statistics hash to ${version}, refusing a changed model`);
+  if (version !== stored.version)
+    throw new Error(`IDF ${stored.version}: statistics hash to ${version}, refusing a changed model`);
   return { params: stored.params, documents: stored.documents, df, version };
 }
 
@@ -138,8 +142,15 @@ export class BuiltinEncoder implements Encoder {
     readonly idfModel: IdfModel,
     readonly dims: number = DEFAULT_DIMS,
   ) {
-    if (!Number.isInteger(dims) || dims < 2 || dims > 4096) throw new RangeError("dims must be an integer in [2, 4096]");
-    this.params = { dims, idfBuckets: idfModel.params.idfBuckets, bigrams: idfModel.params.bigrams, sublinearTf: true, tokenizer: idfModel.params.tokenizer };
+    if (!Number.isInteger(dims) || dims < 2 || dims > 4096)
+      throw new RangeError("dims must be an integer in [2, 4096]");
+    this.params = {
+      dims,
+      idfBuckets: idfModel.params.idfBuckets,
+      bigrams: idfModel.params.bigrams,
+      sublinearTf: true,
+      tokenizer: idfModel.params.tokenizer,
+    };
     this.version = builtinVersion(dims, idfModel);
     const n = idfModel.documents;
     this.idf = new Float32Array(idfModel.df.length);

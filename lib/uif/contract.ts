@@ -141,11 +141,7 @@ export interface FeaturePartition<V extends WireVector | Float32Array | null = n
   shift: V | null;
 }
 
-export type EmptyReason =
-  | "no_sealed_partitions"
-  | "no_summaries"
-  | "no_encoder"
-  | "no_vectors";
+export type EmptyReason = "no_sealed_partitions" | "no_summaries" | "no_encoder" | "no_vectors";
 
 /**
  * GET /api/users/{id}/features?asOf=ISO|epoch-ms[&encoder=id|builtin|openai][&fusion=id][&config=id][&prompt=id][&vectors=json|base64|none][&limit=P]

@@ -22,6 +22,8 @@ export async function encodeDemoData(log: (line: string) => void): Promise<void>
         `${umap ? ", population map computed" : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   } catch (err) {
-    log(`demo data: encoding failed (${err instanceof Error ? err.message : String(err)}); retry with \`liber encode\``);
+    log(
+      `demo data: encoding failed (${err instanceof Error ? err.message : String(err)}); retry with \`liber encode\``,
+    );
   }
 }

@@ -27,7 +27,9 @@ export function textHash(text: string): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -54,7 +56,8 @@ export function vectorToBytes(v: Float32Array): Buffer {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export function bytesToVector(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new RangeError(`vector bytes: length ${bytes.byteLength} is not a multiple of 4`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new RangeError(`vector bytes: length ${bytes.byteLength} is not a multiple of 4`);
   // Fast path: a copy (aligned, as Float32Array needs) read in the host's order, which is the stored one.
   if (LITTLE_ENDIAN) return new Float32Array(Uint8Array.prototype.slice.call(bytes).buffer);
   const n = bytes.byteLength / 4;

@@ -6,9 +6,22 @@ import { requireConfigId, type ConfigRef } from "../uil/service";
 import { publicEndpoint } from "../llm/openai-provider";
 import { envApiKey, PriceTable } from "../uil/settings";
 import { BuiltinEncoder, DEFAULT_DIMS, fitIdf } from "./builtin";
-import type { EncodeResult, EncoderKind, EncoderRefInfo, EncoderVersionInfo, EncodersResponse, FitResult, TextKind } from "./contract";
+import type {
+  EncodeResult,
+  EncoderKind,
+  EncoderRefInfo,
+  EncoderVersionInfo,
+  EncodersResponse,
+  FitResult,
+  TextKind,
+} from "./contract";
 import { textHash, vectorToBytes, type Encoder } from "./encoder";
-import { OpenAiEncoder, openAiEncoderVersion, type EmbeddingCallTrace, type OpenAiEncoderOptions } from "./openai-encoder";
+import {
+  OpenAiEncoder,
+  openAiEncoderVersion,
+  type EmbeddingCallTrace,
+  type OpenAiEncoderOptions,
+} from "./openai-encoder";
 import {
   chosenSummaries,
   ensureOpenAiVersion,
@@ -40,10 +53,17 @@ export interface Scope {
 
 export async function resolveScope(input: { config?: ConfigRef; prompt?: number | "production" } = {}): Promise<Scope> {
   const [configId, prompt] = await Promise.all([requireConfigId(input.config), requirePrompt(input.prompt)]);
-  return { configId, promptVersionId: prompt.id!, prompt: { id: prompt.id!, name: prompt.name, version: prompt.version! } };
+  return {
+    configId,
+    promptVersionId: prompt.id!,
+    prompt: { id: prompt.id!, name: prompt.name, version: prompt.version! },
+  };
 }
 
-export function encoderInfo(row: EncoderVersionRow & { vectors?: number }, defaultId: number | null): EncoderVersionInfo {
+export function encoderInfo(
+  row: EncoderVersionRow & { vectors?: number },
+  defaultId: number | null,
+): EncoderVersionInfo {
   return {
     id: row.id,
     kind: row.kind,
@@ -59,7 +79,13 @@ export function encoderInfo(row: EncoderVersionRow & { vectors?: number }, defau
 }
 
 export function encoderRef(row: EncoderVersionRow): EncoderRefInfo {
-  return { id: row.id, kind: row.kind, version: row.version, dims: row.dims, fittedUntil: row.fittedUntil?.toISOString() ?? null };
+  return {
+    id: row.id,
+    kind: row.kind,
+    version: row.version,
+    dims: row.dims,
+    fittedUntil: row.fittedUntil?.toISOString() ?? null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -72,7 +98,9 @@ const USERS_PER_READ = 500;
  * partitions sealed strictly before `asOf` (all when omitted) and stores it as an encoder
  * version whose fitted_until is asOf, or without asOf the last seal it saw + 1 ms.
  */
-export async function fitBuiltinVersion(input: { asOf?: Date; dims?: number; scope?: Scope; createdBy?: string | null } = {}): Promise<FitResult> {
+export async function fitBuiltinVersion(
+  input: { asOf?: Date; dims?: number; scope?: Scope; createdBy?: string | null } = {},
+): Promise<FitResult> {
   const scope = input.scope ?? (await resolveScope());
   const dims = input.dims ?? DEFAULT_DIMS;
   if (!Number.isInteger(dims) || dims < 2 || dims > 4096) throw badRequest("dims must be an integer from 2 to 4096.");
@@ -84,7 +112,10 @@ export async function fitBuiltinVersion(input: { asOf?: Date; dims?: number; sco
   );
   const ids = users.rows.map((r) => r.user_id);
   for (let i = 0; i < ids.length; i += USERS_PER_READ) {
-    const texts = await chosenSummaries(scope.configId, scope.promptVersionId, { userIds: ids.slice(i, i + USERS_PER_READ), before: input.asOf ?? null });
+    const texts = await chosenSummaries(scope.configId, scope.promptVersionId, {
+      userIds: ids.slice(i, i + USERS_PER_READ),
+      before: input.asOf ?? null,
+    });
     for (const t of texts) {
       docs.push(t.summary);
       if (t.shift) docs.push(t.shift);
@@ -120,7 +151,13 @@ export function openAiSettings(): OpenAiSettings | null {
   const cfg = config();
   const baseURL = cfg.LIBER_EMBED_BASE_URL ?? cfg.LIBER_LLM_BASE_URL;
   if (!baseURL) return null;
-  return { baseURL, model: cfg.LIBER_EMBED_MODEL, dimensions: cfg.LIBER_EMBED_DIMENSIONS, batchSize: cfg.LIBER_EMBED_BATCH, apiKey: envApiKey(cfg) };
+  return {
+    baseURL,
+    model: cfg.LIBER_EMBED_MODEL,
+    dimensions: cfg.LIBER_EMBED_DIMENSIONS,
+    batchSize: cfg.LIBER_EMBED_BATCH,
+    apiKey: envApiKey(cfg),
+  };
 }
 
 /** Tests: an openai encoder's options instead of the environment's. */
@@ -131,7 +168,10 @@ export interface EncoderOverrides {
 async function openAiOptions(overrides: EncoderOverrides): Promise<OpenAiEncoderOptions> {
   if (overrides.openai) return overrides.openai;
   const s = openAiSettings();
-  if (!s) throw badRequest("The openai encoder is not configured: set LIBER_EMBED_BASE_URL (or LIBER_LLM_BASE_URL) and the key in LIBER_LLM_API_KEY.");
+  if (!s)
+    throw badRequest(
+      "The openai encoder is not configured: set LIBER_EMBED_BASE_URL (or LIBER_LLM_BASE_URL) and the key in LIBER_LLM_API_KEY.",
+    );
   const cfg = config();
   return {
     baseURL: s.baseURL,
@@ -150,7 +190,9 @@ export async function listEncoders(): Promise<EncodersResponse> {
   const s = openAiSettings();
   return {
     encoders: rows.map((r) => encoderInfo(r, defaultRow?.id ?? null)),
-    openai: s ? { baseUrl: publicEndpoint(s.baseURL), model: s.model, dimensions: s.dimensions, keySet: Boolean(s.apiKey) } : null,
+    openai: s
+      ? { baseUrl: publicEndpoint(s.baseURL), model: s.model, dimensions: s.dimensions, keySet: Boolean(s.apiKey) }
+      : null,
   };
 }
 
@@ -158,7 +200,11 @@ export async function listEncoders(): Promise<EncodersResponse> {
  * An encoder version by reference: an id, or the newest of a kind usable at `asOf` (builtin:
  * fitted_until <= asOf; openai: the configured model). Null when none exists.
  */
-export async function findEncoderVersion(ref: number | EncoderKind | undefined, asOf: Date | null, overrides: EncoderOverrides = {}): Promise<EncoderVersionRow | null> {
+export async function findEncoderVersion(
+  ref: number | EncoderKind | undefined,
+  asOf: Date | null,
+  overrides: EncoderOverrides = {},
+): Promise<EncoderVersionRow | null> {
   if (typeof ref === "number") {
     const row = await getEncoderVersion(ref);
     if (!row) throw notFound(`Encoder version ${ref}`);
@@ -173,18 +219,26 @@ export async function findEncoderVersion(ref: number | EncoderKind | undefined, 
   if (ref === "openai") {
     const o = await openAiOptions(overrides);
     const version = openAiEncoderVersion(o.baseURL, o.model, o.dimensions);
-    const { rows } = await pool().query<{ id: number }>(`SELECT id FROM uif_encoder_versions WHERE version = $1`, [version]);
+    const { rows } = await pool().query<{ id: number }>(`SELECT id FROM uif_encoder_versions WHERE version = $1`, [
+      version,
+    ]);
     return rows[0] ? getEncoderVersion(rows[0].id) : null;
   }
   return latestEncoderVersion("builtin", asOf);
 }
 
 /** The encoder that makes a stored version's vectors (openai: cache and traces in the database). */
-export async function encoderFor(row: EncoderVersionRow, overrides: EncoderOverrides = {}, createdBy: string | null = null): Promise<Encoder> {
+export async function encoderFor(
+  row: EncoderVersionRow,
+  overrides: EncoderOverrides = {},
+  createdBy: string | null = null,
+): Promise<Encoder> {
   if (row.kind === "builtin") return loadBuiltinEncoder(row);
   const o = await openAiOptions(overrides);
   if (openAiEncoderVersion(o.baseURL, o.model, o.dimensions) !== row.version) {
-    throw conflict(`Encoder version ${row.id} (${row.version}) is not the openai encoder configured now; its vectors can be read but no new ones made.`);
+    throw conflict(
+      `Encoder version ${row.id} (${row.version}) is not the openai encoder configured now; its vectors can be read but no new ones made.`,
+    );
   }
   return new CachedEmbeddings(row, o, createdBy);
 }
@@ -212,7 +266,11 @@ class CachedEmbeddings implements Encoder {
     const prices = await PriceTable.load();
     const traces: EmbeddingCallTrace[] = [];
     const price = prices.cost("openai", this.options.model, 1_000_000, 0);
-    const inner = new OpenAiEncoder({ ...this.options, inputUsdPerMillion: this.options.inputUsdPerMillion ?? price, onCall: (t) => traces.push(t) });
+    const inner = new OpenAiEncoder({
+      ...this.options,
+      inputUsdPerMillion: this.options.inputUsdPerMillion ?? price,
+      onCall: (t) => traces.push(t),
+    });
     const hashes = texts.map(textHash);
     const { rows } = await pool().query<{ text_hash: string; vector: Buffer }>(
       `UPDATE uif_embedding_cache SET hits = hits + 1 WHERE endpoint = $1 AND model = $2 AND dims = $3 AND text_hash = ANY($4::text[])
@@ -306,7 +364,9 @@ export async function encodeMissing(
   totals.skipped = Math.max(0, all.rows[0]!.n - pending.length);
   const [defaultRow, withCount] = await Promise.all([
     latestEncoderVersion("builtin", null),
-    pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM uif_partition_vectors WHERE encoder_version_id = $1`, [row.id]),
+    pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM uif_partition_vectors WHERE encoder_version_id = $1`, [
+      row.id,
+    ]),
   ]);
   return {
     encoder: encoderInfo({ ...row, vectors: withCount.rows[0]!.n }, defaultRow?.id ?? null),
@@ -315,7 +375,11 @@ export async function encodeMissing(
   };
 }
 
-async function encodeTexts(row: EncoderVersionRow, encoder: Encoder, texts: readonly SummaryText[]): Promise<{ encoded: number; reused: number }> {
+async function encodeTexts(
+  row: EncoderVersionRow,
+  encoder: Encoder,
+  texts: readonly SummaryText[],
+): Promise<{ encoded: number; reused: number }> {
   const drafts: { text: SummaryText; kind: TextKind; content: string; textHash: string }[] = [];
   for (const text of texts) {
     drafts.push({ text, kind: "summary", content: text.summary, textHash: textHash(text.summary) });
@@ -326,7 +390,8 @@ async function encodeTexts(row: EncoderVersionRow, encoder: Encoder, texts: read
   for (const d of drafts) if (!existing.has(d.textHash)) toEncode.set(d.textHash, d.content);
   const order = [...toEncode.keys()];
   const vectors = await encoder.encode(order.map((h) => toEncode.get(h)!));
-  if (vectors.some((v) => v.length !== row.dims)) throw new Error(`encoder ${row.version} returned vectors of the wrong length`);
+  if (vectors.some((v) => v.length !== row.dims))
+    throw new Error(`encoder ${row.version} returned vectors of the wrong length`);
   const fresh = new Map(order.map((h, i) => [h, vectorToBytes(vectors[i]!)]));
   const reusedHashes = new Set<string>();
   const rows = drafts.map((d) => {
@@ -343,9 +408,17 @@ async function encodeTexts(row: EncoderVersionRow, encoder: Encoder, texts: read
  * After summaries were written: encode the new ones under the default builtin version (the
  * newest). Without any builtin version yet, one is fitted on the stored summaries first.
  */
-export async function encodeAfterSummaries(event: { configId: number; promptVersionId: number; userIds: readonly number[] | null }): Promise<EncodeResult | null> {
+export async function encodeAfterSummaries(event: {
+  configId: number;
+  promptVersionId: number;
+  userIds: readonly number[] | null;
+}): Promise<EncodeResult | null> {
   const prompt = await requirePrompt(event.promptVersionId);
-  const scope: Scope = { configId: event.configId, promptVersionId: event.promptVersionId, prompt: { id: prompt.id!, name: prompt.name, version: prompt.version! } };
+  const scope: Scope = {
+    configId: event.configId,
+    promptVersionId: event.promptVersionId,
+    prompt: { id: prompt.id!, name: prompt.name, version: prompt.version! },
+  };
   let row = await latestEncoderVersion("builtin", null);
   if (!row) {
     const fitted = await fitBuiltinVersion({ scope, createdBy: "auto" });

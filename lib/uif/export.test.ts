@@ -4,8 +4,26 @@ import { writeExport, type ExportRow } from "./export";
 
 const dims = 3;
 const rows: ExportRow[] = [
-  { user: "u,1", asOf: "2026-01-01T00:00:00.000Z", partitions: 2, configId: 1, promptVersionId: 4, encoderVersion: "builtin-tfidf/d3/idf:abc", fusionVersion: "f:1", fused: Float32Array.from([0.1, -0.2, 0.3]) },
-  { user: "u\"2", asOf: "2026-01-01T00:00:00.000Z", partitions: 0, configId: 1, promptVersionId: 4, encoderVersion: "builtin-tfidf/d3/idf:abc", fusionVersion: "f:1", fused: new Float32Array(3) },
+  {
+    user: "u,1",
+    asOf: "2026-01-01T00:00:00.000Z",
+    partitions: 2,
+    configId: 1,
+    promptVersionId: 4,
+    encoderVersion: "builtin-tfidf/d3/idf:abc",
+    fusionVersion: "f:1",
+    fused: Float32Array.from([0.1, -0.2, 0.3]),
+  },
+  {
+    user: 'u"2',
+    asOf: "2026-01-01T00:00:00.000Z",
+    partitions: 0,
+    configId: 1,
+    promptVersionId: 4,
+    encoderVersion: "builtin-tfidf/d3/idf:abc",
+    fusionVersion: "f:1",
+    fused: new Float32Array(3),
+  },
 ];
 const f32 = (x: number) => Math.fround(x);
 
@@ -21,8 +39,7 @@ function parseCsv(text: string): string[][] {
       if (c === '"' && text[i + 1] === '"') {
         cell += '"';
         i++;
-      }
-      else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
     else if (c === ",") {
@@ -33,8 +50,7 @@ function parseCsv(text: string): string[][] {
       out.push(row);
       row = [];
       cell = "";
-    }
-    else cell += c;
+    } else cell += c;
   }
   return out;
 }
@@ -42,14 +58,29 @@ function parseCsv(text: string): string[][] {
 describe("export writers read back", () => {
   it("csv", () => {
     const [header, ...body] = parseCsv(new TextDecoder().decode(writeExport("csv", rows, dims)));
-    expect(header).toEqual(["user", "as_of", "n_partitions", "config_id", "prompt_version_id", "encoder_version", "fusion_version", "f0", "f1", "f2"]);
+    expect(header).toEqual([
+      "user",
+      "as_of",
+      "n_partitions",
+      "config_id",
+      "prompt_version_id",
+      "encoder_version",
+      "fusion_version",
+      "f0",
+      "f1",
+      "f2",
+    ]);
     expect(body[0]!.slice(0, 3)).toEqual(["u,1", "2026-01-01T00:00:00.000Z", "2"]);
     expect(body[1]![0]).toBe('u"2');
     expect(body[0]!.slice(7).map(Number).map(f32)).toEqual([f32(0.1), f32(-0.2), f32(0.3)]);
   });
 
   it("jsonl", () => {
-    const lines = new TextDecoder().decode(writeExport("jsonl", rows, dims)).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = new TextDecoder()
+      .decode(writeExport("jsonl", rows, dims))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0].user).toBe("u,1");
     expect(lines[0].fused.map(f32)).toEqual([f32(0.1), f32(-0.2), f32(0.3)]);

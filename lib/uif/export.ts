@@ -30,7 +30,15 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   parquet: "application/vnd.apache.parquet",
 };
 
-const META_COLUMNS = ["user", "as_of", "n_partitions", "config_id", "prompt_version_id", "encoder_version", "fusion_version"] as const;
+const META_COLUMNS = [
+  "user",
+  "as_of",
+  "n_partitions",
+  "config_id",
+  "prompt_version_id",
+  "encoder_version",
+  "fusion_version",
+] as const;
 
 export function featureColumns(dims: number): string[] {
   return [...META_COLUMNS, ...Array.from({ length: dims }, (_, i) => `f${i}`)];
@@ -51,7 +59,9 @@ export function csvHeader(dims: number): string {
 export function csvRows(rows: readonly ExportRow[], dims: number): string {
   let out = "";
   for (const r of rows) {
-    const meta = [r.user, r.asOf, r.partitions, r.configId, r.promptVersionId, r.encoderVersion, r.fusionVersion].map(csvCell);
+    const meta = [r.user, r.asOf, r.partitions, r.configId, r.promptVersionId, r.encoderVersion, r.fusionVersion].map(
+      csvCell,
+    );
     const values: string[] = new Array<string>(dims);
     for (let d = 0; d < dims; d++) values[d] = num(r.fused[d] ?? 0);
     out += `${meta.join(",")},${values.join(",")}\n`;

@@ -45,7 +45,13 @@ export function clearFeatureCache(): void {
   entries.clear();
 }
 
-export function featureCacheKey(parts: { db: string; userId: number; configId: number; promptVersionId: number; encoderVersionId: number | null }): string {
+export function featureCacheKey(parts: {
+  db: string;
+  userId: number;
+  configId: number;
+  promptVersionId: number;
+  encoderVersionId: number | null;
+}): string {
   return `${parts.db}|${parts.userId}|${parts.configId}|${parts.promptVersionId}|${parts.encoderVersionId ?? "-"}`;
 }
 
@@ -86,7 +92,11 @@ function evict(): void {
 export function partitionVectorsOf(set: CachedFeatureSet, shiftWeight: number): Float32Array[] {
   let vectors = set.partitionVectors.get(shiftWeight);
   if (!vectors) {
-    vectors = set.rows.map((r) => (r.summary ? partitionVector({ summary: r.summary, shift: r.shift, sealedAtMs: 0 }, shiftWeight) : new Float32Array(0)));
+    vectors = set.rows.map((r) =>
+      r.summary
+        ? partitionVector({ summary: r.summary, shift: r.shift, sealedAtMs: 0 }, shiftWeight)
+        : new Float32Array(0),
+    );
     set.partitionVectors.set(shiftWeight, vectors);
     set.bytes += vectors.reduce((s, v) => s + v.byteLength, 0);
   }

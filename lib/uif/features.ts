@@ -22,13 +22,37 @@ import type {
   WireVector,
 } from "./contract";
 import { contentHash, vectorToBase64 } from "./encoder";
-import { encodeMissing, encoderRef, findEncoderVersion, resolveScope, type EncoderOverrides, type Scope } from "./encoding";
+import {
+  encodeMissing,
+  encoderRef,
+  findEncoderVersion,
+  resolveScope,
+  type EncoderOverrides,
+  type Scope,
+} from "./encoding";
 import { csvHeader, csvRows, jsonlRows, npyHeader, npyRows, parquetFile, type ExportRow } from "./export";
 import { DEFAULT_FUSION, fuse, fusePartitionVectors, fusionVersion, partitionVector, type FusionInput } from "./fusion";
-import { featureCacheBudget, featureCacheKey, getFeatureSet, newFeatureSet, partitionVectorsOf, putFeatureSet, wireText, type CachedFeatureSet } from "./feature-cache";
+import {
+  featureCacheBudget,
+  featureCacheKey,
+  getFeatureSet,
+  newFeatureSet,
+  partitionVectorsOf,
+  putFeatureSet,
+  wireText,
+  type CachedFeatureSet,
+} from "./feature-cache";
 import { databaseUrl } from "../config";
 import { pca2d, umap2dYielding, type Point2 } from "./projection";
-import { ensureFusionConfig, featureRowsSignature, getFusionConfig, partitionFeatureRows, type EncoderVersionRow, type FusionConfigRow, type PartitionFeatureRow } from "./store";
+import {
+  ensureFusionConfig,
+  featureRowsSignature,
+  getFusionConfig,
+  partitionFeatureRows,
+  type EncoderVersionRow,
+  type FusionConfigRow,
+  type PartitionFeatureRow,
+} from "./store";
 import { driftCurve, kNearest, topVarianceDimensions } from "./vectors";
 
 /**
@@ -55,11 +79,19 @@ export interface FeatureContext {
 }
 
 export function fusionInfo(row: FusionConfigRow): FusionConfigInfo {
-  return { id: row.id, version: row.version, params: row.params, createdAt: row.createdAt.toISOString(), isDefault: row.version === fusionVersion(DEFAULT_FUSION) };
+  return {
+    id: row.id,
+    version: row.version,
+    params: row.params,
+    createdAt: row.createdAt.toISOString(),
+    isDefault: row.version === fusionVersion(DEFAULT_FUSION),
+  };
 }
 
 // The default fusion row, once per process (rows are immutable).
-const defaultFusion = globalThis as unknown as { __liberUifDefaultFusion?: { url: string; row: Promise<FusionConfigRow> } };
+const defaultFusion = globalThis as unknown as {
+  __liberUifDefaultFusion?: { url: string; row: Promise<FusionConfigRow> };
+};
 
 export async function resolveFusion(id: number | undefined): Promise<FusionConfigRow> {
   if (id === undefined) {
@@ -93,7 +125,14 @@ export async function featureContext(q: FeatureQuery, overrides: EncoderOverride
 async function fastScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo } | null> {
   const configId = typeof q.config === "number" ? q.config : null;
   const promptId = typeof q.prompt === "number" ? q.prompt : null;
-  const { rows } = await pool().query<{ config_id: number; config_name: string; config_version: number; prompt_id: number; prompt_name: string; prompt_version: number }>(
+  const { rows } = await pool().query<{
+    config_id: number;
+    config_name: string;
+    config_version: number;
+    prompt_id: number;
+    prompt_name: string;
+    prompt_version: number;
+  }>(
     `SELECT c.id AS config_id, c.name AS config_name, c.version AS config_version,
             pv.id AS prompt_id, pv.name AS prompt_name, pv.version AS prompt_version
      FROM partition_configs c, prompt_versions pv
@@ -104,19 +143,31 @@ async function fastScope(q: FeatureQuery): Promise<{ scope: Scope; config: Confi
   const r = rows[0];
   if (!r) return null;
   return {
-    scope: { configId: r.config_id, promptVersionId: r.prompt_id, prompt: { id: r.prompt_id, name: r.prompt_name, version: r.prompt_version } },
+    scope: {
+      configId: r.config_id,
+      promptVersionId: r.prompt_id,
+      prompt: { id: r.prompt_id, name: r.prompt_name, version: r.prompt_version },
+    },
     config: { id: r.config_id, name: r.config_name, version: r.config_version },
   };
 }
 
 async function slowScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo }> {
-  const scope = await resolveScope({ ...(q.config !== undefined ? { config: q.config } : {}), ...(q.prompt !== undefined ? { prompt: q.prompt } : {}) });
-  const config = (await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])).rows[0]!;
+  const scope = await resolveScope({
+    ...(q.config !== undefined ? { config: q.config } : {}),
+    ...(q.prompt !== undefined ? { prompt: q.prompt } : {}),
+  });
+  const config = (
+    await pool().query<ConfigRefInfo>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [scope.configId])
+  ).rows[0]!;
   return { scope, config };
 }
 
 async function userIdsOf(externalIds: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await pool().query<{ id: number; external_id: string }>(`SELECT id, external_id FROM users WHERE external_id = ANY($1::text[])`, [externalIds]);
+  const { rows } = await pool().query<{ id: number; external_id: string }>(
+    `SELECT id, external_id FROM users WHERE external_id = ANY($1::text[])`,
+    [externalIds],
+  );
   return new Map(rows.map((r) => [r.external_id, r.id]));
 }
 
@@ -130,7 +181,11 @@ async function requireUserId(externalId: string): Promise<number> {
  * Partition rows of some users at asOf; for a builtin version, summaries without a vector
  * under it are encoded first (deterministic, no cost; the vectors are stored for next time).
  */
-async function rowsAt(ctx: FeatureContext, userIds: readonly number[], withTexts = false): Promise<PartitionFeatureRow[]> {
+async function rowsAt(
+  ctx: FeatureContext,
+  userIds: readonly number[],
+  withTexts = false,
+): Promise<PartitionFeatureRow[]> {
   const read = () =>
     partitionFeatureRows({
       userIds,
@@ -156,11 +211,32 @@ interface UserFused {
 }
 
 /** Why a user's answer is empty (null when there is something to fuse). */
-function emptyReason(ctx: FeatureContext, rows: number, withoutSummary: number, usable: number): { code: EmptyReason; message: string } | null {
-  if (rows === 0) return { code: "no_sealed_partitions", message: `No partition of this user was sealed before ${ctx.asOf.toISOString()}.` };
-  if (withoutSummary === rows) return { code: "no_summaries", message: `None of the ${rows} partitions sealed before asOf has a successful summary under this prompt version; run the cascade (liber summarise).` };
-  if (!ctx.encoder) return { code: "no_encoder", message: `No builtin encoder version was fitted on data sealed before ${ctx.asOf.toISOString()} only. Fit one: liber encode --refit --as-of <asOf>, or POST /api/uif/encoders { "action": "fit", "asOf": ... }.` };
-  if (usable === 0) return { code: "no_vectors", message: `No partition has a vector under encoder version ${ctx.encoder.version}; encode them: liber encode --encoder ${ctx.encoder.kind}.` };
+function emptyReason(
+  ctx: FeatureContext,
+  rows: number,
+  withoutSummary: number,
+  usable: number,
+): { code: EmptyReason; message: string } | null {
+  if (rows === 0)
+    return {
+      code: "no_sealed_partitions",
+      message: `No partition of this user was sealed before ${ctx.asOf.toISOString()}.`,
+    };
+  if (withoutSummary === rows)
+    return {
+      code: "no_summaries",
+      message: `None of the ${rows} partitions sealed before asOf has a successful summary under this prompt version; run the cascade (liber summarise).`,
+    };
+  if (!ctx.encoder)
+    return {
+      code: "no_encoder",
+      message: `No builtin encoder version was fitted on data sealed before ${ctx.asOf.toISOString()} only. Fit one: liber encode --refit --as-of <asOf>, or POST /api/uif/encoders { "action": "fit", "asOf": ... }.`,
+    };
+  if (usable === 0)
+    return {
+      code: "no_vectors",
+      message: `No partition has a vector under encoder version ${ctx.encoder.version}; encode them: liber encode --encoder ${ctx.encoder.kind}.`,
+    };
   return null;
 }
 
@@ -171,7 +247,11 @@ function fuseUser(ctx: FeatureContext, rows: readonly PartitionFeatureRow[]): Us
   const missing = { withoutSummary, withoutVector: rows.length - withoutSummary - usable.length };
   const reason = emptyReason(ctx, rows.length, withoutSummary, usable.length);
   if (reason) return { partitions: [], fused: new Float32Array(dims), reason, missing };
-  const inputs: FusionInput[] = usable.map((r) => ({ summary: r.summary!, shift: r.shift, sealedAtMs: r.sealedAt.getTime() }));
+  const inputs: FusionInput[] = usable.map((r) => ({
+    summary: r.summary!,
+    shift: r.shift,
+    sealedAtMs: r.sealedAt.getTime(),
+  }));
   const result = fuse(inputs, ctx.asOf.getTime(), ctx.fusion.params, dims);
   return {
     fused: result.fused,
@@ -197,9 +277,21 @@ function fuseUser(ctx: FeatureContext, rows: readonly PartitionFeatureRow[]): Us
  * GET /api/users/{id}/features as an object (the route sends `userFeaturesJson`, the same
  * answer as text; this parses it, so both paths are one).
  */
-export async function getUserFeatures(externalId: string, q: FeatureQuery, overrides?: EncoderOverrides): Promise<UserFeatures>;
-export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: "json" | "base64" }, overrides?: EncoderOverrides): Promise<UserFeatures<WireVector>>;
-export async function getUserFeatures(externalId: string, q: FeatureQuery & { vectors: "none" }, overrides?: EncoderOverrides): Promise<UserFeatures<number[], null>>;
+export async function getUserFeatures(
+  externalId: string,
+  q: FeatureQuery,
+  overrides?: EncoderOverrides,
+): Promise<UserFeatures>;
+export async function getUserFeatures(
+  externalId: string,
+  q: FeatureQuery & { vectors: "json" | "base64" },
+  overrides?: EncoderOverrides,
+): Promise<UserFeatures<WireVector>>;
+export async function getUserFeatures(
+  externalId: string,
+  q: FeatureQuery & { vectors: "none" },
+  overrides?: EncoderOverrides,
+): Promise<UserFeatures<number[], null>>;
 export async function getUserFeatures(
   externalId: string,
   q: FeatureQuery & { vectors?: VectorEncoding; limit?: number },
@@ -210,7 +302,12 @@ export async function getUserFeatures(
 
 /** A user's feature rows: from the per-process cache when its signature still matches (feature-cache.ts). */
 async function featureSetOf(ctx: FeatureContext, userId: number): Promise<CachedFeatureSet> {
-  const ref = { userId, configId: ctx.scope.configId, promptVersionId: ctx.scope.promptVersionId, encoderVersionId: ctx.encoder?.id ?? null };
+  const ref = {
+    userId,
+    configId: ctx.scope.configId,
+    promptVersionId: ctx.scope.promptVersionId,
+    encoderVersionId: ctx.encoder?.id ?? null,
+  };
   const readAll = (asOf: Date | null) => partitionFeatureRows({ userIds: [userId], ...ref, asOf });
   // Cache off: the as-of-bounded read (nothing sealed at or after asOf is even read).
   if (featureCacheBudget() === 0) return newFeatureSet("", await readAll(ctx.asOf));
@@ -285,12 +382,20 @@ export async function userFeaturesJson(
     let fusion = set.fusions.get(fusionKey);
     if (!fusion) {
       if (set.fusions.size >= 8) set.fusions.clear();
-      const vectors = usable.map((r) => (r.shift === r.row.shift ? cached[r.index]! : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight)));
+      const vectors = usable.map((r) =>
+        r.shift === r.row.shift
+          ? cached[r.index]!
+          : partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, params.shiftWeight),
+      );
       const computed = fusePartitionVectors(vectors, sealedMs, ctx.asOf.getTime(), params, dims);
       set.fusions.set(fusionKey, (fusion = { fused: computed.fused, weights: computed.weights }));
     }
     const asOfMs = ctx.asOf.getTime();
-    const result = { fused: fusion.fused, weights: fusion.weights, ageDays: sealedMs.map((t) => Math.max(0, (asOfMs - t) / DAY_MS)) };
+    const result = {
+      fused: fusion.fused,
+      weights: fusion.weights,
+      ageDays: sealedMs.map((t) => Math.max(0, (asOfMs - t) / DAY_MS)),
+    };
     fused = result.fused;
     parts = usable.slice(omitted).map((r, j) => {
       const i = j + omitted;
@@ -352,7 +457,9 @@ export async function getUserVectors(
     fusion: fusionInfo(ctx.fusion),
   };
   if (fusedUser.reason) return { ...base, dimensions: [], columns: [], offset: 0, total: 0, reason: fusedUser.reason };
-  const vectors = usable.map((r) => partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, ctx.fusion.params.shiftWeight));
+  const vectors = usable.map((r) =>
+    partitionVector({ summary: r.summary!, shift: r.shift, sealedAtMs: 0 }, ctx.fusion.params.shiftWeight),
+  );
   const dimensions = topVarianceDimensions(vectors, q.top);
   const xy = pca2d(vectors);
   const drift = driftCurve(vectors);
@@ -394,7 +501,10 @@ interface Population {
 }
 
 const USERS_PER_READ = 1000;
-const globalRef = globalThis as unknown as { __liberUifPopulation?: Map<string, Population>; __liberUifUmap?: Map<string, Promise<void>> };
+const globalRef = globalThis as unknown as {
+  __liberUifPopulation?: Map<string, Population>;
+  __liberUifUmap?: Map<string, Promise<void>>;
+};
 const populationCache = (globalRef.__liberUifPopulation ??= new Map());
 const umapRuns = (globalRef.__liberUifUmap ??= new Map());
 
@@ -461,22 +571,55 @@ async function populationContext(q: Omit<FeatureQuery, "asOf">, overrides: Encod
   return featureContext({ ...q, asOf: new Date() }, overrides);
 }
 
-const noEncoderReason = { code: "no_encoder" as const, message: "No encoder version with vectors yet: run `liber encode` (or POST /api/uif/encoders { action: \"encode\" })." };
+const noEncoderReason = {
+  code: "no_encoder" as const,
+  message: 'No encoder version with vectors yet: run `liber encode` (or POST /api/uif/encoders { action: "encode" }).',
+};
 
-export async function getNeighbours(externalId: string, q: Omit<FeatureQuery, "asOf"> & { k: number }, overrides: EncoderOverrides = {}): Promise<NeighboursResponse> {
+export async function getNeighbours(
+  externalId: string,
+  q: Omit<FeatureQuery, "asOf"> & { k: number },
+  overrides: EncoderOverrides = {},
+): Promise<NeighboursResponse> {
   await requireUserId(externalId);
   const ctx = await populationContext(q, overrides);
-  const base = { user: externalId, encoder: ctx.encoder ? encoderRef(ctx.encoder) : null, fusion: fusionInfo(ctx.fusion) };
+  const base = {
+    user: externalId,
+    encoder: ctx.encoder ? encoderRef(ctx.encoder) : null,
+    fusion: fusionInfo(ctx.fusion),
+  };
   if (!ctx.encoder) return { ...base, neighbours: [], reason: noEncoderReason };
   const pop = await population(ctx);
   const index = pop.users.indexOf(externalId);
-  if (index < 0) return { ...base, neighbours: [], reason: { code: "no_vectors", message: "This user has no partition vector under the encoder version yet." } };
+  if (index < 0)
+    return {
+      ...base,
+      neighbours: [],
+      reason: { code: "no_vectors", message: "This user has no partition vector under the encoder version yet." },
+    };
   const hits = kNearest(pop.fused[index]!, pop.fused, q.k, index);
-  return { ...base, neighbours: hits.map((h) => ({ user: pop.users[h.index]!, similarity: h.similarity, partitions: pop.partitions[h.index]! })), reason: null };
+  return {
+    ...base,
+    neighbours: hits.map((h) => ({
+      user: pop.users[h.index]!,
+      similarity: h.similarity,
+      partitions: pop.partitions[h.index]!,
+    })),
+    reason: null,
+  };
 }
 
-async function colours(userIds: readonly number[], color: PopulationColor, configId: number): Promise<Map<number, { color: string | number | null; events: number }>> {
-  const { rows } = await pool().query<{ id: number; events: number; attributes: Record<string, unknown> | null; dominant: string | null }>(
+async function colours(
+  userIds: readonly number[],
+  color: PopulationColor,
+  configId: number,
+): Promise<Map<number, { color: string | number | null; events: number }>> {
+  const { rows } = await pool().query<{
+    id: number;
+    events: number;
+    attributes: Record<string, unknown> | null;
+    dominant: string | null;
+  }>(
     `SELECT u.id, u.event_count AS events, u.attributes,
        ${
          color === "dominantCategory"
@@ -490,9 +633,20 @@ async function colours(userIds: readonly number[], color: PopulationColor, confi
   return new Map(
     rows.map((r) => {
       const a = r.attributes ?? {};
-      const attr = (k: string) => (a[k] === undefined || a[k] === null ? null : typeof a[k] === "number" ? (a[k] as number) : String(a[k]));
+      const attr = (k: string) =>
+        a[k] === undefined || a[k] === null ? null : typeof a[k] === "number" ? (a[k] as number) : String(a[k]);
       const value =
-        color === "dominantCategory" ? r.dominant : color === "events" ? r.events : color === "gender" ? attr("gender") : color === "age" ? (attr("ageGroup") ?? attr("age")) : color === "occupation" ? attr("occupation") : null;
+        color === "dominantCategory"
+          ? r.dominant
+          : color === "events"
+            ? r.events
+            : color === "gender"
+              ? attr("gender")
+              : color === "age"
+                ? (attr("ageGroup") ?? attr("age"))
+                : color === "occupation"
+                  ? attr("occupation")
+                  : null;
       return [r.id, { color: value, events: r.events }];
     }),
   );
@@ -504,12 +658,33 @@ export async function getPopulation(
   overrides: EncoderOverrides = {},
 ): Promise<PopulationResponse> {
   const ctx = await populationContext(q, overrides);
-  const base = { color: q.color, encoder: ctx.encoder ? encoderRef(ctx.encoder) : null, fusion: fusionInfo(ctx.fusion) };
+  const base = {
+    color: q.color,
+    encoder: ctx.encoder ? encoderRef(ctx.encoder) : null,
+    fusion: fusionInfo(ctx.fusion),
+  };
   const now = new Date().toISOString();
-  if (!ctx.encoder) return { ...base, projection: q.projection, pending: false, points: [], cached: false, computedAt: now, reason: noEncoderReason };
+  if (!ctx.encoder)
+    return {
+      ...base,
+      projection: q.projection,
+      pending: false,
+      points: [],
+      cached: false,
+      computedAt: now,
+      reason: noEncoderReason,
+    };
   const pop = await population(ctx);
   if (pop.users.length === 0) {
-    return { ...base, projection: q.projection, pending: false, points: [], cached: false, computedAt: now, reason: { code: "no_vectors", message: "No user has a partition vector yet: run `liber encode`." } };
+    return {
+      ...base,
+      projection: q.projection,
+      pending: false,
+      points: [],
+      cached: false,
+      computedAt: now,
+      reason: { code: "no_vectors", message: "No user has a partition vector yet: run `liber encode`." },
+    };
   }
   let xy: Point2[];
   let projection = q.projection;
@@ -526,16 +701,23 @@ export async function getPopulation(
       void startUmap(ctx, pop);
       pending = true;
       projection = "pca";
-      xy = (pop.pca ??= pca2d(pop.fused));
+      xy = pop.pca ??= pca2d(pop.fused);
     }
   } else {
-    xy = (pop.pca ??= pca2d(pop.fused));
+    xy = pop.pca ??= pca2d(pop.fused);
   }
   let colourOf = pop.colours.get(q.color);
   if (!colourOf) pop.colours.set(q.color, (colourOf = await colours(pop.userIds, q.color, ctx.scope.configId)));
   const points: PopulationPoint[] = pop.users.map((user, i) => {
     const c = colourOf.get(pop.userIds[i]!);
-    return { user, x: xy[i]![0], y: xy[i]![1], partitions: pop.partitions[i]!, events: c?.events ?? 0, color: q.color === "partitions" ? pop.partitions[i]! : (c?.color ?? null) };
+    return {
+      user,
+      x: xy[i]![0],
+      y: xy[i]![1],
+      partitions: pop.partitions[i]!,
+      events: c?.events ?? 0,
+      color: q.color === "partitions" ? pop.partitions[i]! : (c?.color ?? null),
+    };
   });
   return { ...base, projection, pending, points, cached, computedAt, reason: null };
 }
@@ -545,7 +727,10 @@ function umapKey(ctx: FeatureContext, pop: Population): { key: string; userSetHa
   return { key: `umap|${ctx.encoder!.id}|${ctx.fusion.version}|${userSetHash}`, userSetHash };
 }
 
-async function cachedUmap(ctx: FeatureContext, pop: Population): Promise<{ points: Point2[]; computedAt: Date } | null> {
+async function cachedUmap(
+  ctx: FeatureContext,
+  pop: Population,
+): Promise<{ points: Point2[]; computedAt: Date } | null> {
   const { key } = umapKey(ctx, pop);
   const { rows } = await pool().query<{ points: { user: string; x: number; y: number }[]; computed_at: Date }>(
     `SELECT points, computed_at FROM uif_projections WHERE key = $1`,
@@ -566,7 +751,13 @@ export function startUmap(ctx: FeatureContext, pop: Population): Promise<void> {
       await pool().query(
         `INSERT INTO uif_projections (key, method, encoder_version_id, fusion_version, user_set_hash, points)
          VALUES ($1, 'umap', $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET points = EXCLUDED.points, computed_at = now()`,
-        [key, ctx.encoder!.id, ctx.fusion.version, userSetHash, JSON.stringify(pop.users.map((user, i) => ({ user, x: xy[i]![0], y: xy[i]![1] })))],
+        [
+          key,
+          ctx.encoder!.id,
+          ctx.fusion.version,
+          userSetHash,
+          JSON.stringify(pop.users.map((user, i) => ({ user, x: xy[i]![0], y: xy[i]![1] }))),
+        ],
       );
     })()
       .catch((err) => console.error("[uif] UMAP projection failed:", err instanceof Error ? err.message : err))
@@ -597,14 +788,20 @@ export interface ExportPlan {
 }
 
 /** The users (requested ones in their order, else every user with a partition by external id) and the context. */
-export async function planExport(q: FeatureQuery & { users?: readonly string[] }, overrides: EncoderOverrides = {}): Promise<ExportPlan> {
+export async function planExport(
+  q: FeatureQuery & { users?: readonly string[] },
+  overrides: EncoderOverrides = {},
+): Promise<ExportPlan> {
   const ctx = await featureContext(q, overrides);
   if (!ctx.encoder) throw unprocessable(noEncoderAt(ctx.asOf));
   let users: { id: number; externalId: string }[];
   if (q.users && q.users.length > 0) {
     const ids = await userIdsOf(q.users);
     const unknown = q.users.filter((u) => !ids.has(u));
-    if (unknown.length > 0) throw notFound(`User${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).join(", ")}${unknown.length > 5 ? "…" : ""}`);
+    if (unknown.length > 0)
+      throw notFound(
+        `User${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).join(", ")}${unknown.length > 5 ? "…" : ""}`,
+      );
     users = q.users.map((u) => ({ id: ids.get(u)!, externalId: u }));
   } else {
     const { rows } = await pool().query<{ id: number; external_id: string }>(
@@ -627,7 +824,12 @@ export async function* exportRows(plan: ExportPlan): AsyncGenerator<ExportRow[]>
   const { ctx } = plan;
   for (let i = 0; i < plan.users.length; i += EXPORT_USERS_PER_BATCH) {
     const chunk = plan.users.slice(i, i + EXPORT_USERS_PER_BATCH);
-    const byUser = groupByUser(await rowsAt(ctx, chunk.map((u) => u.id)));
+    const byUser = groupByUser(
+      await rowsAt(
+        ctx,
+        chunk.map((u) => u.id),
+      ),
+    );
     yield chunk.map((u) => {
       const f = fuseUser(ctx, byUser.get(u.id) ?? []);
       return {

@@ -13,7 +13,11 @@ const unit = (xs: number[]) => {
 
 describe("fusion", () => {
   it("weights and fused vector do not depend on asOf once every partition is sealed (bit for bit); ages do", () => {
-    const inputs = [unit([1, 0.2, 0, 0]), unit([0.9, 0.1, 0.3, 0]), unit([0, 0, 1, 0.4])].map((v, i) => ({ summary: v, shift: null, sealedAtMs: i * 40 * DAY }));
+    const inputs = [unit([1, 0.2, 0, 0]), unit([0.9, 0.1, 0.3, 0]), unit([0, 0, 1, 0.4])].map((v, i) => ({
+      summary: v,
+      shift: null,
+      sealedAtMs: i * 40 * DAY,
+    }));
     const a = fuse(inputs, 100 * DAY, DEFAULT_FUSION, 4);
     const b = fuse(inputs, 12345 * DAY + 17, DEFAULT_FUSION, 4);
     expect(Array.from(b.weights)).toEqual(Array.from(a.weights));
@@ -26,10 +30,17 @@ describe("fusion", () => {
   it("weights sum to 1 and the fused vector is unit length (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
         fc.double({ min: 0.01, max: 10, noNaN: true }),
         (vs, temperature) => {
-          const inputs = vs.map((v, i) => ({ summary: Float32Array.from(v.map((x, d) => x + (d === i % 4 ? 1.5 : 0))), shift: null, sealedAtMs: i * DAY }));
+          const inputs = vs.map((v, i) => ({
+            summary: Float32Array.from(v.map((x, d) => x + (d === i % 4 ? 1.5 : 0))),
+            shift: null,
+            sealedAtMs: i * DAY,
+          }));
           const r = fuse(inputs, vs.length * DAY, { ...DEFAULT_FUSION, temperature }, 4);
           const sum = r.weights.reduce((s, w) => s + w, 0);
           expect(sum).toBeCloseTo(1, 9);
@@ -105,7 +116,15 @@ describe("vector helpers", () => {
 
   it("projections are deterministic and separate two clusters", async () => {
     const rows: Float32Array[] = [];
-    for (let i = 0; i < 40; i++) rows.push(unit(Array.from({ length: 8 }, (_, d) => (d < 4 ? (i < 20 ? 1 : 0) : i < 20 ? 0 : 1) + ((i * 7 + d * 3) % 5) * 0.01)));
+    for (let i = 0; i < 40; i++)
+      rows.push(
+        unit(
+          Array.from(
+            { length: 8 },
+            (_, d) => (d < 4 ? (i < 20 ? 1 : 0) : i < 20 ? 0 : 1) + ((i * 7 + d * 3) % 5) * 0.01,
+          ),
+        ),
+      );
     const p1 = pca2d(rows);
     expect(p1).toEqual(pca2d(rows));
     const side = (p: [number, number]) => Math.sign(p[0]);

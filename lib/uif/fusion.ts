@@ -25,7 +25,8 @@ const DAY_MS = 86_400_000;
 
 export function validateFusionParams(p: FusionParams): FusionParams {
   if (!(p.temperature > 0) || !Number.isFinite(p.temperature)) throw new RangeError("temperature must be > 0");
-  if (p.halfLifeDays !== null && (!(p.halfLifeDays > 0) || !Number.isFinite(p.halfLifeDays))) throw new RangeError("halfLifeDays must be > 0 or null");
+  if (p.halfLifeDays !== null && (!(p.halfLifeDays > 0) || !Number.isFinite(p.halfLifeDays)))
+    throw new RangeError("halfLifeDays must be > 0 or null");
   if (!(p.shiftWeight >= 0) || !Number.isFinite(p.shiftWeight)) throw new RangeError("shiftWeight must be >= 0");
   return p;
 }
@@ -58,7 +59,13 @@ export function fuse(inputs: readonly FusionInput[], asOfMs: number, params: Fus
     if (x.summary.length !== dims) throw new RangeError(`vector of ${x.summary.length} dims, expected ${dims}`);
     return partitionVector(x, params.shiftWeight);
   });
-  return fusePartitionVectors(vectors, inputs.map((x) => x.sealedAtMs), asOfMs, params, dims);
+  return fusePartitionVectors(
+    vectors,
+    inputs.map((x) => x.sealedAtMs),
+    asOfMs,
+    params,
+    dims,
+  );
 }
 
 /**

@@ -87,7 +87,13 @@ export class OpenAiEncoder implements Encoder {
     this.version = openAiEncoderVersion(options.baseURL, options.model, options.dimensions);
     this.#apiKey = options.apiKey || undefined;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
-    this.#client = new OpenAI({ baseURL: options.baseURL, apiKey: this.#apiKey ?? PLACEHOLDER_API_KEY, maxRetries: 0, timeout: this.#timeoutMs, logLevel: "off" });
+    this.#client = new OpenAI({
+      baseURL: options.baseURL,
+      apiKey: this.#apiKey ?? PLACEHOLDER_API_KEY,
+      maxRetries: 0,
+      timeout: this.#timeoutMs,
+      logLevel: "off",
+    });
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -110,7 +116,13 @@ export class OpenAiEncoder implements Encoder {
     const startedAt = this.#clock.now();
     const attempts: AttemptRecord[] = [];
     const estimated = texts.reduce((s, t) => s + estimateTokens(t), 0);
-    const trace = (status: "ok" | "failed", promptTokens: number, tokensEstimated: boolean, errorKind: LlmErrorKind | null, error: string | null): EmbeddingCallTrace => ({
+    const trace = (
+      status: "ok" | "failed",
+      promptTokens: number,
+      tokensEstimated: boolean,
+      errorKind: LlmErrorKind | null,
+      error: string | null,
+    ): EmbeddingCallTrace => ({
       texts: texts.length,
       promptTokens,
       tokensEstimated,
@@ -126,7 +138,13 @@ export class OpenAiEncoder implements Encoder {
       const release = await this.#slots.acquire();
       const t0 = this.#clock.now();
       let response: OpenAI.Embeddings.CreateEmbeddingResponse | null = null;
-      let failure: { kind: LlmErrorKind; retryable: boolean; message: string; httpStatus?: number; retryAfterMs?: number } | null = null;
+      let failure: {
+        kind: LlmErrorKind;
+        retryable: boolean;
+        message: string;
+        httpStatus?: number;
+        retryAfterMs?: number;
+      } | null = null;
       try {
         response = await this.#client.embeddings.create(
           { model: this.model, input: texts, dimensions: this.dims, encoding_format: "float" },
@@ -156,44 +174,82 @@ export class OpenAiEncoder implements Encoder {
       const httpStatus = f.httpStatus !== undefined ? { httpStatus: f.httpStatus } : {};
       const waitTooLong = f.retryAfterMs !== undefined && f.retryAfterMs > this.#retry.maxRetryAfterMs;
       if (!f.retryable || retryIndex + 1 >= this.#retry.maxAttempts || waitTooLong) {
-        const why = waitTooLong ? ` (the server asked to wait ${f.retryAfterMs} ms, more than the ${this.#retry.maxRetryAfterMs} ms allowed)` : f.retryable ? ` (gave up after ${retryIndex + 1} attempts)` : "";
+        const why = waitTooLong
+          ? ` (the server asked to wait ${f.retryAfterMs} ms, more than the ${this.#retry.maxRetryAfterMs} ms allowed)`
+          : f.retryable
+            ? ` (gave up after ${retryIndex + 1} attempts)`
+            : "";
         const message = this.#redact(`openai embeddings ${this.model}: ${f.kind}: ${f.message}${why}`);
-        attempts.push({ attempt: attempts.length + 1, phase: "primary", status: "failed", ...httpStatus, error: message, durationMs });
+        attempts.push({
+          attempt: attempts.length + 1,
+          phase: "primary",
+          status: "failed",
+          ...httpStatus,
+          error: message,
+          durationMs,
+        });
         const t = trace("failed", 0, false, f.kind, message);
         this.#onCall?.(t);
         throw new EmbeddingError(message, f.kind, t);
       }
       const waitedMs = f.retryAfterMs ?? fullJitterDelay(retryIndex, this.#retry, this.#random);
-      attempts.push({ attempt: attempts.length + 1, phase: "primary", status: "retry", ...httpStatus, error: this.#redact(f.message), waitedMs, durationMs });
+      attempts.push({
+        attempt: attempts.length + 1,
+        phase: "primary",
+        status: "retry",
+        ...httpStatus,
+        error: this.#redact(f.message),
+        waitedMs,
+        durationMs,
+      });
       await this.#clock.sleep(waitedMs);
     }
   }
 
   /** The vectors in input order, normalised; or why the body is unusable. */
   #read(response: OpenAI.Embeddings.CreateEmbeddingResponse, n: number): Float32Array[] | string {
-    if (!Array.isArray(response?.data) || response.data.length !== n) return `expected ${n} embeddings, got ${Array.isArray(response?.data) ? response.data.length : "none"}`;
+    if (!Array.isArray(response?.data) || response.data.length !== n)
+      return `expected ${n} embeddings, got ${Array.isArray(response?.data) ? response.data.length : "none"}`;
     const out: Float32Array[] = new Array<Float32Array>(n);
     for (const item of response.data) {
       const index = item.index;
-      if (!Number.isInteger(index) || index < 0 || index >= n || out[index]) return `bad or repeated embedding index ${index}`;
-      if (!Array.isArray(item.embedding) || item.embedding.length !== this.dims) return `embedding ${index} has ${Array.isArray(item.embedding) ? item.embedding.length : "no"} dimensions, expected ${this.dims}`;
+      if (!Number.isInteger(index) || index < 0 || index >= n || out[index])
+        return `bad or repeated embedding index ${index}`;
+      if (!Array.isArray(item.embedding) || item.embedding.length !== this.dims)
+        return `embedding ${index} has ${Array.isArray(item.embedding) ? item.embedding.length : "no"} dimensions, expected ${this.dims}`;
       out[index] = l2Normalise(Float32Array.from(item.embedding));
     }
     return out;
   }
 
-  #classify(error: unknown): { kind: LlmErrorKind; retryable: boolean; message: string; httpStatus?: number; retryAfterMs?: number } {
-    if (error instanceof APIConnectionTimeoutError) return { kind: "timeout", retryable: true, message: `no response within ${this.#timeoutMs} ms` };
-    if (error instanceof APIConnectionError) return { kind: "network", retryable: true, message: `connection failed: ${error.message}` };
+  #classify(error: unknown): {
+    kind: LlmErrorKind;
+    retryable: boolean;
+    message: string;
+    httpStatus?: number;
+    retryAfterMs?: number;
+  } {
+    if (error instanceof APIConnectionTimeoutError)
+      return { kind: "timeout", retryable: true, message: `no response within ${this.#timeoutMs} ms` };
+    if (error instanceof APIConnectionError)
+      return { kind: "network", retryable: true, message: `connection failed: ${error.message}` };
     if (error instanceof APIError && typeof error.status === "number") {
       const status = error.status;
       const retryAfterMs = parseRetryAfter(error.headers, this.#clock.now());
-      const base = { httpStatus: status, message: `HTTP ${error.message}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      const base = {
+        httpStatus: status,
+        message: `HTTP ${error.message}`,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
       if (status === 429) return { kind: "rate_limited", retryable: true, ...base };
       if (status >= 500) return { kind: "http", retryable: true, ...base };
       return { kind: "http", retryable: false, ...base };
     }
-    return { kind: "network", retryable: true, message: `unreadable response: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      kind: "network",
+      retryable: true,
+      message: `unreadable response: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 
   #redact(text: string): string {

@@ -46,7 +46,13 @@ export function pcaProject(rows: readonly ArrayLike<number>[], components = 2): 
 }
 
 /** Top-k eigenvectors of a symmetric positive semi-definite matrix, by orthogonal iteration (deterministic start). */
-function topEigenvectors(m: Float64Array, d: number, k: number, maxIterations = 500, tolerance = 1e-15): Float64Array[] {
+function topEigenvectors(
+  m: Float64Array,
+  d: number,
+  k: number,
+  maxIterations = 500,
+  tolerance = 1e-15,
+): Float64Array[] {
   const random = seededRandom(12345);
   let q = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => random() - 0.5));
   orthonormalise(q);
@@ -157,7 +163,11 @@ export function umap2d(rows: readonly ArrayLike<number>[], opts: UmapOptions = {
  * The same embedding as umap2d (same seed, same steps), computed epoch by epoch with the event
  * loop let through in between, so that a server computing it keeps answering requests.
  */
-export async function umap2dYielding(rows: readonly ArrayLike<number>[], opts: UmapOptions = {}, sliceMs = 20): Promise<Point2[]> {
+export async function umap2dYielding(
+  rows: readonly ArrayLike<number>[],
+  opts: UmapOptions = {},
+  sliceMs = 20,
+): Promise<Point2[]> {
   if (rows.length < 3) return pca2d(rows);
   const { umap, reduced } = umapSetup(rows, opts);
   await yieldToLoop();

@@ -6,16 +6,17 @@ const MAX_ID = 2_147_483_647;
 const id = z.coerce.number().int().min(1).max(MAX_ID);
 
 /** An instant as ISO 8601 or epoch milliseconds (digits only). */
-export const instantSchema = z
-  .union([z.string().trim().min(1).max(64), z.number()])
-  .transform((value, ctx) => {
-    const date = typeof value === "number" || /^-?\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
-    if (Number.isNaN(date.getTime()) || (typeof value === "string" && !/^-?\d+$/.test(value) && !/^\d{4}-\d{2}-\d{2}/.test(value))) {
-      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 date-time or epoch milliseconds" });
-      return z.NEVER;
-    }
-    return date;
-  });
+export const instantSchema = z.union([z.string().trim().min(1).max(64), z.number()]).transform((value, ctx) => {
+  const date = typeof value === "number" || /^-?\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
+  if (
+    Number.isNaN(date.getTime()) ||
+    (typeof value === "string" && !/^-?\d+$/.test(value) && !/^\d{4}-\d{2}-\d{2}/.test(value))
+  ) {
+    ctx.addIssue({ code: "custom", message: "must be an ISO 8601 date-time or epoch milliseconds" });
+    return z.NEVER;
+  }
+  return date;
+});
 
 export const encoderRefSchema = z.union([z.literal("builtin"), z.literal("openai"), id]);
 const configRef = z.union([z.literal("active"), id]);
@@ -28,7 +29,10 @@ const common = {
   prompt: promptRef.optional(),
 };
 
-export const featuresQuery = z.object({ asOf: instantSchema, ...common, vectors: z.enum(["json", "base64", "none"]).default("json"),
+export const featuresQuery = z.object({
+  asOf: instantSchema,
+  ...common,
+  vectors: z.enum(["json", "base64", "none"]).default("json"),
   /** List only the latest P partitions (the fused vector and weights still cover all). */
   limit: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
@@ -55,7 +59,12 @@ export const populationQuery = z.object({
 const userList = z
   .string()
   .max(200_000)
-  .transform((s) => s.split(",").map((u) => u.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(1).max(500)).max(10_000));
 
 export const exportQuery = z.object({
@@ -66,7 +75,11 @@ export const exportQuery = z.object({
 });
 
 export const encodersBody = z.discriminatedUnion("action", [
-  z.strictObject({ action: z.literal("fit"), asOf: instantSchema.optional(), dims: z.int().min(2).max(4096).optional() }),
+  z.strictObject({
+    action: z.literal("fit"),
+    asOf: instantSchema.optional(),
+    dims: z.int().min(2).max(4096).optional(),
+  }),
   z.strictObject({
     action: z.literal("encode"),
     encoder: encoderRefSchema.optional(),

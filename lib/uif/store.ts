@@ -37,7 +37,10 @@ export async function listEncoderVersions(): Promise<(EncoderVersionRow & { vect
 }
 
 export async function getEncoderVersion(id: number): Promise<EncoderVersionRow | null> {
-  const { rows } = await pool().query<EncoderVersionRow>(`SELECT ${ENCODER_COLUMNS} FROM uif_encoder_versions WHERE id = $1`, [id]);
+  const { rows } = await pool().query<EncoderVersionRow>(
+    `SELECT ${ENCODER_COLUMNS} FROM uif_encoder_versions WHERE id = $1`,
+    [id],
+  );
   return rows[0] ?? null;
 }
 
@@ -88,7 +91,11 @@ export async function saveBuiltinVersion(input: {
   return { row, created };
 }
 
-export async function ensureOpenAiVersion(input: { version: string; dims: number; params: Record<string, unknown> }): Promise<EncoderVersionRow> {
+export async function ensureOpenAiVersion(input: {
+  version: string;
+  dims: number;
+  params: Record<string, unknown>;
+}): Promise<EncoderVersionRow> {
   const { rows } = await pool().query<EncoderVersionRow>(
     `INSERT INTO uif_encoder_versions (kind, version, dims, params) VALUES ('openai', $1, $2, $3)
      ON CONFLICT (version) DO UPDATE SET version = EXCLUDED.version
@@ -118,7 +125,8 @@ export async function loadBuiltinEncoder(row: EncoderVersionRow): Promise<Builti
   for (let i = 0; i < df.length; i++) df[i] = r.idf_df.readInt32LE(i * 4);
   const idf: IdfModel = restoreIdf({ params, documents: r.idf_documents, df, version: p.idfVersion });
   const encoder = new BuiltinEncoder(idf, row.dims);
-  if (encoder.version !== row.version) throw new Error(`encoder version ${row.id}: rebuilt as ${encoder.version}, stored as ${row.version}`);
+  if (encoder.version !== row.version)
+    throw new Error(`encoder version ${row.id}: rebuilt as ${encoder.version}, stored as ${row.version}`);
   builtinCache.set(row.id, encoder);
   return encoder;
 }
@@ -216,7 +224,10 @@ export interface VectorDraft {
 }
 
 /** Stored vectors of an encoder version by text hash (one per hash). */
-export async function vectorsByTextHash(encoderVersionId: number, hashes: readonly string[]): Promise<Map<string, Buffer>> {
+export async function vectorsByTextHash(
+  encoderVersionId: number,
+  hashes: readonly string[],
+): Promise<Map<string, Buffer>> {
   if (hashes.length === 0) return new Map();
   const { rows } = await pool().query<{ text_hash: string; vector: Buffer }>(
     `SELECT DISTINCT ON (text_hash) text_hash, vector FROM uif_partition_vectors
@@ -227,7 +238,10 @@ export async function vectorsByTextHash(encoderVersionId: number, hashes: readon
 }
 
 /** Writes vectors (one statement); a row for the same (version, summary, kind) is replaced. */
-export async function writeVectors(encoderVersionId: number, drafts: readonly { draft: VectorDraft; bytes: Buffer }[]): Promise<void> {
+export async function writeVectors(
+  encoderVersionId: number,
+  drafts: readonly { draft: VectorDraft; bytes: Buffer }[],
+): Promise<void> {
   if (drafts.length === 0) return;
   const col = <T>(f: (d: VectorDraft) => T) => drafts.map(({ draft }) => f(draft));
   await pool().query(
@@ -295,12 +309,28 @@ export async function partitionFeatureRows(input: {
 }): Promise<PartitionFeatureRow[]> {
   const { configId, promptVersionId, userIds, asOf } = input;
   const [partitions, summaries, vectors] = await Promise.all([
-    pool().query<{ user_id: number; seq: number; content_hash: string; start_ts: Date; end_ts: Date; sealed_at_ts: Date; count: number }>(
+    pool().query<{
+      user_id: number;
+      seq: number;
+      content_hash: string;
+      start_ts: Date;
+      end_ts: Date;
+      sealed_at_ts: Date;
+      count: number;
+    }>(
       `SELECT user_id, seq, content_hash, start_ts, end_ts, sealed_at_ts, count FROM partitions
        WHERE user_id = ANY($2::int[]) AND config_id = $1 AND ($3::timestamptz IS NULL OR sealed_at_ts < $3) ORDER BY user_id, seq`,
       [configId, userIds, asOf],
     ),
-    pool().query<{ id: number; user_id: number; seq: number; partition_content_hash: string; input_hash: string; summary: string | null; shift: string | null }>(
+    pool().query<{
+      id: number;
+      user_id: number;
+      seq: number;
+      partition_content_hash: string;
+      input_hash: string;
+      summary: string | null;
+      shift: string | null;
+    }>(
       `SELECT s.id, s.user_id, s.seq, s.partition_content_hash, s.input_hash,
               ${input.withTexts ? "s.summary, s.shift" : "NULL::text AS summary, NULL::text AS shift"}
        FROM partition_summaries s
@@ -360,9 +390,17 @@ export interface FusionConfigRow {
   createdAt: Date;
 }
 
-export async function ensureFusionConfig(params: FusionParams, createdBy: string | null = null, note: string | null = null): Promise<FusionConfigRow> {
+export async function ensureFusionConfig(
+  params: FusionParams,
+  createdBy: string | null = null,
+  note: string | null = null,
+): Promise<FusionConfigRow> {
   validateFusionParams(params);
-  const canonical: FusionParams = { temperature: params.temperature, halfLifeDays: params.halfLifeDays, shiftWeight: params.shiftWeight };
+  const canonical: FusionParams = {
+    temperature: params.temperature,
+    halfLifeDays: params.halfLifeDays,
+    shiftWeight: params.shiftWeight,
+  };
   const { rows } = await pool().query<FusionConfigRow>(
     `INSERT INTO uif_fusion_configs (version, params, note, created_by) VALUES ($1, $2, $3, $4)
      ON CONFLICT (version) DO UPDATE SET version = EXCLUDED.version
@@ -373,12 +411,17 @@ export async function ensureFusionConfig(params: FusionParams, createdBy: string
 }
 
 export async function getFusionConfig(id: number): Promise<FusionConfigRow | null> {
-  const { rows } = await pool().query<FusionConfigRow>(`SELECT id, version, params, created_at AS "createdAt" FROM uif_fusion_configs WHERE id = $1`, [id]);
+  const { rows } = await pool().query<FusionConfigRow>(
+    `SELECT id, version, params, created_at AS "createdAt" FROM uif_fusion_configs WHERE id = $1`,
+    [id],
+  );
   return rows[0] ?? null;
 }
 
 export async function listFusionConfigs(): Promise<FusionConfigRow[]> {
-  const { rows } = await pool().query<FusionConfigRow>(`SELECT id, version, params, created_at AS "createdAt" FROM uif_fusion_configs ORDER BY id`);
+  const { rows } = await pool().query<FusionConfigRow>(
+    `SELECT id, version, params, created_at AS "createdAt" FROM uif_fusion_configs ORDER BY id`,
+  );
   return rows;
 }
 
@@ -388,7 +431,12 @@ export async function listFusionConfigs(): Promise<FusionConfigRow[]> {
  * summaries under the prompt version and of their vectors under the encoder version (a
  * re-encoded vector keeps its id but gets a new created_at). Equal signatures: equal rows.
  */
-export async function featureRowsSignature(input: { userId: number; configId: number; promptVersionId: number; encoderVersionId: number | null }): Promise<string> {
+export async function featureRowsSignature(input: {
+  userId: number;
+  configId: number;
+  promptVersionId: number;
+  encoderVersionId: number | null;
+}): Promise<string> {
   const stat = (table: string, where: string) =>
     `(SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce((extract(epoch FROM max(created_at)) * 1000)::bigint, 0) FROM ${table} WHERE ${where})`;
   const { rows } = await pool().query<{ p: string; s: string; v: string }>(

@@ -11,7 +11,13 @@ import { useTestDatabase } from "../../test/db";
 import { createApiToken } from "../auth/api-tokens";
 import type { Role } from "../auth/roles";
 import { pool } from "../db/client";
-import { startTestLlmServer, testEmbedding, testEmbeddingTokens, type TestLlmServer, manualClock } from "../llm/test-server";
+import {
+  startTestLlmServer,
+  testEmbedding,
+  testEmbeddingTokens,
+  type TestLlmServer,
+  manualClock,
+} from "../llm/test-server";
 import { offSummariesWritten } from "../uil/hooks";
 import { summariseUsers } from "../uil/service";
 import { activateCountConfig, ingestAndPartition, insertTestItems, userEvents } from "../uil/test-helpers";
@@ -42,7 +48,12 @@ beforeAll(async () => {
   configId = await activateCountConfig(K);
   // "early" is sealed long before the others; "late" gets partitions sealed on days 300+.
   await ingestAndPartition(
-    [...userEvents("early", 3 * K + 1, 0), ...userEvents("mid", 4 * K + 1, 100), ...userEvents("late", 3 * K + 1, 300), ...userEvents("lonely", K - 1, 50)],
+    [
+      ...userEvents("early", 3 * K + 1, 0),
+      ...userEvents("mid", 4 * K + 1, 100),
+      ...userEvents("late", 3 * K + 1, 300),
+      ...userEvents("lonely", K - 1, 50),
+    ],
     configId,
   );
   await summariseUsers({ kind: "cascade" });
@@ -51,7 +62,12 @@ afterAll(() => offSummariesWritten("uif-encode"));
 
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-async function call(handler: Handler, as: Role | null, url: string, opts: { body?: unknown; params?: Record<string, string> } = {}) {
+async function call(
+  handler: Handler,
+  as: Role | null,
+  url: string,
+  opts: { body?: unknown; params?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = as ? { authorization: `Bearer ${tokens[as]}` } : {};
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   const req = new NextRequest(`http://localhost${url}`, {
@@ -62,7 +78,12 @@ async function call(handler: Handler, as: Role | null, url: string, opts: { body
   return handler(req, { params: Promise.resolve(opts.params ?? {}) });
 }
 
-async function json(handler: Handler, as: Role | null, url: string, opts: { body?: unknown; params?: Record<string, string> } = {}) {
+async function json(
+  handler: Handler,
+  as: Role | null,
+  url: string,
+  opts: { body?: unknown; params?: Record<string, string> } = {},
+) {
   const res = await call(handler, as, url, opts);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -97,14 +118,19 @@ describe("roles and the encoders API", () => {
     const encoded = await json(encodersRoute, "editor", "/api/uif/encoders", { body: { action: "encode" } });
     expect(encoded.status).toBe(200);
     const result = encoded.body as EncodeResult;
-    const { rows } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries WHERE status = 'ok'`);
+    const { rows } = await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM partition_summaries WHERE status = 'ok'`,
+    );
     expect(result.encoded).toBeGreaterThan(0);
     expect(result.encoder.kind).toBe("builtin");
     // One summary vector per summarised partition, plus a shift vector where there is a shift.
-    const { rows: v } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM uif_partition_vectors WHERE text_kind = 'summary'`);
+    const { rows: v } = await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM uif_partition_vectors WHERE text_kind = 'summary'`,
+    );
     expect(v[0]!.n).toBe(rows[0]!.n);
     // Again: nothing left to encode.
-    const again = (await json(encodersRoute, "editor", "/api/uif/encoders", { body: { action: "encode" } })).body as EncodeResult;
+    const again = (await json(encodersRoute, "editor", "/api/uif/encoders", { body: { action: "encode" } }))
+      .body as EncodeResult;
     expect(again.encoded).toBe(0);
     expect(again.skipped).toBe(rows[0]!.n);
     expect((await json(encodersRoute, "editor", "/api/uif/encoders", { body: { action: "nope" } })).status).toBe(422);
@@ -113,15 +139,24 @@ describe("roles and the encoders API", () => {
 
 describe("as-of features without leakage", () => {
   it("a user with no sealed partition: 200, empty vectors, a reason", async () => {
-    const { status, body } = await json(featuresRoute, "viewer", `/api/users/lonely/features?asOf=${Date.UTC(2030, 0, 1)}`, { params: { id: "lonely" } });
+    const { status, body } = await json(
+      featuresRoute,
+      "viewer",
+      `/api/users/lonely/features?asOf=${Date.UTC(2030, 0, 1)}`,
+      { params: { id: "lonely" } },
+    );
     expect(status).toBe(200);
     const f = body as UserFeatures;
     expect(f.partitions).toEqual([]);
     expect(f.fused.every((x) => x === 0)).toBe(true);
     expect(f.reason?.code).toBe("no_sealed_partitions");
-    const unknown = await json(featuresRoute, "viewer", `/api/users/nobody/features?asOf=2020-01-01T00:00:00Z`, { params: { id: "nobody" } });
+    const unknown = await json(featuresRoute, "viewer", `/api/users/nobody/features?asOf=2020-01-01T00:00:00Z`, {
+      params: { id: "nobody" },
+    });
     expect(unknown.status).toBe(404);
-    const bad = await json(featuresRoute, "viewer", `/api/users/early/features?asOf=yesterday`, { params: { id: "early" } });
+    const bad = await json(featuresRoute, "viewer", `/api/users/early/features?asOf=yesterday`, {
+      params: { id: "early" },
+    });
     expect(bad.status).toBe(422);
   });
 
@@ -129,7 +164,9 @@ describe("as-of features without leakage", () => {
     const mid = await sealed("mid");
     const t = mid[2]!.sealedAt; // asOf = exactly the seal time of mid's third partition
     // A version fitted on everything exists (from the encode above); it must not be used at t.
-    const fit = await json(encodersRoute, "editor", "/api/uif/encoders", { body: { action: "fit", asOf: new Date(t).toISOString() } });
+    const fit = await json(encodersRoute, "editor", "/api/uif/encoders", {
+      body: { action: "fit", asOf: new Date(t).toISOString() },
+    });
     expect(fit.status).toBe(200);
     const asOfVersion = (fit.body as FitResult).encoder;
     expect(asOfVersion.fittedUntil).toBe(new Date(t).toISOString());
@@ -142,7 +179,9 @@ describe("as-of features without leakage", () => {
     // ...and differs from one that also saw the partition sealed at exactly t.
     expect(new BuiltinEncoder(fitIdf(await textsSealedBefore(t + 1))).version).not.toBe(expectedEncoder.version);
 
-    const { status, body } = await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t}`, { params: { id: "mid" } });
+    const { status, body } = await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t}`, {
+      params: { id: "mid" },
+    });
     expect(status).toBe(200);
     const f = body as UserFeatures;
     expect(f.reason).toBeNull();
@@ -164,17 +203,28 @@ describe("as-of features without leakage", () => {
     f.partitions.forEach((p, i) => p.summary.forEach((x, d) => expect(x).toBeCloseTo(expected[i]![d]!, 6)));
 
     // One millisecond later the third partition is in.
-    const after = (await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t + 1}`, { params: { id: "mid" } })).body as UserFeatures;
+    const after = (
+      await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t + 1}`, { params: { id: "mid" } })
+    ).body as UserFeatures;
     expect(after.partitions.map((p) => p.seq)).toEqual([mid[0]!.seq, mid[1]!.seq, mid[2]!.seq]);
 
     // Asking at t for the version fitted on everything: refused (409), not silently used.
-    const { rows: newest } = await pool().query<{ id: number }>(`SELECT id FROM uif_encoder_versions WHERE fitted_until > $1 ORDER BY id LIMIT 1`, [new Date(t)]);
-    const refused = await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t}&encoder=${newest[0]!.id}`, { params: { id: "mid" } });
+    const { rows: newest } = await pool().query<{ id: number }>(
+      `SELECT id FROM uif_encoder_versions WHERE fitted_until > $1 ORDER BY id LIMIT 1`,
+      [new Date(t)],
+    );
+    const refused = await json(featuresRoute, "viewer", `/api/users/mid/features?asOf=${t}&encoder=${newest[0]!.id}`, {
+      params: { id: "mid" },
+    });
     expect(refused.status).toBe(409);
 
     // Before any as-of version exists: a clear reason, not a 500.
     const early = await sealed("early");
-    const none = (await json(featuresRoute, "viewer", `/api/users/early/features?asOf=${early[1]!.sealedAt}`, { params: { id: "early" } })).body as UserFeatures;
+    const none = (
+      await json(featuresRoute, "viewer", `/api/users/early/features?asOf=${early[1]!.sealedAt}`, {
+        params: { id: "early" },
+      })
+    ).body as UserFeatures;
     expect(none.reason?.code).toBe("no_encoder");
     expect(none.partitions).toEqual([]);
   });
@@ -184,7 +234,8 @@ describe("vector encodings on the wire", () => {
   it("base64 float32 decodes to the same vectors as JSON numbers", async () => {
     const url = (v: string) => `/api/users/mid/features?asOf=2030-01-01T00:00:00Z&vectors=${v}`;
     const a = (await json(featuresRoute, "viewer", url("json"), { params: { id: "mid" } })).body as UserFeatures;
-    const b = (await json(featuresRoute, "viewer", url("base64"), { params: { id: "mid" } })).body as UserFeatures<string>;
+    const b = (await json(featuresRoute, "viewer", url("base64"), { params: { id: "mid" } }))
+      .body as UserFeatures<string>;
     expect(b.vectors).toBe("base64");
     const decode = (s: string) => Array.from(new Float32Array(Uint8Array.from(Buffer.from(s, "base64")).buffer));
     expect(decode(b.fused)).toEqual(a.fused.map(Math.fround));
@@ -196,14 +247,19 @@ describe("vector encodings on the wire", () => {
 describe("encoding follows summarisation", () => {
   it("new partitions get vectors after their summaries, nothing is re-encoded, same text reuses the vector", async () => {
     enableEncodingAfterSummaries();
-    const before = await pool().query<{ id: number; created_at: Date }>(`SELECT id, created_at FROM uif_partition_vectors ORDER BY id`);
+    const before = await pool().query<{ id: number; created_at: Date }>(
+      `SELECT id, created_at FROM uif_partition_vectors ORDER BY id`,
+    );
     await ingestAndPartition(userEvents("fresh", 2 * K + 1, 500), configId);
     await summariseUsers({ kind: "ingest" });
     const { rows } = await pool().query<{ seq: number; text_kind: string; encoder_version_id: number }>(
       `SELECT v.seq, v.text_kind, v.encoder_version_id FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id WHERE u.external_id = 'fresh' ORDER BY seq, text_kind`,
     );
     expect(rows.filter((r) => r.text_kind === "summary").map((r) => r.seq)).toEqual([0, 1]);
-    const after = await pool().query<{ id: number; created_at: Date }>(`SELECT id, created_at FROM uif_partition_vectors WHERE id = ANY($1::bigint[]) ORDER BY id`, [before.rows.map((r) => r.id)]);
+    const after = await pool().query<{ id: number; created_at: Date }>(
+      `SELECT id, created_at FROM uif_partition_vectors WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [before.rows.map((r) => r.id)],
+    );
     expect(after.rows).toEqual(before.rows); // old vectors untouched
 
     // Same (text hash, encoder version) never encoded twice: duplicates share one vector.
@@ -245,7 +301,9 @@ describe("demo seeding's encoding step", () => {
     const lines: string[] = [];
     await encodeDemoData((l) => lines.push(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^demo data: [\d,]+ partition vectors \(builtin-tfidf\/d256\/idf:[0-9a-f]{12}\), population map computed in /);
+    expect(lines[0]).toMatch(
+      /^demo data: [\d,]+ partition vectors \(builtin-tfidf\/d256\/idf:[0-9a-f]{12}\), population map computed in /,
+    );
     const { rows } = await pool().query<{ missing: number; umap: number }>(
       `SELECT (SELECT count(*)::int FROM partition_summaries s WHERE s.status = 'ok' AND NOT EXISTS (
                  SELECT 1 FROM uif_partition_vectors v WHERE v.summary_id = s.id AND v.text_kind = 'summary'
@@ -273,10 +331,19 @@ describe("export through the API, read back", () => {
     mid.slice(7).forEach((x, d) => expect(Number(x)).toBeCloseTo(features.fused[d]!, 6));
     expect(lines[2]!.split(",")[2]).toBe("0"); // lonely: no partition, zeros
 
-    const jsonl = (await (await call(exportRoute, "viewer", `/api/uif/export?asOf=${asOf}&format=jsonl&users=mid`)).text()).trim().split("\n").map((l) => JSON.parse(l));
+    const jsonl = (
+      await (await call(exportRoute, "viewer", `/api/uif/export?asOf=${asOf}&format=jsonl&users=mid`)).text()
+    )
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(jsonl[0].weights.map((w: { seq: number }) => w.seq)).toEqual(features.partitions.map((p) => p.seq));
 
-    const npy = new Uint8Array(await (await call(exportRoute, "viewer", `/api/uif/export?asOf=${asOf}&format=npy&users=mid,early`)).arrayBuffer());
+    const npy = new Uint8Array(
+      await (
+        await call(exportRoute, "viewer", `/api/uif/export?asOf=${asOf}&format=npy&users=mid,early`)
+      ).arrayBuffer(),
+    );
     const headerLen = npy[8]! | (npy[9]! << 8);
     expect(new TextDecoder().decode(npy.slice(10, 10 + headerLen))).toContain(`'shape': (2, ${features.dims})`);
     const matrix = new Float32Array(npy.slice(10 + headerLen).buffer);
@@ -333,12 +400,18 @@ describe("openai encoder against the test server", () => {
     expect(result.encoded).toBeGreaterThan(0);
     const calls = server.requests.filter((r) => r.path.endsWith("/embeddings"));
     const bodies = calls.map((r) => r.body as { input: string[]; dimensions: number; model: string });
-    expect(bodies.every((b) => b.input.length <= 5 && b.dimensions === 16 && b.model === "text-embedding-3-small")).toBe(true);
+    expect(
+      bodies.every((b) => b.input.length <= 5 && b.dimensions === 16 && b.model === "text-embedding-3-small"),
+    ).toBe(true);
     expect(calls[0]!.headers.authorization).toBe("Bearer sk-test-SECRET-123456");
 
-    const { rows: traces } = await pool().query<{ status: string; attempts: { status: string; waitedMs?: number; httpStatus?: number }[]; prompt_tokens: number; cost_usd: number | null; texts: number }>(
-      `SELECT status, attempts, prompt_tokens, cost_usd, texts FROM uif_embedding_calls ORDER BY id`,
-    );
+    const { rows: traces } = await pool().query<{
+      status: string;
+      attempts: { status: string; waitedMs?: number; httpStatus?: number }[];
+      prompt_tokens: number;
+      cost_usd: number | null;
+      texts: number;
+    }>(`SELECT status, attempts, prompt_tokens, cost_usd, texts FROM uif_embedding_calls ORDER BY id`);
     const retried = traces.filter((t) => t.attempts.length > 1);
     expect(retried.length).toBeGreaterThan(0);
     const allAttempts = traces.flatMap((t) => t.attempts);
@@ -382,12 +455,25 @@ describe("openai encoder against the test server", () => {
     await ingestAndPartition(userEvents("openai-fail", K + 1, 700), configId);
     await summariseUsers({ kind: "cascade" });
     const scope = await resolveScope();
-    server.enqueueEmbeddings(...Array.from({ length: 3 }, () => ({ type: "error" as const, status: 500, body: { error: { message: "down" } } })));
+    server.enqueueEmbeddings(
+      ...Array.from({ length: 3 }, () => ({
+        type: "error" as const,
+        status: 500,
+        body: { error: { message: "down" } },
+      })),
+    );
     const { rows: u } = await pool().query<{ id: number }>(`SELECT id FROM users WHERE external_id = 'openai-fail'`);
-    await expect(encodeMissing(row, { scope, userIds: [u[0]!.id] }, overrides)).rejects.toThrow(/http.*gave up after 3 attempts/);
-    const { rows } = await pool().query<{ status: string; error_kind: string }>(`SELECT status, error_kind FROM uif_embedding_calls ORDER BY id DESC LIMIT 1`);
+    await expect(encodeMissing(row, { scope, userIds: [u[0]!.id] }, overrides)).rejects.toThrow(
+      /http.*gave up after 3 attempts/,
+    );
+    const { rows } = await pool().query<{ status: string; error_kind: string }>(
+      `SELECT status, error_kind FROM uif_embedding_calls ORDER BY id DESC LIMIT 1`,
+    );
     expect(rows[0]).toEqual({ status: "failed", error_kind: "http" });
-    const { rows: vec } = await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM uif_partition_vectors WHERE encoder_version_id = $1 AND user_id = $2`, [row.id, u[0]!.id]);
+    const { rows: vec } = await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM uif_partition_vectors WHERE encoder_version_id = $1 AND user_id = $2`,
+      [row.id, u[0]!.id],
+    );
     expect(vec[0]!.n).toBe(0);
   });
 });
@@ -428,7 +514,10 @@ describe("features: vectors=none and the per-process cache", () => {
     );
     expect(b.partitions.every((p) => p.summary === null && p.shift === null)).toBe(true);
     expect(noneText.length).toBeLessThan(JSON.stringify(a).length / 3);
-    expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&vectors=csv`, { params: { id: "mid" } })).status).toBe(422);
+    expect(
+      (await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&vectors=csv`, { params: { id: "mid" } }))
+        .status,
+    ).toBe(422);
   });
 
   it("limit=P lists the latest P partitions and says how many were left out; fused and weights unchanged", async () => {
@@ -443,7 +532,9 @@ describe("features: vectors=none and the per-process cache", () => {
     const wide = JSON.parse(await text("mid", `${q}&limit=1000`)) as UserFeatures<string>;
     expect(wide.omitted).toBe(0);
     expect(wide.partitions).toEqual(all.partitions);
-    expect((await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&limit=0`, { params: { id: "mid" } })).status).toBe(422);
+    expect(
+      (await call(featuresRoute, "viewer", `/api/users/mid/features?${q}&limit=0`, { params: { id: "mid" } })).status,
+    ).toBe(422);
   });
 
   it("answers byte for byte as with the cache off, at and around every seal time (no leakage through the cache)", async () => {
@@ -451,7 +542,8 @@ describe("features: vectors=none and the per-process cache", () => {
     const asOfs = [...seals.flatMap((s) => [s.sealedAt, s.sealedAt + 1]), Date.UTC(2030, 0, 1)];
     const answers = async () => {
       const out: string[] = [];
-      for (const t of asOfs) for (const v of ["json", "base64", "none"]) out.push(await text("mid", `asOf=${t}&vectors=${v}`));
+      for (const t of asOfs)
+        for (const v of ["json", "base64", "none"]) out.push(await text("mid", `asOf=${t}&vectors=${v}`));
       return out;
     };
     setFeatureCacheBudget(256 * 1024 * 1024);

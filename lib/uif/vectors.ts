@@ -30,10 +30,11 @@ export function topVarianceDimensions(vectors: readonly ArrayLike<number>[], k: 
   const dims = vectors[0]!.length;
   const mean = new Float64Array(dims);
   const sq = new Float64Array(dims);
-  for (const v of vectors) for (let d = 0; d < dims; d++) {
-    mean[d]! += v[d]!;
-    sq[d]! += v[d]! * v[d]!;
-  }
+  for (const v of vectors)
+    for (let d = 0; d < dims; d++) {
+      mean[d]! += v[d]!;
+      sq[d]! += v[d]! * v[d]!;
+    }
   const n = vectors.length;
   const variance = Array.from({ length: dims }, (_, d) => ({ d, v: sq[d]! / n - (mean[d]! / n) ** 2 }));
   variance.sort((a, b) => b.v - a.v || a.d - b.d);
@@ -52,7 +53,12 @@ export interface NeighbourHit {
  * The k candidates most similar (cosine) to the query, best first; ties by index. `exclude`
  * skips one candidate (the user itself). Exact scan: 6,000 x 256 is ~1.5M multiply-adds.
  */
-export function kNearest(query: ArrayLike<number>, candidates: readonly ArrayLike<number>[], k: number, exclude = -1): NeighbourHit[] {
+export function kNearest(
+  query: ArrayLike<number>,
+  candidates: readonly ArrayLike<number>[],
+  k: number,
+  exclude = -1,
+): NeighbourHit[] {
   const hits: NeighbourHit[] = [];
   for (let i = 0; i < candidates.length; i++) {
     if (i === exclude) continue;

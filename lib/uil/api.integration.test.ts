@@ -16,7 +16,14 @@ import type { Role } from "../auth/roles";
 import { pool } from "../db/client";
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, PROMPT_VARIABLES } from "../llm";
 import { startTestLlmServer, type TestLlmServer } from "../llm/test-server";
-import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems, userEvents, validAnswers } from "./test-helpers";
+import {
+  activateCountConfig,
+  chatRequests,
+  ingestAndPartition,
+  insertTestItems,
+  userEvents,
+  validAnswers,
+} from "./test-helpers";
 
 // The UIL API through its exported route handlers, called with NextRequest and bearer tokens.
 
@@ -79,22 +86,50 @@ describe("summaries and runs (built-in provider: no endpoint configured)", () =>
   });
 
   it("runs a user's cascade for an editor (not a viewer), then shows the summaries", async () => {
-    expect((await call(runRoute, "viewer", "/api/users/u1/summaries/run", { body: {}, ...forUser("u1") })).status).toBe(403);
+    expect((await call(runRoute, "viewer", "/api/users/u1/summaries/run", { body: {}, ...forUser("u1") })).status).toBe(
+      403,
+    );
     const run = await call(runRoute, "editor", "/api/users/u1/summaries/run", { body: {}, ...forUser("u1") });
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ calls: 3, cacheHits: 0, skipped: 0, failed: 0, costUsd: 0 });
     expect(Object.keys(run.body).sort()).toEqual(
-      ["runId", "calls", "cacheHits", "skipped", "failed", "blocked", "promptTokens", "completionTokens", "costUsd", "durationMs"].sort(),
+      [
+        "runId",
+        "calls",
+        "cacheHits",
+        "skipped",
+        "failed",
+        "blocked",
+        "promptTokens",
+        "completionTokens",
+        "costUsd",
+        "durationMs",
+      ].sort(),
     );
     expect(run.body.promptTokens).toBeGreaterThan(0);
 
-    const again = await call(runRoute, "editor", "/api/users/u1/summaries/run", { body: { config: "active", prompt: "production" }, ...forUser("u1") });
+    const again = await call(runRoute, "editor", "/api/users/u1/summaries/run", {
+      body: { config: "active", prompt: "production" },
+      ...forUser("u1"),
+    });
     expect(again.body).toMatchObject({ calls: 0, skipped: 3 });
 
-    const { body } = await call(summariesRoute, "viewer", "/api/users/u1/summaries?config=active&prompt=production", forUser("u1"));
+    const { body } = await call(
+      summariesRoute,
+      "viewer",
+      "/api/users/u1/summaries?config=active&prompt=production",
+      forUser("u1"),
+    );
     expect(body.summaries).toHaveLength(3);
     for (const s of body.summaries) {
-      expect(s).toMatchObject({ status: "ok", stale: false, provider: "builtin", model: "liber-extractive-v1", cacheHit: false, error: null });
+      expect(s).toMatchObject({
+        status: "ok",
+        stale: false,
+        provider: "builtin",
+        model: "liber-extractive-v1",
+        cacheHit: false,
+        error: null,
+      });
       expect(s.summary).toMatch(/Built-in extractive summary/);
       expect(s.interests.length).toBeGreaterThan(0);
       expect(s.promptVersion).toEqual({ id: body.prompt.id, version: 1 });
@@ -105,7 +140,9 @@ describe("summaries and runs (built-in provider: no endpoint configured)", () =>
 
   it("answers 404 for an unknown user or prompt version, 422 for a bad selector", async () => {
     expect((await call(summariesRoute, "viewer", "/api/users/nobody/summaries", forUser("nobody"))).status).toBe(404);
-    expect((await call(summariesRoute, "viewer", "/api/users/u1/summaries?prompt=99999", forUser("u1"))).status).toBe(404);
+    expect((await call(summariesRoute, "viewer", "/api/users/u1/summaries?prompt=99999", forUser("u1"))).status).toBe(
+      404,
+    );
     const bad = await call(summariesRoute, "viewer", "/api/users/u1/summaries?config=latest", forUser("u1"));
     expect(bad.status).toBe(422);
   });
@@ -144,7 +181,12 @@ describe("prompts", () => {
       version: 1,
       system: DEFAULT_SYSTEM_PROMPT,
       userTemplate: DEFAULT_USER_TEMPLATE,
-      behaviorOptions: { fields: ["date", "title", "categories", "kind", "value"], maxItems: 200, maxTitleChars: 120, tokenBudget: 3000 },
+      behaviorOptions: {
+        fields: ["date", "title", "categories", "kind", "value"],
+        maxItems: 200,
+        maxTitleChars: 120,
+        tokenBudget: 3000,
+      },
       labels: ["latest", "production"],
       createdBy: null,
     });
@@ -160,7 +202,13 @@ describe("prompts", () => {
   });
 
   it("writes immutable versions, moves labels explicitly, and diffs any two versions", async () => {
-    expect((await call(createPromptRoute, "viewer", "/api/prompts", { body: { name: "uil", system: "x", userTemplate: "y" } })).status).toBe(403);
+    expect(
+      (
+        await call(createPromptRoute, "viewer", "/api/prompts", {
+          body: { name: "uil", system: "x", userTemplate: "y" },
+        })
+      ).status,
+    ).toBe(403);
     const created = await call(createPromptRoute, "editor", "/api/prompts", {
       body: {
         name: "uil",
@@ -171,7 +219,13 @@ describe("prompts", () => {
       },
     });
     expect(created.status).toBe(201);
-    expect(created.body.prompt).toMatchObject({ name: "uil", version: 2, labels: ["latest"], note: "shorter", createdBy: "token:uil-editor" });
+    expect(created.body.prompt).toMatchObject({
+      name: "uil",
+      version: 2,
+      labels: ["latest"],
+      note: "shorter",
+      createdBy: "token:uil-editor",
+    });
     const v1 = (await call(listPromptsRoute, "viewer", "/api/prompts")).body.prompts.find((p: any) => p.version === 1);
     expect(v1.labels).toEqual(["production"]);
 
@@ -180,30 +234,49 @@ describe("prompts", () => {
     expect(diff.status).toBe(200);
     const byField = Object.fromEntries(diff.body.fields.map((f: any) => [f.field, f]));
     expect(byField.system.changed).toBe(true);
-    expect(byField.system.hunks.filter((h: any) => h.added).map((h: any) => h.value).join("")).toMatch(/\nBe brief\.$/);
+    expect(
+      byField.system.hunks
+        .filter((h: any) => h.added)
+        .map((h: any) => h.value)
+        .join(""),
+    ).toMatch(/\nBe brief\.$/);
     expect(byField.system.hunks.map((h: any) => h.value).join("")).toContain(DEFAULT_SYSTEM_PROMPT.slice(0, 200));
     expect(byField.userTemplate).toMatchObject({ changed: false, hunks: [{ value: DEFAULT_USER_TEMPLATE }] });
     expect(byField.behaviorOptions.changed).toBe(true);
 
-    const moved = await call(setLabelRoute, "editor", `/api/prompts/${id}/labels`, { body: { label: "production" }, params: { id } });
+    const moved = await call(setLabelRoute, "editor", `/api/prompts/${id}/labels`, {
+      body: { label: "production" },
+      params: { id },
+    });
     expect(moved.status).toBe(200);
     expect(moved.body.prompt.labels).toEqual(["latest", "production"]);
     const { body } = await call(summariesRoute, "viewer", "/api/users/u1/summaries", forUser("u1"));
     expect(body.prompt).toMatchObject({ version: 2 });
     expect(body.summaries.every((s: any) => s.status === "missing")).toBe(true); // nothing summarised with v2 yet
 
-    const back = await call(setLabelRoute, "editor", `/api/prompts/${v1.id}/labels`, { body: { label: "production" }, params: { id: String(v1.id) } });
+    const back = await call(setLabelRoute, "editor", `/api/prompts/${v1.id}/labels`, {
+      body: { label: "production" },
+      params: { id: String(v1.id) },
+    });
     expect(back.body.prompt.labels).toEqual(["production"]);
-    expect((await call(setLabelRoute, "editor", `/api/prompts/${id}/labels`, { body: { label: "Prod!" }, params: { id } })).status).toBe(422);
+    expect(
+      (await call(setLabelRoute, "editor", `/api/prompts/${id}/labels`, { body: { label: "Prod!" }, params: { id } }))
+        .status,
+    ).toBe(422);
   });
 
   it("runs a draft beside production on one user's whole cascade without saving summaries", async () => {
-    const count = async () => (await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries`)).rows[0]!.n;
+    const count = async () =>
+      (await pool().query<{ n: number }>(`SELECT count(*)::int AS n FROM partition_summaries`)).rows[0]!.n;
     const before = await count();
     const { status, body } = await call(playgroundRoute, "editor", "/api/prompts/playground", {
       body: {
         user: "u2",
-        draft: { system: "Describe {{profile}} briefly as JSON.", userTemplate: "{{previous_summary}}\n{{behaviors}}", behaviorOptions: { fields: ["title"], maxItems: 10, maxTitleChars: 40, tokenBudget: 500 } },
+        draft: {
+          system: "Describe {{profile}} briefly as JSON.",
+          userTemplate: "{{previous_summary}}\n{{behaviors}}",
+          behaviorOptions: { fields: ["title"], maxItems: 10, maxTitleChars: 40, tokenBudget: 500 },
+        },
         maxPartitions: 5,
       },
     });
@@ -227,7 +300,14 @@ describe("prompts", () => {
 
     // The same draft again: answered from the cache.
     const again = await call(playgroundRoute, "editor", "/api/prompts/playground", {
-      body: { user: "u2", draft: { system: "Describe {{profile}} briefly as JSON.", userTemplate: "{{previous_summary}}\n{{behaviors}}", behaviorOptions: { fields: ["title"], maxItems: 10, maxTitleChars: 40, tokenBudget: 500 } } },
+      body: {
+        user: "u2",
+        draft: {
+          system: "Describe {{profile}} briefly as JSON.",
+          userTemplate: "{{previous_summary}}\n{{behaviors}}",
+          behaviorOptions: { fields: ["title"], maxItems: 10, maxTitleChars: 40, tokenBudget: 500 },
+        },
+      },
     });
     expect(again.body.draft.totals).toMatchObject({ calls: 0, cacheHits: 2 });
     expect(again.body.draft.summaries.every((s: any) => s.cacheHit)).toBe(true);
@@ -268,10 +348,24 @@ describe("settings", () => {
     expect(invalid.status).toBe(422);
     const saved = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", {
       method: "PUT",
-      body: { provider: "openai", baseUrl: server.baseURL, model: "gpt-4o-mini", temperature: 0, maxTokens: 500, timeoutMs: 5000 },
+      body: {
+        provider: "openai",
+        baseUrl: server.baseURL,
+        model: "gpt-4o-mini",
+        temperature: 0,
+        maxTokens: 500,
+        timeoutMs: 5000,
+      },
     });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ provider: "openai", baseUrl: server.baseURL, model: "gpt-4o-mini", temperature: 0, maxTokens: 500, apiKeyConfigured: true });
+    expect(saved.body).toMatchObject({
+      provider: "openai",
+      baseUrl: server.baseURL,
+      model: "gpt-4o-mini",
+      temperature: 0,
+      maxTokens: 500,
+      apiKeyConfigured: true,
+    });
     expect(JSON.stringify(saved.body)).not.toContain("SECRET");
 
     const before = chatRequests(server).length;
@@ -289,24 +383,41 @@ describe("settings", () => {
       ["ok", "gpt-4o-mini"],
       ["ok", "gpt-4o-mini"],
     ]);
-    const trace = await call(getCall, "viewer", `/api/llm-calls/${body.summaries[0].llmCallId}`, { params: { id: String(body.summaries[0].llmCallId) } });
+    const trace = await call(getCall, "viewer", `/api/llm-calls/${body.summaries[0].llmCallId}`, {
+      params: { id: String(body.summaries[0].llmCallId) },
+    });
     expect(trace.body.call.endpoint).toBe(server.baseURL);
     expect(JSON.stringify(trace.body)).not.toContain("SECRET");
   });
 
   it("shows prices to viewers and lets admins replace them", async () => {
     const { body } = await call(getPricesRoute, "viewer", "/api/settings/prices");
-    expect(body.prices).toContainEqual({ provider: "builtin", model: "liber-extractive-v1", inputPerMTok: 0, outputPerMTok: 0 });
-    expect(body.prices).toContainEqual({ provider: "openai", model: "gpt-4o-mini", inputPerMTok: 0.15, outputPerMTok: 0.6 });
+    expect(body.prices).toContainEqual({
+      provider: "builtin",
+      model: "liber-extractive-v1",
+      inputPerMTok: 0,
+      outputPerMTok: 0,
+    });
+    expect(body.prices).toContainEqual({
+      provider: "openai",
+      model: "gpt-4o-mini",
+      inputPerMTok: 0.15,
+      outputPerMTok: 0.6,
+    });
 
     const prices = [
       { provider: "builtin", model: "liber-extractive-v1", inputPerMTok: 0, outputPerMTok: 0 },
       { provider: "openai", model: "gpt-4o-mini", inputPerMTok: 1, outputPerMTok: 2 },
     ];
-    expect((await call(putPricesRoute, "editor", "/api/settings/prices", { method: "PUT", body: { prices } })).status).toBe(403);
+    expect(
+      (await call(putPricesRoute, "editor", "/api/settings/prices", { method: "PUT", body: { prices } })).status,
+    ).toBe(403);
     const saved = await call(putPricesRoute, "admin", "/api/settings/prices", { method: "PUT", body: { prices } });
     expect(saved.body.prices).toEqual(prices);
-    const dup = await call(putPricesRoute, "admin", "/api/settings/prices", { method: "PUT", body: { prices: [prices[1], prices[1]] } });
+    const dup = await call(putPricesRoute, "admin", "/api/settings/prices", {
+      method: "PUT",
+      body: { prices: [prices[1], prices[1]] },
+    });
     expect(dup.status).toBe(422);
 
     // The new price applies to the next calls.

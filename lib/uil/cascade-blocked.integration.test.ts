@@ -4,7 +4,14 @@ import { describeRun } from "../cli/commands/summarise";
 import { pool } from "../db/client";
 import { reply, startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { getUserSummaries, summariseUsers } from "./service";
-import { activateCountConfig, ingestAndPartition, insertTestItems, summaryReply, testProvider, userEvents } from "./test-helpers";
+import {
+  activateCountConfig,
+  ingestAndPartition,
+  insertTestItems,
+  summaryReply,
+  testProvider,
+  userEvents,
+} from "./test-helpers";
 import { listRuns } from "./traces";
 
 /**
@@ -32,7 +39,10 @@ describe("a failed partition in the middle of a cascade", () => {
     const garbage = reply.text("I cannot produce JSON today.");
     server.enqueue(summaryReply(1), garbage, garbage);
     const user = (await pool().query<{ id: number }>(`SELECT id FROM users WHERE external_id = 'w1'`)).rows[0]!.id;
-    const result = await summariseUsers({ kind: "cascade", userIds: [user], createdBy: "cli" }, { provider: testProvider(server) });
+    const result = await summariseUsers(
+      { kind: "cascade", userIds: [user], createdBy: "cli" },
+      { provider: testProvider(server) },
+    );
 
     expect(result).toMatchObject({ status: "failed", failed: 1, blocked: 2, calls: 2 });
     expect(result.error).toMatch(/^user #\d+ partition 1: .*not valid JSON/);

@@ -52,7 +52,9 @@ async function userWithPartitions(name: string, partitions: number): Promise<num
 const requestsSoFar = () => chatRequests(server).length;
 
 async function traces(userId: number) {
-  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM llm_calls WHERE user_id = $1 ORDER BY id`, [userId]);
+  const { rows } = await pool().query<{ id: number }>(`SELECT id FROM llm_calls WHERE user_id = $1 ORDER BY id`, [
+    userId,
+  ]);
   return Promise.all(rows.map((r) => getLlmCall(r.id).then((c) => c!)));
 }
 
@@ -64,13 +66,25 @@ describe("the cascade through an OpenAI-compatible server", () => {
 
     const result = await runUserCascade("shape", {}, { provider });
 
-    expect(result).toMatchObject({ calls: 3, cacheHits: 0, skipped: 0, failed: 0, promptTokens: 360, completionTokens: 180 });
+    expect(result).toMatchObject({
+      calls: 3,
+      cacheHits: 0,
+      skipped: 0,
+      failed: 0,
+      promptTokens: 360,
+      completionTokens: 180,
+    });
     expect(result.costUsd).toBeCloseTo((360 * 0.15 + 180 * 0.6) / 1_000_000, 12); // the seeded gpt-4o-mini price
-    const sent = chatRequests(server).slice(before).map((r) => r.body as ChatBody);
+    const sent = chatRequests(server)
+      .slice(before)
+      .map((r) => r.body as ChatBody);
     expect(sent).toHaveLength(3);
     for (const body of sent) {
       expect(body).toMatchObject({ model: "gpt-4o-mini", temperature: 0.2, max_tokens: 800 });
-      expect(body.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "interest_summary", strict: true } });
+      expect(body.response_format).toMatchObject({
+        type: "json_schema",
+        json_schema: { name: "interest_summary", strict: true },
+      });
       expect(body.messages.map((m) => m.role)).toEqual(["system", "user"]);
       expect(body.messages[0]!.content).toBe(DEFAULT_SYSTEM_PROMPT);
       expect(body.messages[1]!.content).toContain(`<behaviors total="${K}" shown="${K}"`);
@@ -90,7 +104,10 @@ describe("the cascade through an OpenAI-compatible server", () => {
       [2, "ok", false, "Summary number 3: likes drama."],
     ]);
     expect(view.summaries[0]).toMatchObject({
-      interests: [{ label: "Drama", weight: 0.7 }, { label: "Genre 1", weight: 0.3 }],
+      interests: [
+        { label: "Drama", weight: 0.7 },
+        { label: "Genre 1", weight: 0.3 },
+      ],
       promptTokens: 120,
       completionTokens: 60,
       cacheHit: false,
@@ -117,7 +134,13 @@ describe("the cascade through an OpenAI-compatible server", () => {
 
   it("retries a 429 with Retry-After and 500s, and counts the retries in traces and the run", async () => {
     await userWithPartitions("retry", 2);
-    server.enqueue(reply.rateLimited({ retryAfter: "2" }), summaryReply(1), reply.serverError(500), reply.serverError(503), summaryReply(2));
+    server.enqueue(
+      reply.rateLimited({ retryAfter: "2" }),
+      summaryReply(1),
+      reply.serverError(500),
+      reply.serverError(503),
+      summaryReply(2),
+    );
     const result = await runUserCascade("retry", {}, { provider: testProvider(server) });
     expect(result).toMatchObject({ calls: 2, failed: 0 });
 
@@ -141,7 +164,10 @@ describe("the cascade through an OpenAI-compatible server", () => {
     const result = await runUserCascade("slow", {}, { provider: testProvider(server, { timeoutMs: 300 }) });
     expect(result).toMatchObject({ calls: 1, failed: 0 });
     const [trace] = await traces(await userIdOf("slow"));
-    expect(trace!.attempts).toMatchObject([{ status: "retry", error: expect.stringContaining("no complete response within 300 ms") }, { status: "ok" }]);
+    expect(trace!.attempts).toMatchObject([
+      { status: "retry", error: expect.stringContaining("no complete response within 300 ms") },
+      { status: "ok" },
+    ]);
   });
 
   it("records malformed JSON as a failed summary with its reason and raw answer; later partitions wait; a re-run retries it", async () => {
@@ -170,7 +196,11 @@ describe("the cascade through an OpenAI-compatible server", () => {
     const again = await runUserCascade("malformed", {}, { provider: testProvider(server) });
     expect(again).toMatchObject({ calls: 3, failed: 0, cacheHits: 0 });
     const fixed = await getUserSummaries("malformed", {}, { provider: testProvider(server) });
-    expect(fixed.summaries.map((s) => [s.status, s.stale])).toEqual([["ok", false], ["ok", false], ["ok", false]]);
+    expect(fixed.summaries.map((s) => [s.status, s.stale])).toEqual([
+      ["ok", false],
+      ["ok", false],
+      ["ok", false],
+    ]);
   });
 
   it("records a refusal as a failed summary with the model's reason", async () => {
@@ -179,9 +209,16 @@ describe("the cascade through an OpenAI-compatible server", () => {
     const result = await runUserCascade("refused", {}, { provider: testProvider(server) });
     expect(result).toMatchObject({ calls: 1, failed: 1 });
     const view = await getUserSummaries("refused", {}, { provider: testProvider(server) });
-    expect(view.summaries[0]).toMatchObject({ status: "failed", error: expect.stringContaining("the model refused: I can't profile people.") });
+    expect(view.summaries[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("the model refused: I can't profile people."),
+    });
     const [trace] = await traces(userId);
-    expect(trace).toMatchObject({ status: "failed", rawResponse: "I can't profile people.", attempts: [{ status: "failed", httpStatus: 200 }] });
+    expect(trace).toMatchObject({
+      status: "failed",
+      rawResponse: "I can't profile people.",
+      attempts: [{ status: "failed", httpStatus: 200 }],
+    });
     expect(trace!.errorKind).toBe("refusal");
   });
 });
@@ -206,11 +243,15 @@ describe("cache and incremental work", () => {
     expect(result).toMatchObject({ calls: 0, cacheHits: 3, skipped: 0, failed: 0, promptTokens: 0, costUsd: 0 });
 
     const view = await getUserSummaries("cached", { config: copy.id }, { provider });
-    expect(view.summaries.map((s) => [s.status, s.cacheHit, s.summary])).toEqual(texts.map((text) => ["ok", true, text]));
+    expect(view.summaries.map((s) => [s.status, s.cacheHit, s.summary])).toEqual(
+      texts.map((text) => ["ok", true, text]),
+    );
     const hits = (await traces(userId)).filter((t) => t.cacheHit);
     expect(hits).toHaveLength(3);
     expect(hits.every((t) => t.status === "ok" && t.attempts.length === 0 && t.promptTokens === 0)).toBe(true);
-    const { rows } = await pool().query<{ hits: number }>(`SELECT hits FROM llm_cache WHERE key = $1`, [hits[0]!.cacheKey]);
+    const { rows } = await pool().query<{ hits: number }>(`SELECT hits FROM llm_cache WHERE key = $1`, [
+      hits[0]!.cacheKey,
+    ]);
     expect(rows[0]!.hits).toBe(1);
   });
 

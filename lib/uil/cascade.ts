@@ -154,11 +154,25 @@ export class RunRecorder {
   ) {}
 
   static async start(
-    meta: { kind: RunKind; provider: LlmProvider; params?: Partial<SummariseParams>; configId: number | null; promptVersionId: number | null; createdBy: string | null },
+    meta: {
+      kind: RunKind;
+      provider: LlmProvider;
+      params?: Partial<SummariseParams>;
+      configId: number | null;
+      promptVersionId: number | null;
+      createdBy: string | null;
+    },
     prices: PriceTable,
   ): Promise<RunRecorder> {
     const model = meta.provider.resolveParams(meta.params).model;
-    const runId = await createRun({ kind: meta.kind, provider: meta.provider.provider, model, configId: meta.configId, promptVersionId: meta.promptVersionId, createdBy: meta.createdBy });
+    const runId = await createRun({
+      kind: meta.kind,
+      provider: meta.provider.provider,
+      model,
+      configId: meta.configId,
+      promptVersionId: meta.promptVersionId,
+      createdBy: meta.createdBy,
+    });
     return new RunRecorder(runId, prices);
   }
 
@@ -166,7 +180,12 @@ export class RunRecorder {
     return this.pendingCache.get(key);
   }
 
-  record(entry: { trace: TraceDraft; summary?: WriteBatch["summaries"][number]; cacheEntry?: WriteBatch["cacheEntries"][number]; cacheHitKey?: string }): void {
+  record(entry: {
+    trace: TraceDraft;
+    summary?: WriteBatch["summaries"][number];
+    cacheEntry?: WriteBatch["cacheEntries"][number];
+    cacheHitKey?: string;
+  }): void {
     const { trace } = entry;
     this.buffer.traces.push(trace);
     if (entry.summary) this.buffer.summaries.push(entry.summary);
@@ -201,7 +220,8 @@ export class RunRecorder {
    * users flushing after each paid answer make few transactions, not one each.
    */
   async flush(force = false): Promise<void> {
-    const due = force || this.buffer.traces.length >= FLUSH_EVERY_TRACES || performance.now() - this.lastFlush >= FLUSH_EVERY_MS;
+    const due =
+      force || this.buffer.traces.length >= FLUSH_EVERY_TRACES || performance.now() - this.lastFlush >= FLUSH_EVERY_MS;
     if (!due) return this.writes;
     if (this.queued) return this.queued;
     this.lastFlush = performance.now();
@@ -256,7 +276,12 @@ export async function runCascade(recorder: RunRecorder, opts: CascadeOptions): P
   const persist = opts.persist ?? true;
   const { provider, prompt, configId } = opts;
   const params = provider.resolveParams(opts.params);
-  const chainSettings: ChainSettings = { promptIdentity: promptIdentity(prompt), provider: provider.provider, model: params.model, params };
+  const chainSettings: ChainSettings = {
+    promptIdentity: promptIdentity(prompt),
+    provider: provider.provider,
+    model: params.model,
+    params,
+  };
   const userIds = opts.userIds ? [...new Set(opts.userIds)] : await usersWithPartitions(configId);
 
   // Plan: which partitions of which users need work (cheap: content hashes and stored input hashes only).
@@ -266,13 +291,18 @@ export async function runCascade(recorder: RunRecorder, opts: CascadeOptions): P
     const [users, partitions, done] = await Promise.all([
       loadUsers(chunk),
       loadPartitions(configId, chunk, opts.maxPartitions),
-      prompt.id === null ? Promise.resolve(new Map<number, Set<string>>()) : okSummaryHashes(configId, prompt.id, chunk),
+      prompt.id === null
+        ? Promise.resolve(new Map<number, Set<string>>())
+        : okSummaryHashes(configId, prompt.id, chunk),
     ]);
     for (const userId of chunk) {
       const user = users.get(userId);
       const list = partitions.get(userId);
       if (!user || !list || list.length === 0) continue;
-      const chain = expectedChain(chainSettings, list.map((p) => p.contentHash));
+      const chain = expectedChain(
+        chainSettings,
+        list.map((p) => p.contentHash),
+      );
       const stored = done.get(userId);
       plans.push({ user, partitions: list, chain, needsWork: chain.map((h) => !stored?.has(h)) });
     }
@@ -341,7 +371,11 @@ async function runUserCascade(
       if (row.status === "ok" && !stored.has(row.inputHash)) stored.set(row.inputHash, row);
     }
   }
-  const behaviors = await loadPartitionBehaviors(opts.configId, user.id, work.map((i) => partitions[i]!.seq));
+  const behaviors = await loadPartitionBehaviors(
+    opts.configId,
+    user.id,
+    work.map((i) => partitions[i]!.seq),
+  );
 
   let previous: PreviousSummary | null = null;
   let blocked = false;
@@ -360,7 +394,12 @@ async function runUserCascade(
       continue;
     }
     if (blocked) {
-      steps.push({ kind: "missing", seq: partition.seq, contentHash: partition.contentHash, ...(failedSeq !== undefined ? { waitingBehind: failedSeq } : {}) });
+      steps.push({
+        kind: "missing",
+        seq: partition.seq,
+        contentHash: partition.contentHash,
+        ...(failedSeq !== undefined ? { waitingBehind: failedSeq } : {}),
+      });
       if (failedSeq !== undefined) recorder.totals.blocked++;
       onStep();
       continue;
@@ -403,7 +442,13 @@ async function summariseStep(
   const { provider, prompt, params } = opts;
   const partition = step.partitions[step.index]!;
   const started = performance.now();
-  const context = stepContext({ attributes: step.user.attributes, partitions: step.partitions, index: step.index, behaviors: step.behaviors, previous: step.previous });
+  const context = stepContext({
+    attributes: step.user.attributes,
+    partitions: step.partitions,
+    index: step.index,
+    behaviors: step.behaviors,
+    previous: step.previous,
+  });
 
   const trace: TraceDraft = {
     runId: recorder.runId,
@@ -438,10 +483,19 @@ async function summariseStep(
   /** The request beforeCall let through: afterCall must see it whatever happens next. */
   let reserved: SummariseRequest | null = null;
   try {
-    const rendered = renderPrompt(context, { templates: { system: prompt.system, user: prompt.userTemplate }, behaviors: prompt.behaviorOptions });
+    const rendered = renderPrompt(context, {
+      templates: { system: prompt.system, user: prompt.userTemplate },
+      behaviors: prompt.behaviorOptions,
+    });
     trace.renderedSystem = rendered.system;
     trace.renderedUser = rendered.user;
-    const request: SummariseRequest = { system: rendered.system, user: rendered.user, context, params, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const request: SummariseRequest = {
+      system: rendered.system,
+      user: rendered.user,
+      context,
+      params,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
     trace.cacheKey = summariseCacheKey(provider, request);
 
     const hit = recorder.cached(trace.cacheKey) ?? (await lookupCache(trace.cacheKey));
@@ -470,13 +524,19 @@ async function summariseStep(
         key: trace.cacheKey,
         provider: meta.provider,
         model: meta.model,
-        answer: { response: answer, rawResponse: meta.rawResponse, promptTokens: meta.promptTokens, completionTokens: meta.completionTokens },
+        answer: {
+          response: answer,
+          rawResponse: meta.rawResponse,
+          promptTokens: meta.promptTokens,
+          completionTokens: meta.completionTokens,
+        },
       };
     }
   } catch (err) {
     // A paused or cancelled job: nothing is recorded, the partition is simply not done yet.
     if (err instanceof StepDeferred || opts.signal?.aborted) {
-      if (reserved) await opts.afterCall?.(reserved, step.user.id, { ...trace, status: "failed", errorKind: "aborted" });
+      if (reserved)
+        await opts.afterCall?.(reserved, step.user.id, { ...trace, status: "failed", errorKind: "aborted" });
       if (err instanceof StepDeferred) throw err;
       throw new StepDeferred(opts.signal?.reason instanceof Error ? opts.signal.reason.message : "cancelled");
     }
@@ -540,7 +600,8 @@ async function summariseStep(
 
 /** A step outcome as the API shows it (after the run's writes, so trace ids are known). */
 export function outcomeView(step: StepOutcome, prompt: Pick<ResolvedPrompt, "id" | "version">): CascadeSummary {
-  const promptVersion = prompt.id !== null && prompt.version !== null ? { id: prompt.id, version: prompt.version } : null;
+  const promptVersion =
+    prompt.id !== null && prompt.version !== null ? { id: prompt.id, version: prompt.version } : null;
   switch (step.kind) {
     case "stored":
       return storedView(step.row, false, promptVersion);
@@ -570,7 +631,11 @@ export function outcomeView(step: StepOutcome, prompt: Pick<ResolvedPrompt, "id"
   }
 }
 
-export function storedView(row: StoredSummary, stale: boolean, promptVersion: CascadeSummary["promptVersion"]): CascadeSummary {
+export function storedView(
+  row: StoredSummary,
+  stale: boolean,
+  promptVersion: CascadeSummary["promptVersion"],
+): CascadeSummary {
   return {
     seq: row.seq,
     partitionContentHash: row.partitionContentHash,

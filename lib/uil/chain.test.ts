@@ -39,7 +39,11 @@ describe("summaryInputHash", () => {
 
 describe("staleFlags", () => {
   const parts = [{ contentHash: "c0" }, { contentHash: "c1" }, { contentHash: "c2" }, { contentHash: "c3" }];
-  const row = (inputHash: string, previousInputHash: string, partitionContentHash: string) => ({ inputHash, previousInputHash, partitionContentHash });
+  const row = (inputHash: string, previousInputHash: string, partitionContentHash: string) => ({
+    inputHash,
+    previousInputHash,
+    partitionContentHash,
+  });
 
   it("is all fresh for a consistent chain", () => {
     const shown = [row("h0", "", "c0"), row("h1", "h0", "c1"), row("h2", "h1", "c2"), row("h3", "h2", "c3")];

@@ -17,16 +17,31 @@ export interface ChainSettings {
   params: SummariseParams;
 }
 
-export function promptIdentity(prompt: { id: number | null; system: string; userTemplate: string; behaviorOptions: unknown }): string {
+export function promptIdentity(prompt: {
+  id: number | null;
+  system: string;
+  userTemplate: string;
+  behaviorOptions: unknown;
+}): string {
   if (prompt.id !== null) return `pv:${prompt.id}`;
   const digest = createHash("sha256")
-    .update(stableStringify({ system: prompt.system, userTemplate: prompt.userTemplate, behaviorOptions: prompt.behaviorOptions }))
+    .update(
+      stableStringify({
+        system: prompt.system,
+        userTemplate: prompt.userTemplate,
+        behaviorOptions: prompt.behaviorOptions,
+      }),
+    )
     .digest("hex");
   return `draft:${digest}`;
 }
 
 /** sha256(prompt version, provider, model, params, partition content hash, previous input hash or ""). */
-export function summaryInputHash(settings: ChainSettings, partitionContentHash: string, previousInputHash: string): string {
+export function summaryInputHash(
+  settings: ChainSettings,
+  partitionContentHash: string,
+  previousInputHash: string,
+): string {
   return createHash("sha256")
     .update(
       stableStringify({

@@ -172,7 +172,8 @@ export interface RunTotals {
   costUsd: number;
 }
 
-export type PlaygroundDraft = { system: string; userTemplate: string; behaviorOptions?: BehaviorOptions } | { promptId: number };
+export type PlaygroundDraft =
+  { system: string; userTemplate: string; behaviorOptions?: BehaviorOptions } | { promptId: number };
 
 export interface PlaygroundRequest {
   user: string;

@@ -9,7 +9,14 @@ import { createApiToken } from "../auth/api-tokens";
 import type { Role } from "../auth/roles";
 import { loadConfig } from "../config";
 import { startTestLlmServer } from "../llm/test-server";
-import { activateCountConfig, chatRequests, ingestAndPartition, insertTestItems, userEvents, validAnswers } from "./test-helpers";
+import {
+  activateCountConfig,
+  chatRequests,
+  ingestAndPartition,
+  insertTestItems,
+  userEvents,
+  validAnswers,
+} from "./test-helpers";
 
 /**
  * Issue 9 item 2: the key from the environment goes only to the endpoint it was configured for.
@@ -33,7 +40,10 @@ beforeAll(async () => {
   }
   await insertTestItems();
   const configId = await activateCountConfig(4);
-  await ingestAndPartition([...userEvents("u1", 9), ...userEvents("u2", 9, 100), ...userEvents("u3", 9, 200)], configId);
+  await ingestAndPartition(
+    [...userEvents("u1", 9), ...userEvents("u2", 9, 100), ...userEvents("u3", 9, 200)],
+    configId,
+  );
 });
 afterAll(async () => {
   await home.close();
@@ -41,7 +51,12 @@ afterAll(async () => {
 });
 
 type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-async function call(handler: Handler, as: Role, url: string, opts: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
+async function call(
+  handler: Handler,
+  as: Role,
+  url: string,
+  opts: { method?: string; body?: unknown; params?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { authorization: `Bearer ${tokens[as]}` };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   const req = new NextRequest(`http://localhost${url}`, {
@@ -55,8 +70,16 @@ async function call(handler: Handler, as: Role, url: string, opts: { method?: st
 }
 
 const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
-const settings = (baseUrl: string) => ({ provider: "openai", baseUrl, model: "gpt-4o-mini", temperature: 0, maxTokens: 500, timeoutMs: 5000 });
-const runFor = (user: string) => call(runRoute, "editor", `/api/users/${user}/summaries/run`, { body: {}, params: { id: user } });
+const settings = (baseUrl: string) => ({
+  provider: "openai",
+  baseUrl,
+  model: "gpt-4o-mini",
+  temperature: 0,
+  maxTokens: 500,
+  timeoutMs: 5000,
+});
+const runFor = (user: string) =>
+  call(runRoute, "editor", `/api/users/${user}/summaries/run`, { body: {}, params: { id: user } });
 
 describe("the environment's LLM key", () => {
   it("goes to LIBER_LLM_BASE_URL (the environment's default endpoint)", async () => {
@@ -68,7 +91,10 @@ describe("the environment's LLM key", () => {
   });
 
   it("does not follow a base URL an admin sets in Settings to another origin: no Authorization header at all", async () => {
-    const saved = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", { method: "PUT", body: settings(elsewhere.baseURL) });
+    const saved = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", {
+      method: "PUT",
+      body: settings(elsewhere.baseURL),
+    });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ apiKeyConfigured: true, apiKeySentToBaseUrl: false });
     const before = chatRequests(home).length;
@@ -85,13 +111,23 @@ describe("the environment's LLM key", () => {
 
   it("follows the admin's URL again when it is on the key's own origin (another path)", async () => {
     const samePlace = home.baseURL.replace(/\/v1$/, "/v1/");
-    const saved = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", { method: "PUT", body: settings(samePlace) });
+    const saved = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", {
+      method: "PUT",
+      body: settings(samePlace),
+    });
     expect(saved.body).toMatchObject({ apiKeySentToBaseUrl: true });
   });
 
   it("refuses base URLs with a query string, a fragment or credentials (422)", async () => {
-    for (const baseUrl of [`${elsewhere.baseURL}?x=/steal`, `${home.baseURL}#frag`, home.baseURL.replace("http://", "http://u:p@")]) {
-      const res = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", { method: "PUT", body: settings(baseUrl) });
+    for (const baseUrl of [
+      `${elsewhere.baseURL}?x=/steal`,
+      `${home.baseURL}#frag`,
+      home.baseURL.replace("http://", "http://u:p@"),
+    ]) {
+      const res = await call(putLlmSettingsRoute, "admin", "/api/settings/llm", {
+        method: "PUT",
+        body: settings(baseUrl),
+      });
       expect(res.status, baseUrl).toBe(422);
       expect(res.body.error.details).toContainEqual(expect.objectContaining({ path: "baseUrl" }));
     }
@@ -100,10 +136,16 @@ describe("the environment's LLM key", () => {
   });
 
   it("refuses such URLs in the environment too, and takes an allow-list", () => {
-    expect(() => loadConfig(env({ LIBER_LLM_BASE_URL: "http://127.0.0.1:1/v1?x=y" }))).toThrow(/LIBER_LLM_BASE_URL: must be an http\(s\) URL without a query/);
+    expect(() => loadConfig(env({ LIBER_LLM_BASE_URL: "http://127.0.0.1:1/v1?x=y" }))).toThrow(
+      /LIBER_LLM_BASE_URL: must be an http\(s\) URL without a query/,
+    );
     expect(() => loadConfig(env({ LIBER_LLM_BASE_URL: "http://127.0.0.1:1/v1#f" }))).toThrow(/LIBER_LLM_BASE_URL/);
-    expect(() => loadConfig(env({ LIBER_LLM_KEY_ALLOWED_URLS: "http://a.test/v1, http://b.test/v1?q" }))).toThrow(/LIBER_LLM_KEY_ALLOWED_URLS/);
-    expect(loadConfig(env({ LIBER_LLM_KEY_ALLOWED_URLS: "http://a.test/v1, https://b.test/v1" })).LIBER_LLM_KEY_ALLOWED_URLS).toBeDefined();
+    expect(() => loadConfig(env({ LIBER_LLM_KEY_ALLOWED_URLS: "http://a.test/v1, http://b.test/v1?q" }))).toThrow(
+      /LIBER_LLM_KEY_ALLOWED_URLS/,
+    );
+    expect(
+      loadConfig(env({ LIBER_LLM_KEY_ALLOWED_URLS: "http://a.test/v1, https://b.test/v1" })).LIBER_LLM_KEY_ALLOWED_URLS,
+    ).toBeDefined();
   });
 });
 
@@ -115,7 +157,9 @@ describe("raw responses", () => {
     const run = await runFor("u3");
     expect(run.body.failed).toBeGreaterThan(0);
     const { body } = await call(summariesRoute, "viewer", "/api/users/u3/summaries", { params: { id: "u3" } });
-    const failed = body.summaries.find((s: { status: string; llmCallId: number | null }) => s.status === "failed" && s.llmCallId);
+    const failed = body.summaries.find(
+      (s: { status: string; llmCallId: number | null }) => s.status === "failed" && s.llmCallId,
+    );
     expect(failed).toBeDefined();
     const id = String(failed.llmCallId);
     const asAdmin = await call(getCall, "admin", `/api/llm-calls/${id}`, { params: { id } });
@@ -128,8 +172,11 @@ describe("raw responses", () => {
       expect(JSON.stringify(seen.body)).not.toContain("SECRET-ROLE-CREDENTIALS");
     }
 
-    const ok = (await call(summariesRoute, "viewer", "/api/users/u2/summaries", { params: { id: "u2" } })).body.summaries[0];
-    const okCall = await call(getCall, "viewer", `/api/llm-calls/${ok.llmCallId}`, { params: { id: String(ok.llmCallId) } });
+    const ok = (await call(summariesRoute, "viewer", "/api/users/u2/summaries", { params: { id: "u2" } })).body
+      .summaries[0];
+    const okCall = await call(getCall, "viewer", `/api/llm-calls/${ok.llmCallId}`, {
+      params: { id: String(ok.llmCallId) },
+    });
     expect(okCall.body.call.rawResponse).toContain("Summary number");
   });
 });

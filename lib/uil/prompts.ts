@@ -77,9 +77,9 @@ export interface ResolvedPrompt {
  */
 export function validateTemplates(templates: { system: string; userTemplate: string }): void {
   const available = PROMPT_VARIABLES as readonly string[];
-  const unknown = [...new Set([...templateVariables(templates.system), ...templateVariables(templates.userTemplate)])].filter(
-    (name) => !available.includes(name),
-  );
+  const unknown = [
+    ...new Set([...templateVariables(templates.system), ...templateVariables(templates.userTemplate)]),
+  ].filter((name) => !available.includes(name));
   if (unknown.length === 0) return;
   const list = (names: readonly string[]) => names.map((n) => `{{${n}}}`).join(", ");
   throw unprocessable(
@@ -175,7 +175,10 @@ export async function ensureDefaultPrompt(): Promise<void> {
 
 export async function listPrompts(): Promise<PromptVersionView[]> {
   await ensureDefaultPrompt();
-  const rows = await db().promptVersion.findMany({ include: { labels: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+  const rows = await db().promptVersion.findMany({
+    include: { labels: true },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
   return rows.map(toView);
 }
 
@@ -185,7 +188,10 @@ export async function getPromptVersion(id: number): Promise<PromptVersionView | 
 }
 
 /** The version a label of a name points at ("production" of "uil" by default). */
-export async function getLabelledPrompt(label = PRODUCTION_LABEL, name = DEFAULT_PROMPT_NAME): Promise<PromptVersionView | null> {
+export async function getLabelledPrompt(
+  label = PRODUCTION_LABEL,
+  name = DEFAULT_PROMPT_NAME,
+): Promise<PromptVersionView | null> {
   await ensureDefaultPrompt();
   const row = await db().promptLabel.findUnique({
     where: { name_label: { name, label } },

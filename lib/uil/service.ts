@@ -3,10 +3,32 @@ import { pool } from "../db/client";
 import type { LlmProvider, SummariseParams } from "../llm";
 import { resolveConfigId } from "../partitions/configs";
 import { requireUserId } from "../users/profile";
-import type { CascadeRunResult, CascadeSummary, PlaygroundResult, PlaygroundSide, RunTotals, UserSummaries } from "./contract";
-import { outcomeView, missingView, runCascade, RunRecorder, storedView, type CascadeProgress, type StepOutcome } from "./cascade";
+import type {
+  CascadeRunResult,
+  CascadeSummary,
+  PlaygroundResult,
+  PlaygroundSide,
+  RunTotals,
+  UserSummaries,
+} from "./contract";
+import {
+  outcomeView,
+  missingView,
+  runCascade,
+  RunRecorder,
+  storedView,
+  type CascadeProgress,
+  type StepOutcome,
+} from "./cascade";
 import { expectedChain, promptIdentity, staleFlags } from "./chain";
-import { getPromptVersion, requirePrompt, resolveDraft, toResolved, type PromptDraft, type ResolvedPrompt } from "./prompts";
+import {
+  getPromptVersion,
+  requirePrompt,
+  resolveDraft,
+  toResolved,
+  type PromptDraft,
+  type ResolvedPrompt,
+} from "./prompts";
 import { currentProvider, PriceTable } from "./settings";
 import { notifySummariesWritten } from "./hooks";
 import { loadPartitions, loadSummaries, loadSummaryLinks, type RunKind, type SummaryLink } from "./store";
@@ -70,7 +92,14 @@ export async function summariseUsers(
     PriceTable.load(),
   ]);
   const recorder = await RunRecorder.start(
-    { kind: input.kind, provider, params: overrides.params, configId, promptVersionId: prompt.id, createdBy: input.createdBy ?? null },
+    {
+      kind: input.kind,
+      provider,
+      params: overrides.params,
+      configId,
+      promptVersionId: prompt.id,
+      createdBy: input.createdBy ?? null,
+    },
     prices,
   );
   let outcome: Awaited<ReturnType<typeof runCascade>> | undefined;
@@ -120,10 +149,8 @@ export async function runUserCascade(
   overrides: Overrides = {},
 ): Promise<CascadeRunResult> {
   const userId = await requireUserId(externalId);
-  const { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs } = await summariseUsers(
-    { kind: "cascade", ...input, userIds: [userId] },
-    overrides,
-  );
+  const { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs } =
+    await summariseUsers({ kind: "cascade", ...input, userIds: [userId] }, overrides);
   return { runId, calls, cacheHits, skipped, failed, blocked, promptTokens, completionTokens, costUsd, durationMs };
 }
 
@@ -139,12 +166,19 @@ export async function getUserSummaries(
   overrides: Overrides = {},
 ): Promise<UserSummaries & { usage: UserUsage }> {
   const userId = await requireUserId(externalId);
-  const [configId, prompt, provider] = await Promise.all([requireConfigId(input.config), requirePrompt(input.prompt), providerOf(overrides)]);
+  const [configId, prompt, provider] = await Promise.all([
+    requireConfigId(input.config),
+    requirePrompt(input.prompt),
+    providerOf(overrides),
+  ]);
   const params = provider.resolveParams(overrides.params);
   // The chain and the staleness run over the whole life (hashes only); the texts are read for
   // the page alone, so the answer's size is bounded by the page, not by the history.
   const [config, partitions, links, usage] = await Promise.all([
-    pool().query<{ id: number; name: string; version: number }>(`SELECT id, name, version FROM partition_configs WHERE id = $1`, [configId]),
+    pool().query<{ id: number; name: string; version: number }>(
+      `SELECT id, name, version FROM partition_configs WHERE id = $1`,
+      [configId],
+    ),
     loadPartitions(configId, [userId]).then((m) => m.get(userId) ?? []),
     loadSummaryLinks(configId, prompt.id!, userId),
     userUsage(userId),
@@ -187,7 +221,9 @@ export async function getUserSummaries(
     summaries: partitions.slice(lo, hi).map((p, k) => {
       const link = shown[lo + k];
       const row = link ? byId.get(link.id) : undefined;
-      return row ? storedView(row, stale[lo + k]!, promptVersion) : missingView(p.seq, p.contentHash, waitingBehind[lo + k]!);
+      return row
+        ? storedView(row, stale[lo + k]!, promptVersion)
+        : missingView(p.seq, p.contentHash, waitingBehind[lo + k]!);
     }),
     page: {
       total: partitions.length,
@@ -263,7 +299,14 @@ export async function runPlayground(
     PriceTable.load(),
   ]);
   const recorder = await RunRecorder.start(
-    { kind: "playground", provider, params: overrides.params, configId, promptVersionId: draft.id, createdBy: input.createdBy ?? null },
+    {
+      kind: "playground",
+      provider,
+      params: overrides.params,
+      configId,
+      promptVersionId: draft.id,
+      createdBy: input.createdBy ?? null,
+    },
     prices,
   );
   const maxPartitions = input.maxPartitions ?? DEFAULT_PLAYGROUND_PARTITIONS;

@@ -82,7 +82,10 @@ export function envApiKey(cfg: LiberConfig = config()): string | undefined {
  * the app at any URL in Settings; the key follows only to these.
  */
 export function keyOrigins(cfg: LiberConfig = config()): Set<string> {
-  const urls = [cfg.LIBER_LLM_BASE_URL ?? DEFAULT_OPENAI_BASE_URL, ...(cfg.LIBER_LLM_KEY_ALLOWED_URLS ?? "").split(",")];
+  const urls = [
+    cfg.LIBER_LLM_BASE_URL ?? DEFAULT_OPENAI_BASE_URL,
+    ...(cfg.LIBER_LLM_KEY_ALLOWED_URLS ?? "").split(","),
+  ];
   const origins = new Set<string>();
   for (const u of urls.map((x) => x.trim()).filter(Boolean)) {
     const origin = originOf(u);
@@ -112,7 +115,9 @@ export async function effectiveLlmSettings(cfg: LiberConfig = config()): Promise
   const row = await db().llmSettings.findUnique({ where: { id: 1 } });
   const env = envLlmDefaults(cfg);
   if (!row) return env;
-  const provider = (PROVIDERS as readonly string[]).includes(row.provider) ? (row.provider as ProviderName) : env.provider;
+  const provider = (PROVIDERS as readonly string[]).includes(row.provider)
+    ? (row.provider as ProviderName)
+    : env.provider;
   return {
     provider,
     baseUrl: provider === "builtin" ? null : row.baseUrl,
@@ -166,7 +171,10 @@ const providerInstances = new Map<string, LlmProvider>();
  * across calls: the concurrency limit, the tokens-per-minute bucket and the remembered
  * json_schema fallback live on the instance.
  */
-export function providerFor(settings: LlmSettingsValues, apiKey: string | undefined = apiKeyFor(settings.baseUrl)): LlmProvider {
+export function providerFor(
+  settings: LlmSettingsValues,
+  apiKey: string | undefined = apiKeyFor(settings.baseUrl),
+): LlmProvider {
   if (settings.provider === "builtin") {
     const key = "builtin";
     let builtin = providerInstances.get(key);
@@ -221,7 +229,12 @@ export const pricesInputSchema = z.strictObject({
 
 export async function listPrices(): Promise<ModelPrice[]> {
   const rows = await db().llmPrice.findMany({ orderBy: [{ provider: "asc" }, { model: "asc" }] });
-  return rows.map(({ provider, model, inputPerMTok, outputPerMTok }) => ({ provider, model, inputPerMTok, outputPerMTok }));
+  return rows.map(({ provider, model, inputPerMTok, outputPerMTok }) => ({
+    provider,
+    model,
+    inputPerMTok,
+    outputPerMTok,
+  }));
 }
 
 /** Replaces the whole price table (what the settings screen edits). */

@@ -62,7 +62,13 @@ export async function loadPartitions(
   for (const r of rows) {
     let list = byUser.get(r.user_id);
     if (!list) byUser.set(r.user_id, (list = []));
-    list.push({ seq: r.seq, contentHash: r.content_hash, startTs: r.start_ts.getTime(), endTs: r.end_ts.getTime(), count: r.count });
+    list.push({
+      seq: r.seq,
+      contentHash: r.content_hash,
+      startTs: r.start_ts.getTime(),
+      endTs: r.end_ts.getTime(),
+      count: r.count,
+    });
   }
   return byUser;
 }
@@ -97,7 +103,14 @@ export async function loadPartitionBehaviors(
     [configId, userId, seqs],
   );
   for (const r of rows) {
-    bySeq.get(r.seq)?.push({ ts: r.ts.getTime(), kind: r.kind, value: r.value, text: r.text, title: r.title, categories: r.categories });
+    bySeq.get(r.seq)?.push({
+      ts: r.ts.getTime(),
+      kind: r.kind,
+      value: r.value,
+      text: r.text,
+      title: r.title,
+      categories: r.categories,
+    });
   }
   return bySeq;
 }
@@ -224,12 +237,21 @@ export interface CachedAnswer {
 }
 
 export async function lookupCache(key: string): Promise<CachedAnswer | null> {
-  const { rows } = await pool().query<{ response: InterestSummary; raw_response: string; prompt_tokens: number; completion_tokens: number }>(
-    `SELECT response, raw_response, prompt_tokens, completion_tokens FROM llm_cache WHERE key = $1`,
-    [key],
-  );
+  const { rows } = await pool().query<{
+    response: InterestSummary;
+    raw_response: string;
+    prompt_tokens: number;
+    completion_tokens: number;
+  }>(`SELECT response, raw_response, prompt_tokens, completion_tokens FROM llm_cache WHERE key = $1`, [key]);
   const r = rows[0];
-  return r ? { response: r.response, rawResponse: r.raw_response, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens } : null;
+  return r
+    ? {
+        response: r.response,
+        rawResponse: r.raw_response,
+        promptTokens: r.prompt_tokens,
+        completionTokens: r.completion_tokens,
+      }
+    : null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,7 +269,17 @@ export async function createRun(input: {
   const { rows } = await pool().query<{ id: number }>(
     `INSERT INTO llm_runs (kind, provider, model, config_id, prompt_version_id, created_by, owner_pid, owner_host, owner_start_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [input.kind, input.provider, input.model, input.configId, input.promptVersionId, input.createdBy, owner.pid, owner.host, owner.startId],
+    [
+      input.kind,
+      input.provider,
+      input.model,
+      input.configId,
+      input.promptVersionId,
+      input.createdBy,
+      owner.pid,
+      owner.host,
+      owner.startId,
+    ],
   );
   return rows[0]!.id;
 }
@@ -267,20 +299,45 @@ export interface RunTotalsRow {
 }
 
 export function emptyTotals(): RunTotalsRow {
-  return { users: 0, calls: 0, cacheHits: 0, skipped: 0, failed: 0, blocked: 0, retries: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  return {
+    users: 0,
+    calls: 0,
+    cacheHits: 0,
+    skipped: 0,
+    failed: 0,
+    blocked: 0,
+    retries: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costUsd: 0,
+  };
 }
 
 const TOTALS_SQL = `users = $2, calls = $3, cache_hits = $4, skipped = $5, failed = $6, retries = $7,
   prompt_tokens = $8, completion_tokens = $9, cost_usd = $10, blocked = $11`;
-const totalsParams = (t: RunTotalsRow) => [t.users, t.calls, t.cacheHits, t.skipped, t.failed, t.retries, t.promptTokens, t.completionTokens, t.costUsd, t.blocked];
+const totalsParams = (t: RunTotalsRow) => [
+  t.users,
+  t.calls,
+  t.cacheHits,
+  t.skipped,
+  t.failed,
+  t.retries,
+  t.promptTokens,
+  t.completionTokens,
+  t.costUsd,
+  t.blocked,
+];
 
-export async function finishRun(runId: number, totals: RunTotalsRow, status: Exclude<RunStatus, "running">, error: string | null): Promise<void> {
-  await pool().query(`UPDATE llm_runs SET ${TOTALS_SQL}, status = $12, error = $13, finished_at = now() WHERE id = $1`, [
-    runId,
-    ...totalsParams(totals),
-    status,
-    error,
-  ]);
+export async function finishRun(
+  runId: number,
+  totals: RunTotalsRow,
+  status: Exclude<RunStatus, "running">,
+  error: string | null,
+): Promise<void> {
+  await pool().query(
+    `UPDATE llm_runs SET ${TOTALS_SQL}, status = $12, error = $13, finished_at = now() WHERE id = $1`,
+    [runId, ...totalsParams(totals), status, error],
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -346,7 +403,8 @@ export interface WriteBatch {
 }
 
 /** Rows as one jsonb parameter. PostgreSQL text and jsonb cannot hold NUL or lone surrogates, which a model can send. */
-const jsonRows = (rows: unknown[]) => JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? safeText(value) : value));
+const jsonRows = (rows: unknown[]) =>
+  JSON.stringify(rows, (_key, value: unknown) => (typeof value === "string" ? safeText(value) : value));
 
 /** Writes a batch in one transaction; sets `id` on every trace. */
 export async function writeBatch(batch: WriteBatch, run: { id: number; totals: RunTotalsRow } | null): Promise<void> {
@@ -472,7 +530,8 @@ export async function writeBatch(batch: WriteBatch, run: { id: number; totals: R
         ],
       );
     }
-    if (run) await client.query(`UPDATE llm_runs SET ${TOTALS_SQL} WHERE id = $1`, [run.id, ...totalsParams(run.totals)]);
+    if (run)
+      await client.query(`UPDATE llm_runs SET ${TOTALS_SQL} WHERE id = $1`, [run.id, ...totalsParams(run.totals)]);
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -494,7 +553,11 @@ export interface SummaryLink {
   status: string;
 }
 
-export async function loadSummaryLinks(configId: number, promptVersionId: number, userId: number): Promise<SummaryLink[]> {
+export async function loadSummaryLinks(
+  configId: number,
+  promptVersionId: number,
+  userId: number,
+): Promise<SummaryLink[]> {
   const { rows } = await pool().query<SummaryLink>(
     `SELECT id, seq, input_hash AS "inputHash", previous_input_hash AS "previousInputHash",
             partition_content_hash AS "partitionContentHash", status
@@ -504,4 +567,3 @@ export async function loadSummaryLinks(configId: number, promptVersionId: number
   );
   return rows;
 }
-

@@ -14,7 +14,11 @@ const GENRES = [["Drama"], ["Comedy", "Romance"], ["Thriller", "Crime"], ["Anima
 /** Items "i0".."i{n-1}" with titles and rotating genres. */
 export async function insertTestItems(n = 40): Promise<void> {
   await insertItems(
-    Array.from({ length: n }, (_, i) => ({ externalId: `i${i}`, title: `Movie ${i} (${1980 + (i % 40)})`, categories: GENRES[i % GENRES.length]! })),
+    Array.from({ length: n }, (_, i) => ({
+      externalId: `i${i}`,
+      title: `Movie ${i} (${1980 + (i % 40)})`,
+      categories: GENRES[i % GENRES.length]!,
+    })),
   );
 }
 
@@ -51,9 +55,19 @@ export async function partitionCount(configId: number, userId?: number): Promise
 }
 
 /** A valid interest summary answer that names the request it answers (n counts from 1). */
-export function summaryReply(n: number, extra: Partial<{ usage: { prompt_tokens: number; completion_tokens: number } }> = {}): ScriptedReply {
+export function summaryReply(
+  n: number,
+  extra: Partial<{ usage: { prompt_tokens: number; completion_tokens: number } }> = {},
+): ScriptedReply {
   return reply.json(
-    { summary: `Summary number ${n}: likes drama.`, shift: n === 1 ? "First period." : `Shift ${n}.`, interests: [{ label: "Drama", weight: 0.7 }, { label: `Genre ${n}`, weight: 0.3 }] },
+    {
+      summary: `Summary number ${n}: likes drama.`,
+      shift: n === 1 ? "First period." : `Shift ${n}.`,
+      interests: [
+        { label: "Drama", weight: 0.7 },
+        { label: `Genre ${n}`, weight: 0.3 },
+      ],
+    },
     extra,
   );
 }
@@ -75,7 +89,8 @@ export function testProvider(server: TestLlmServer, options: Partial<OpenAiProvi
 }
 
 /** Requests that reached /chat/completions. */
-export const chatRequests = (server: TestLlmServer) => server.requests.filter((r) => r.path.endsWith("/chat/completions"));
+export const chatRequests = (server: TestLlmServer) =>
+  server.requests.filter((r) => r.path.endsWith("/chat/completions"));
 
 export interface ChatBody {
   model: string;

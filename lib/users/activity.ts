@@ -31,7 +31,13 @@ export async function getUserActivity(externalId: string, query: ActivityQuery):
   }
 
   // bucket is one of three fixed words (zod enum), passed as a parameter anyway.
-  const { rows } = await pool().query<{ bucket: string; kind: string; n: number; rating_sum: number | null; rating_n: number }>(
+  const { rows } = await pool().query<{
+    bucket: string;
+    kind: string;
+    n: number;
+    rating_sum: number | null;
+    rating_n: number;
+  }>(
     `SELECT to_char(bucket, 'YYYY-MM-DD') AS bucket, kind, n, rating_sum, rating_n
        FROM (SELECT date_trunc($2, ts AT TIME ZONE 'UTC') AS bucket, kind,
                     count(*)::int AS n,
@@ -43,7 +49,10 @@ export async function getUserActivity(externalId: string, query: ActivityQuery):
     [userId, bucket, RATING_KIND],
   );
 
-  const perBucket = new Map<string, { byKind: Record<string, number>; total: number; ratingSum: number; ratingN: number }>();
+  const perBucket = new Map<
+    string,
+    { byKind: Record<string, number>; total: number; ratingSum: number; ratingN: number }
+  >();
   const kindTotals = new Map<string, number>();
   for (const r of rows) {
     let b = perBucket.get(r.bucket);

@@ -116,9 +116,13 @@ describe("GET /api/users/[id]/activity", () => {
   });
 
   it("refuses a bucket that would need more bars than a chart can show, and says why", async () => {
-    const { status, body } = await json(await getActivity(request(`${BASE}/decade/activity?bucket=day`), forUser("decade")));
+    const { status, body } = await json(
+      await getActivity(request(`${BASE}/decade/activity?bucket=day`), forUser("decade")),
+    );
     expect(status).toBe(422);
-    expect(body.error.message).toBe("Per day, this user's activity would need 3654 bars (at most 1500): choose a longer bucket.");
+    expect(body.error.message).toBe(
+      "Per day, this user's activity would need 3654 bars (at most 1500): choose a longer bucket.",
+    );
     const auto = await json(await getActivity(request(`${BASE}/decade/activity`), forUser("decade")));
     expect(auto.body).toMatchObject({ bucket: "month" });
     expect(auto.body.points).toHaveLength(121);

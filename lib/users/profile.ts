@@ -28,7 +28,9 @@ export async function getUserProfile(externalId: string): Promise<UserProfile | 
       `SELECT kind, count(*)::int AS count FROM behaviors WHERE user_id = $1 GROUP BY kind ORDER BY count DESC, kind`,
       [user.id],
     ),
-    pool().query<{ n: number }>(`SELECT count(DISTINCT item_id)::int AS n FROM behaviors WHERE user_id = $1`, [user.id]),
+    pool().query<{ n: number }>(`SELECT count(DISTINCT item_id)::int AS n FROM behaviors WHERE user_id = $1`, [
+      user.id,
+    ]),
   ]);
   return {
     id: user.id,

@@ -26,7 +26,10 @@ export async function insertFixture(data: {
   try {
     await client.query("BEGIN");
     for (const u of data.users) {
-      await client.query(`INSERT INTO users (external_id, attributes) VALUES ($1, $2)`, [u.externalId, JSON.stringify(u.attributes ?? {})]);
+      await client.query(`INSERT INTO users (external_id, attributes) VALUES ($1, $2)`, [
+        u.externalId,
+        JSON.stringify(u.attributes ?? {}),
+      ]);
     }
     for (const i of data.items) {
       await client.query(`INSERT INTO items (external_id, title, categories) VALUES ($1, $2, $3)`, [

@@ -10,8 +10,12 @@ describe("usersHref", () => {
   });
 
   it("writes sort and direction together, and the rest when set", () => {
-    expect(usersHref("/users", { ...defaults, sort: "externalId", dir: "desc" })).toBe("/users?sort=externalId&dir=desc");
-    expect(usersHref("/users", { ...defaults, q: "a b", page: 3, pageSize: 50 })).toBe("/users?q=a+b&page=3&pageSize=50");
+    expect(usersHref("/users", { ...defaults, sort: "externalId", dir: "desc" })).toBe(
+      "/users?sort=externalId&dir=desc",
+    );
+    expect(usersHref("/users", { ...defaults, q: "a b", page: 3, pageSize: 50 })).toBe(
+      "/users?q=a+b&page=3&pageSize=50",
+    );
   });
 
   it("round-trips through the URL parser", () => {

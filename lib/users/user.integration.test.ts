@@ -43,7 +43,12 @@ describe("listUserBehaviors", () => {
       kind: "rating",
       value: 3,
       source: "test",
-      item: { id: expect.any(Number), externalId: "m1", title: "Toy Story (1995)", categories: ["Animation", "Children"] },
+      item: {
+        id: expect.any(Number),
+        externalId: "m1",
+        title: "Toy Story (1995)",
+        categories: ["Animation", "Children"],
+      },
     });
     const p2 = await listUserBehaviors("10", { page: 2, pageSize: 2 });
     const p3 = await listUserBehaviors("10", { page: 3, pageSize: 2 });

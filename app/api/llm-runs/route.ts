@@ -5,4 +5,6 @@ import { listRuns } from "@/lib/uil/traces";
 export const dynamic = "force-dynamic";
 
 /** GET /api/llm-runs?limit=50: the latest UIL runs with their totals, newest first. */
-export const GET = route({ access: "viewer", query: runsQuery }, async ({ query }) => ({ runs: await listRuns(query.limit) }));
+export const GET = route({ access: "viewer", query: runsQuery }, async ({ query }) => ({
+  runs: await listRuns(query.limit),
+}));

@@ -12,7 +12,10 @@ export function registerBench(program: Command): void {
     .command("bench")
     .description("measure performance on a fresh temporary database (never your data)");
   for (const target of BENCH_TARGETS) {
-    let cmd = bench.command(target.name).description(target.description).option("--json", "print the result as JSON on stdout");
+    let cmd = bench
+      .command(target.name)
+      .description(target.description)
+      .option("--json", "print the result as JSON on stdout");
     cmd = target.configure?.(cmd) ?? cmd;
     cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
       const log = (line: string) => info(line);

@@ -75,18 +75,28 @@ export function registerCtr(program: Command): void {
             seeds: positiveInt(flags.seeds, "--seeds"),
             backend,
             labelRule,
-            shape: { historyLength: positiveInt(flags.history, "--history"), maxPartitions: positiveInt(flags.partitions, "--partitions") },
+            shape: {
+              historyLength: positiveInt(flags.history, "--history"),
+              maxPartitions: positiveInt(flags.partitions, "--partitions"),
+            },
             config: flags.config,
             encoderVersionId: flags.encoder ? positiveInt(flags.encoder, "--encoder") : undefined,
             allowLateEncoder: flags.allowLateEncoder,
-            users: flags.users?.split(",").map((s) => s.trim()).filter(Boolean),
+            users: flags.users
+              ?.split(",")
+              .map((s) => s.trim())
+              .filter(Boolean),
             from: date(flags.from, "--from"),
             to: date(flags.to, "--to"),
             shuffleLiber: flags.shuffleLiber,
             save: flags.save,
             createdBy: "cli",
             model: { embedDim: positiveInt(flags.embedDim, "--embed-dim") },
-            train: { epochs: positiveInt(flags.epochs, "--epochs"), batchSize: positiveInt(flags.batchSize, "--batch-size"), learningRate: positiveNumber(flags.lr, "--lr") },
+            train: {
+              epochs: positiveInt(flags.epochs, "--epochs"),
+              batchSize: positiveInt(flags.batchSize, "--batch-size"),
+              learningRate: positiveNumber(flags.lr, "--lr"),
+            },
             log: info,
           }),
         { quiet: flags.json },
@@ -97,11 +107,16 @@ export function registerCtr(program: Command): void {
       }
       const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "n/a");
       const ci = (c: [number, number] | null) => (c ? `[${f(c[0])}, ${f(c[1])}]` : "(one seed: no interval)");
-      info(`${result.backbone}, seeds ${result.seeds.join(",")} (${result.backend})${result.runId ? `, saved as run ${result.runId}` : ""}`);
-      info(`  baseline  AUC ${f(result.baseline.auc)}  LogLoss ${f(result.baseline.logloss)}  gAUC ${f(result.baseline.gauc)}`);
+      info(
+        `${result.backbone}, seeds ${result.seeds.join(",")} (${result.backend})${result.runId ? `, saved as run ${result.runId}` : ""}`,
+      );
+      info(
+        `  baseline  AUC ${f(result.baseline.auc)}  LogLoss ${f(result.baseline.logloss)}  gAUC ${f(result.baseline.gauc)}`,
+      );
       info(`  +LIBER    AUC ${f(result.liber.auc)}  LogLoss ${f(result.liber.logloss)}  gAUC ${f(result.liber.gauc)}`);
       info(`  lift      AUC ${f(result.lift.auc.mean)} ${ci(result.lift.auc.ci95)}  gAUC ${f(result.lift.gauc.mean)}`);
-      for (const s of result.slices) info(`  slice ${s.name.padEnd(9)} n=${s.samples}  lift ${f(s.lift.mean)} ${ci(s.lift.ci95)}`);
+      for (const s of result.slices)
+        info(`  slice ${s.name.padEnd(9)} n=${s.samples}  lift ${f(s.lift.mean)} ${ci(s.lift.ci95)}`);
     });
 }
 

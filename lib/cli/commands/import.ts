@@ -23,14 +23,22 @@ const SHOWN_ERRORS = 20;
 export function registerImport(program: Command): void {
   const cmd = program
     .command("import")
-    .description("import a behaviour log: MovieLens, Last.fm, or any CSV/NDJSON log (idempotent: re-importing adds nothing)");
+    .description(
+      "import a behaviour log: MovieLens, Last.fm, or any CSV/NDJSON log (idempotent: re-importing adds nothing)",
+    );
 
   withCommonOptions(
     cmd
       .command("movielens")
-      .argument("<dir>", "a MovieLens folder: ml-latest-small/ml-latest/ml-25m (CSV), ml-100k (u.data) or ml-1m (*.dat)")
+      .argument(
+        "<dir>",
+        "a MovieLens folder: ml-latest-small/ml-latest/ml-25m (CSV), ml-100k (u.data) or ml-1m (*.dat)",
+      )
       .description("import MovieLens ratings (kind rate) and tags (kind tag); movies become items")
-      .option("--id-prefix <prefix>", "prefix user and item ids (when another dataset's numeric ids are already in the database)"),
+      .option(
+        "--id-prefix <prefix>",
+        "prefix user and item ids (when another dataset's numeric ids are already in the database)",
+      ),
     "movielens",
   ).action(async (dir: string, flags: CommonFlags & { idPrefix?: string }) => {
     await runAndReport(flags, () => importMovieLens(dir, datasetOptions(flags)));
@@ -44,29 +52,43 @@ export function registerImport(program: Command): void {
         "import Last.fm HetRec 2011 taggings (kind tag, timestamped); artists become items, play counts user attributes " +
           "(plays have no time, so they are not behaviours)",
       )
-      .option("--id-prefix <prefix>", "prefix user and item ids (when another dataset's numeric ids are already in the database)")
+      .option(
+        "--id-prefix <prefix>",
+        "prefix user and item ids (when another dataset's numeric ids are already in the database)",
+      )
       .option(
         "--create-missing-items",
         "create artists that taggings name but artists.dat lacks (titled with their id, flagged) instead of rejecting those taggings",
       ),
     "lastfm",
   ).action(async (dir: string, flags: CommonFlags & { idPrefix?: string; createMissingItems?: boolean }) => {
-    await runAndReport(flags, () => importLastFm(dir, { ...datasetOptions(flags), createMissingItems: Boolean(flags.createMissingItems) }));
+    await runAndReport(flags, () =>
+      importLastFm(dir, { ...datasetOptions(flags), createMissingItems: Boolean(flags.createMissingItems) }),
+    );
   });
 
   for (const format of ["csv", "ndjson"] as const) {
     const sub = withCommonOptions(
       cmd
         .command(format)
-        .argument("<file>", format === "csv" ? "a CSV file with a header row" : "an NDJSON file (one JSON object per line)")
+        .argument(
+          "<file>",
+          format === "csv" ? "a CSV file with a header row" : "an NDJSON file (one JSON object per line)",
+        )
         .description(
           `import any ${format === "csv" ? "CSV" : "NDJSON"} behaviour log with a column mapping; ` +
             "items not in the database are created with their id as title, unless --items gives a catalogue",
         )
-        .requiredOption("--map <mapping>", "columns of user, item, ts and optionally kind, value, text, id: user=uid,item=movie,ts=time")
+        .requiredOption(
+          "--map <mapping>",
+          "columns of user, item, ts and optionally kind, value, text, id: user=uid,item=movie,ts=time",
+        )
         .option("--ts-format <format>", `how ts is written: ${TIMESTAMP_FORMATS.join(" | ")}`, "iso")
         .option("--kind <kind>", "the kind of every row (when no kind column is mapped), e.g. click")
-        .option("--items <file>", "an item catalogue (CSV or NDJSON: id, title, categories, tags); then unknown items are rejected"),
+        .option(
+          "--items <file>",
+          "an item catalogue (CSV or NDJSON: id, title, categories, tags); then unknown items are rejected",
+        ),
       format,
     );
     if (format === "csv") sub.option("--delimiter <char>", "field separator", ",");
@@ -98,7 +120,11 @@ function withCommonOptions(cmd: Command, defaultSource: string): Command {
   return cmd
     .option("--strict", "write nothing if any row is rejected")
     .option("--json", "print a machine-readable summary on stdout")
-    .option("--source <name>", `source name of the behaviours (namespace of their event ids)`, defaultSource === "csv" || defaultSource === "ndjson" ? undefined : defaultSource)
+    .option(
+      "--source <name>",
+      `source name of the behaviours (namespace of their event ids)`,
+      defaultSource === "csv" || defaultSource === "ndjson" ? undefined : defaultSource,
+    )
     .option("--batch-size <n>", "events per database batch", "25000")
     .option("--no-summarise", "do not summarise the newly sealed partitions with the LLM (UIL) after the import");
 }
@@ -116,7 +142,8 @@ function datasetOptions(flags: CommonFlags & { idPrefix?: string }): DatasetImpo
 function batchSize(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 100 || n > 1_000_000) throw new CliError("--batch-size must be an integer from 100 to 1000000");
+  if (!Number.isInteger(n) || n < 100 || n > 1_000_000)
+    throw new CliError("--batch-size must be an integer from 100 to 1000000");
   return n;
 }
 
@@ -149,7 +176,9 @@ function printSummary(s: ImportSummary): void {
       `  users created   ${n(s.usersCreated)}`,
       `  items created   ${n(s.itemsCreated)}`,
       ...(s.partitions.events > 0
-        ? [`  partitions      ${n(s.partitions.sealed)} sealed from ${n(s.partitions.events)} new behaviours (${(s.partitions.durationMs / 1000).toFixed(1)} s of the total)`]
+        ? [
+            `  partitions      ${n(s.partitions.sealed)} sealed from ${n(s.partitions.events)} new behaviours (${(s.partitions.durationMs / 1000).toFixed(1)} s of the total)`,
+          ]
         : []),
     ].join("\n"),
   );
@@ -157,7 +186,9 @@ function printSummary(s: ImportSummary): void {
     info(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
   if (s.errors.length > 0) {
-    info(`rejected rows${s.rejected > SHOWN_ERRORS ? ` (first ${SHOWN_ERRORS} of ${n(s.rejected)}; --json lists 100)` : ""}:`);
+    info(
+      `rejected rows${s.rejected > SHOWN_ERRORS ? ` (first ${SHOWN_ERRORS} of ${n(s.rejected)}; --json lists 100)` : ""}:`,
+    );
     for (const e of s.errors.slice(0, SHOWN_ERRORS)) info(`  ${e.file}:${e.line}  ${e.reason}`);
   }
 }

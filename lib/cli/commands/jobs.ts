@@ -2,8 +2,24 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { runToEnd } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
-import { cancelJobRun, createJobRun, estimateRequest, getJobRun, listJobItems, listJobRuns, resumeJobRun, retryJobItems } from "../../jobs/runs";
-import { STEP_NAMES, type CreateRunRequest, type JobRunView, type JobStep, type RunEstimate, type RunScope } from "../../jobs/types";
+import {
+  cancelJobRun,
+  createJobRun,
+  estimateRequest,
+  getJobRun,
+  listJobItems,
+  listJobRuns,
+  resumeJobRun,
+  retryJobItems,
+} from "../../jobs/runs";
+import {
+  STEP_NAMES,
+  type CreateRunRequest,
+  type JobRunView,
+  type JobStep,
+  type RunEstimate,
+  type RunScope,
+} from "../../jobs/types";
 import { startWorker } from "../../jobs/worker";
 import { CliError, info, printJson, withDatabase } from "../context";
 
@@ -36,11 +52,15 @@ export function registerJobs(program: Command): void {
             if (opts.estimate) return opts.json ? printJson({ estimate }) : info(describeEstimate(estimate));
             if (!opts.json) info(describeEstimate(estimate));
             if (!opts.yes) {
-              if (!process.stdin.isTTY) throw new CliError("not a terminal: pass --yes to start the run after reading the estimate");
+              if (!process.stdin.isTTY)
+                throw new CliError("not a terminal: pass --yes to start the run after reading the estimate");
               if (!(await confirm("start this run? [y/N] "))) return info("not started");
             }
             const run = await createJobRun(request, { createdBy: "cli", ...(opts.detach ? {} : {}) });
-            if (opts.detach) return opts.json ? printJson({ run }) : info(`queued: job #${run.id} (follow it with \`liber jobs show ${run.id}\`)`);
+            if (opts.detach)
+              return opts.json
+                ? printJson({ run })
+                : info(`queued: job #${run.id} (follow it with \`liber jobs show ${run.id}\`)`);
             const bar = runBar(opts.json);
             const done = await runToEnd(run.id, { onProgress: bar.update, log: opts.json ? undefined : info });
             bar.stop();
@@ -95,10 +115,13 @@ export function registerJobs(program: Command): void {
     .argument("<id>")
     .option("--json", "JSON on stdout")
     .action(async (id: string, opts: { json?: boolean }) => {
-      const [run, items] = await withDatabase(async () => {
-        const n = positive(id, "id");
-        return Promise.all([getJobRun(n), listJobItems(n, { limit: 50 })]);
-      }, { quiet: true });
+      const [run, items] = await withDatabase(
+        async () => {
+          const n = positive(id, "id");
+          return Promise.all([getJobRun(n), listJobItems(n, { limit: 50 })]);
+        },
+        { quiet: true },
+      );
       if (opts.json) return printJson({ run, items });
       info(describeRun(run));
       const problems = items.filter((i) => i.status === "failed" || i.status === "retrying");
@@ -118,8 +141,15 @@ export function registerJobs(program: Command): void {
           try {
             const n = positive(id, "id");
             if (name === "cancel") return await cancelJobRun(n);
-            if (name === "resume") return await resumeJobRun(n, opts.costCap === undefined ? undefined : money(opts.costCap));
-            return await retryJobItems(n, opts.users?.split(",").map((u) => u.trim()).filter(Boolean));
+            if (name === "resume")
+              return await resumeJobRun(n, opts.costCap === undefined ? undefined : money(opts.costCap));
+            return await retryJobItems(
+              n,
+              opts.users
+                ?.split(",")
+                .map((u) => u.trim())
+                .filter(Boolean),
+            );
           } finally {
             await stopQueue();
           }
@@ -147,12 +177,22 @@ interface RecomputeFlags {
 }
 
 function requestOf(opts: RecomputeFlags): CreateRunRequest {
-  const steps = opts.steps.split(",").map((s) => s.trim()).filter(Boolean);
+  const steps = opts.steps
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = steps.filter((s) => !(STEP_NAMES as readonly string[]).includes(s));
-  if (bad.length > 0 || steps.length === 0) throw new CliError(`--steps: unknown ${bad.join(", ") || "(empty)"}; use ${STEP_NAMES.join(", ")}`);
+  if (bad.length > 0 || steps.length === 0)
+    throw new CliError(`--steps: unknown ${bad.join(", ") || "(empty)"}; use ${STEP_NAMES.join(", ")}`);
   let scope: RunScope = { all: true };
   if (opts.users && opts.minEvents) throw new CliError("--users and --min-events cannot be combined");
-  if (opts.users) scope = { users: opts.users.split(",").map((u) => u.trim()).filter(Boolean) };
+  if (opts.users)
+    scope = {
+      users: opts.users
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    };
   if (opts.minEvents) scope = { minEvents: positive(opts.minEvents, "--min-events") };
   const ref = (raw: string, name: string, label: "active" | "production") => {
     if (raw === label) return label;
@@ -239,7 +279,8 @@ function runBar(json?: boolean): { update: (r: JobRunView) => void; stop: () => 
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: "{status} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | retrying {retrying} | failed {failed} | ${cost} | ETA {eta}",
+      format:
+        "{status} [{bar}] {value}/{total} partitions | users {users} | calls {calls} | cache {hits} | retrying {retrying} | failed {failed} | ${cost} | ETA {eta}",
       hideCursor: true,
       fps: 5,
     },

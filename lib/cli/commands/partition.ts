@@ -23,7 +23,8 @@ export function registerPartition(program: Command): void {
     .option("--users <ids>", "comma-separated external user ids (default: every user)")
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: { config?: string; users?: string; json?: boolean }) => {
-      if (!opts.config) throw new CliError("give the version to recompute: liber partition --config <id | name@version | active>");
+      if (!opts.config)
+        throw new CliError("give the version to recompute: liber partition --config <id | name@version | active>");
       const users = opts.users
         ?.split(",")
         .map((u) => u.trim())
@@ -47,7 +48,12 @@ export function registerPartition(program: Command): void {
       const json = Boolean(sub.optsWithGlobals().json);
       const configs = await withDatabase(() => listConfigs(), { quiet: json });
       if (json) printJson({ configs });
-      else info(configs.length === 0 ? "no config versions yet (ingestion creates default@1)" : configs.map(describe).join("\n"));
+      else
+        info(
+          configs.length === 0
+            ? "no config versions yet (ingestion creates default@1)"
+            : configs.map(describe).join("\n"),
+        );
     });
 
   cmd
@@ -111,7 +117,10 @@ export function registerPartition(program: Command): void {
           `about $${p.estimate.cost.toFixed(2)}`,
         `sizes: ${p.sizeHistogram.map((b) => `${b.min === b.max ? b.min : `${b.min}-${b.max}`}:${b.count}`).join(" ")}`,
       ];
-      if (result.user) lines.push(`user ${opts.user}: ${result.user.partitions.length} partitions, open cache ${result.user.openCache?.count ?? 0} events`);
+      if (result.user)
+        lines.push(
+          `user ${opts.user}: ${result.user.partitions.length} partitions, open cache ${result.user.openCache?.count ?? 0} events`,
+        );
       info(lines.join("\n"));
     });
 }
@@ -124,7 +133,10 @@ function parseConfig(raw: string) {
     throw new CliError(`the config is not valid JSON: ${raw}`);
   }
   const parsed = partitionConfigSchema.safeParse(json);
-  if (!parsed.success) throw new CliError(`invalid config: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new CliError(
+      `invalid config: ${parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 
@@ -137,7 +149,10 @@ function describe(c: PartitionConfigView): string {
 
 /** A bar on stderr when it is a terminal; nothing otherwise (pipes and --json stay clean). */
 function progressBar(stream: NodeJS.WriteStream = process.stderr): ((p: RecomputeProgress) => void) | undefined {
-  const bar = terminalBar("partition [{bar}] {percentage}% | {value}/{total} users | {events} events | ETA {eta_formatted}", stream);
+  const bar = terminalBar(
+    "partition [{bar}] {percentage}% | {value}/{total} users | {events} events | ETA {eta_formatted}",
+    stream,
+  );
   if (!bar) return undefined;
   let started = false;
   return (p) => {

@@ -36,11 +36,14 @@ export function registerStart(program: Command): void {
       let worker: RunningWorker | null = null;
       if (cfg.LIBER_JOBS_WORKER === "on") {
         worker = await startWorker({ log: info });
-        info(`jobs: worker ${worker.id} running in this process (more: \`liber worker\` on any machine that reaches the database)`);
+        info(
+          `jobs: worker ${worker.id} running in this process (more: \`liber worker\` on any machine that reaches the database)`,
+        );
       }
       // Nothing is open by default: make sure someone can become admin (see lib/auth/first-run.ts).
       const firstRun = await ensureFirstAdmin({ adminPassword: cfg.LIBER_ADMIN_PASSWORD });
-      if (firstRun.kind === "admin-created") info(`created the admin account "${firstRun.name}" from LIBER_ADMIN_PASSWORD`);
+      if (firstRun.kind === "admin-created")
+        info(`created the admin account "${firstRun.name}" from LIBER_ADMIN_PASSWORD`);
 
       const { default: next } = await import("next");
       const app = next({ dev, dir: ROOT, hostname: cfg.LIBER_HOST, port: cfg.PORT });
@@ -54,9 +57,7 @@ export function registerStart(program: Command): void {
       await new Promise<void>((resolve, reject) => {
         server.once("error", (err: NodeJS.ErrnoException) =>
           reject(
-            err.code === "EADDRINUSE"
-              ? new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`)
-              : err,
+            err.code === "EADDRINUSE" ? new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`) : err,
           ),
         );
         server.listen(cfg.PORT, cfg.LIBER_HOST, resolve);

@@ -34,7 +34,14 @@ export function registerSummarise(program: Command): void {
           const userIds = wanted ? await internalIds(wanted) : undefined;
           const bar = progressBar();
           try {
-            return await summariseUsers({ kind: "cascade", config: opts.config, prompt, userIds, createdBy: "cli", onProgress: bar.update });
+            return await summariseUsers({
+              kind: "cascade",
+              config: opts.config,
+              prompt,
+              userIds,
+              createdBy: "cli",
+              onProgress: bar.update,
+            });
           } finally {
             bar.stop();
           }
@@ -61,7 +68,8 @@ async function internalIds(externalIds: string[]): Promise<number[]> {
   );
   const found = new Set(rows.map((r) => r.external_id));
   const missing = externalIds.filter((id) => !found.has(id));
-  if (missing.length > 0) throw new CliError(`unknown user${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}`);
+  if (missing.length > 0)
+    throw new CliError(`unknown user${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}`);
   return rows.map((r) => r.id);
 }
 
@@ -117,7 +125,10 @@ export async function summariseAfterImport<T extends { status: string; partition
   if (flags.summarise === false || summary.status !== "succeeded") return summary;
   const bar = progressBar("summarise");
   try {
-    const run = await enqueueIngestFollowUp({ sealed: summary.partitions?.sealed ?? 1 }, { noWake: true, createdBy: "cli" });
+    const run = await enqueueIngestFollowUp(
+      { sealed: summary.partitions?.sealed ?? 1 },
+      { noWake: true, createdBy: "cli" },
+    );
     if (!run) return { ...summary, followUp: null };
     const done = await runToEnd(run.id, {
       onProgress: (r) =>
@@ -135,7 +146,9 @@ export async function summariseAfterImport<T extends { status: string; partition
   } catch (err) {
     // The import is committed: report the problem without failing the import.
     bar.stop();
-    info(`summaries: not computed (${err instanceof Error ? err.message : String(err)}); retry with \`liber recompute --steps summarise\``);
+    info(
+      `summaries: not computed (${err instanceof Error ? err.message : String(err)}); retry with \`liber recompute --steps summarise\``,
+    );
     return summary;
   } finally {
     bar.stop();

@@ -9,6 +9,7 @@ describe("liber token create --expires", () => {
   });
 
   it("refuses anything else", () => {
-    for (const bad of ["", "30", "d", "0d", "-1d", "1.5d", "30 days", "99999w"]) expect(parseDuration(bad), bad).toBeNull();
+    for (const bad of ["", "30", "d", "0d", "-1d", "1.5d", "30 days", "99999w"])
+      expect(parseDuration(bad), bad).toBeNull();
   });
 });

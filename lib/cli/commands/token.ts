@@ -16,12 +16,18 @@ export function registerToken(program: Command): void {
       let expiresAt: Date | null = null;
       if (opts.expires !== undefined) {
         const ms = parseDuration(opts.expires);
-        if (ms === null) throw new CliError(`invalid --expires "${opts.expires}": use a number and h, d or w (e.g. 30d)`, 2);
+        if (ms === null)
+          throw new CliError(`invalid --expires "${opts.expires}": use a number and h, d or w (e.g. 30d)`, 2);
         expiresAt = new Date(Date.now() + ms);
       }
-      const created = await withDatabase(() => createApiToken({ name, role: opts.role, createdById: null, expiresAt }), { quiet: true });
+      const created = await withDatabase(
+        () => createApiToken({ name, role: opts.role, createdById: null, expiresAt }),
+        { quiet: true },
+      );
       const until = created.summary.expiresAt ? `, expires ${created.summary.expiresAt.toISOString()}` : "";
-      info(`created ${created.summary.role} token "${created.summary.name}" (id ${created.summary.id}${until}); it is shown only now:`);
+      info(
+        `created ${created.summary.role} token "${created.summary.name}" (id ${created.summary.id}${until}); it is shown only now:`,
+      );
       process.stdout.write(`${created.token}\n`);
     });
 
@@ -36,8 +42,12 @@ export function registerToken(program: Command): void {
       if (tokens.length === 0) return info("no tokens");
       for (const t of tokens) {
         const used = t.lastUsedAt ? t.lastUsedAt.toISOString().slice(0, 16).replace("T", " ") : "never used";
-        const expiry = t.expiresAt ? `, ${t.expiresAt.getTime() <= Date.now() ? "expired" : "expires"} ${t.expiresAt.toISOString().slice(0, 16).replace("T", " ")}` : "";
-        info(`${String(t.id).padStart(4)}  ${t.prefix}…  ${t.role.padEnd(6)}  ${t.name}  (${used}${t.revokedAt ? ", revoked" : ""}${expiry})`);
+        const expiry = t.expiresAt
+          ? `, ${t.expiresAt.getTime() <= Date.now() ? "expired" : "expires"} ${t.expiresAt.toISOString().slice(0, 16).replace("T", " ")}`
+          : "";
+        info(
+          `${String(t.id).padStart(4)}  ${t.prefix}…  ${t.role.padEnd(6)}  ${t.name}  (${used}${t.revokedAt ? ", revoked" : ""}${expiry})`,
+        );
       }
     });
 

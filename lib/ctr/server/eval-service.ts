@@ -34,7 +34,8 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
     `ctr-eval: ${facts.train.samples} train / ${facts.valid.samples} valid / ${facts.test.samples} test samples, ` +
       `${facts.partitions} partition vectors (${facts.dim}-d), backend ${backend}, load ${loaded.provenance.loadSeconds.toFixed(1)} s`,
   );
-  if (loaded.provenance.partitionVectors === 0) log("ctr-eval: WARNING no partition vectors: the LIBER variant has nothing to read");
+  if (loaded.provenance.partitionVectors === 0)
+    log("ctr-eval: WARNING no partition vectors: the LIBER variant has nothing to read");
   if (options.shuffleLiber) dataset = shufflePartitionsAcrossUsers(dataset, 12345);
   const result = await runCtrEval({
     dataset,
@@ -44,14 +45,21 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
     train: options.train,
     onProgress: (p) => {
       if (p.validAuc !== undefined) {
-        log(`  seed ${p.seed} ${p.variant}: epoch ${p.epoch} loss ${p.loss.toFixed(4)} valid AUC ${p.validAuc.toFixed(4)} (${Math.round(p.samplesPerSecond)} samples/s)`);
+        log(
+          `  seed ${p.seed} ${p.variant}: epoch ${p.epoch} loss ${p.loss.toFixed(4)} valid AUC ${p.validAuc.toFixed(4)} (${Math.round(p.samplesPerSecond)} samples/s)`,
+        );
       }
     },
   });
   const out = {
     ...compactResult(result),
     data: { ...facts, provenance: loaded.provenance, meta: dataset.meta },
-    settings: { model: result.modelConfig, train: result.trainConfig, shape: dataset.shape, shuffledLiber: !!options.shuffleLiber },
+    settings: {
+      model: result.modelConfig,
+      train: result.trainConfig,
+      shape: dataset.shape,
+      shuffledLiber: !!options.shuffleLiber,
+    },
   };
   let runId: number | null = null;
   if (options.save) {
@@ -60,7 +68,14 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
       source: "cli",
       backbone: options.backbone,
       status: "succeeded",
-      settings: { ...settings, labelRule: dataset.meta.labelRule, cutoffs: dataset.meta.cutoffs, seeds: result.seeds, samples: result.samples, data },
+      settings: {
+        ...settings,
+        labelRule: dataset.meta.labelRule,
+        cutoffs: dataset.meta.cutoffs,
+        seeds: result.seeds,
+        samples: result.samples,
+        data,
+      },
       configId: loaded.provenance.configId,
       promptVersionId: loaded.provenance.promptVersionId,
       encoderVersionId: loaded.provenance.encoder?.id ?? null,

@@ -60,7 +60,11 @@ export interface CtrRunSummary {
 type RunRow = Awaited<ReturnType<ReturnType<typeof db>["ctrRun"]["findFirstOrThrow"]>>;
 
 function summary(r: RunRow): CtrRunSummary {
-  const m = r.metrics as { baseline?: { auc: number }; liber?: { auc: number }; lift?: { auc: { mean: number; ci95: [number, number] | null } } } | null;
+  const m = r.metrics as {
+    baseline?: { auc: number };
+    liber?: { auc: number };
+    lift?: { auc: { mean: number; ci95: [number, number] | null } };
+  } | null;
   return {
     id: r.id,
     source: r.source,
@@ -72,7 +76,10 @@ function summary(r: RunRow): CtrRunSummary {
     createdAt: r.createdAt.toISOString(),
     durationMs: r.durationMs,
     createdBy: r.createdBy,
-    auc: m?.baseline && m.liber && m.lift ? { baseline: m.baseline.auc, liber: m.liber.auc, lift: m.lift.auc.mean, ci95: m.lift.auc.ci95 } : null,
+    auc:
+      m?.baseline && m.liber && m.lift
+        ? { baseline: m.baseline.auc, liber: m.liber.auc, lift: m.lift.auc.mean, ci95: m.lift.auc.ci95 }
+        : null,
   };
 }
 

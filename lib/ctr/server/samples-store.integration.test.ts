@@ -35,10 +35,22 @@ describe("loadCtrSamples over the database", () => {
     await insertItems(Array.from({ length: 8 }, (_, i) => ({ externalId: `m${i}`, categories: [`g${i % 3}`] })));
     const events = [];
     for (const user of ["u1", "u2"]) {
-      for (let k = 0; k < 15; k++) events.push({ user, item: `m${(k * 3 + (user === "u2" ? 1 : 0)) % 8}`, ts: T0 + k * DAY + (user === "u2" ? 3600_000 : 0), value: 1 + (k % 5) });
+      for (let k = 0; k < 15; k++)
+        events.push({
+          user,
+          item: `m${(k * 3 + (user === "u2" ? 1 : 0)) % 8}`,
+          ts: T0 + k * DAY + (user === "u2" ? 3600_000 : 0),
+          value: 1 + (k % 5),
+        });
     }
     await ingest(events);
-    const { rows: parts } = await pool().query<{ id: number; user_id: number; seq: number; content_hash: string; sealed_at_ts: Date }>(
+    const { rows: parts } = await pool().query<{
+      id: number;
+      user_id: number;
+      seq: number;
+      content_hash: string;
+      sealed_at_ts: Date;
+    }>(
       `SELECT id, user_id, seq, content_hash, sealed_at_ts FROM partitions WHERE config_id = $1 ORDER BY user_id, seq`,
       [config.id],
     );
@@ -58,11 +70,24 @@ describe("loadCtrSamples over the database", () => {
          VALUES ($1, $2, $3, $4, $5, 'test', 'test', 'h' || $6, '', 'ok', 'text') RETURNING id, created_at`,
         [p.user_id, config.id, p.seq, p.content_hash, prompt.id, String(p.id)],
       );
-      for (const [encoder, sign] of [[early.rows[0]!.id, 1], [late.rows[0]!.id, -1]] as const) {
+      for (const [encoder, sign] of [
+        [early.rows[0]!.id, 1],
+        [late.rows[0]!.id, -1],
+      ] as const) {
         await pool().query(
           `INSERT INTO uif_partition_vectors (encoder_version_id, user_id, config_id, seq, sealed_at_ts, summary_id, prompt_version_id, input_hash, summary_created_at, text_kind, text_hash, vector)
            VALUES ($1, $2, $3, $4, $5, $6, $7, 'h', $8, 'summary', 't', $9)`,
-          [encoder, p.user_id, config.id, p.seq, p.sealed_at_ts, s.rows[0]!.id, prompt.id, s.rows[0]!.created_at, vectorBytes([sign * p.id, p.user_id, p.seq])],
+          [
+            encoder,
+            p.user_id,
+            config.id,
+            p.seq,
+            p.sealed_at_ts,
+            s.rows[0]!.id,
+            prompt.id,
+            s.rows[0]!.created_at,
+            vectorBytes([sign * p.id, p.user_id, p.seq]),
+          ],
         );
       }
     }

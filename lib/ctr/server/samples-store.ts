@@ -13,7 +13,14 @@
 import { pool } from "../../db/client";
 import { resolveConfigId } from "../../partitions/configs";
 import { getLabelledPrompt } from "../../uil/prompts";
-import { buildSamples, sampleCutoffs, DEFAULT_LABEL_RULE, type LabelRule, type LogEvent, type PartitionVectorRef } from "../samples";
+import {
+  buildSamples,
+  sampleCutoffs,
+  DEFAULT_LABEL_RULE,
+  type LabelRule,
+  type LogEvent,
+  type PartitionVectorRef,
+} from "../samples";
 import type { CtrDataset, CtrShape } from "../schema";
 
 export interface LoadSamplesOptions {
@@ -62,16 +69,30 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
   const splits = options.splits ?? [0.8, 0.9];
 
   const userIds = options.users?.length
-    ? (await q.query<{ id: number }>(`SELECT id FROM users WHERE external_id = ANY($1::text[])`, [options.users])).rows.map((r) => r.id)
+    ? (
+        await q.query<{ id: number }>(`SELECT id FROM users WHERE external_id = ANY($1::text[])`, [options.users])
+      ).rows.map((r) => r.id)
     : null;
-  const { rows: eventRows } = await q.query<{ user_id: number; item_id: number; ts: Date; kind: string; value: number | null }>(
+  const { rows: eventRows } = await q.query<{
+    user_id: number;
+    item_id: number;
+    ts: Date;
+    kind: string;
+    value: number | null;
+  }>(
     `SELECT user_id, item_id, ts, kind, value FROM behaviors
      WHERE ($1::int[] IS NULL OR user_id = ANY($1::int[]))
        AND ($2::timestamptz IS NULL OR ts >= $2) AND ($3::timestamptz IS NULL OR ts < $3)
      ORDER BY user_id, ts, id`,
     [userIds, options.from ?? null, options.to ?? null],
   );
-  const events: LogEvent[] = eventRows.map((r) => ({ userId: r.user_id, itemId: r.item_id, ts: r.ts.getTime(), kind: r.kind, value: r.value }));
+  const events: LogEvent[] = eventRows.map((r) => ({
+    userId: r.user_id,
+    itemId: r.item_id,
+    ts: r.ts.getTime(),
+    kind: r.kind,
+    value: r.value,
+  }));
   if (events.length === 0) throw new CtrDataError("no behaviours in the chosen range");
   const { validFrom } = sampleCutoffs(events, rule, splits);
 
@@ -89,7 +110,9 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
     ...dataset.meta,
     configId,
     promptVersionId,
-    encoder: encoder ? { id: encoder.id, version: encoder.version, fittedUntil: encoder.fitted_until?.toISOString() ?? null } : null,
+    encoder: encoder
+      ? { id: encoder.id, version: encoder.version, fittedUntil: encoder.fitted_until?.toISOString() ?? null }
+      : null,
     encoderFittedAfterCutoff: fittedAfter,
   };
   return {
@@ -98,7 +121,13 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
       configId,
       promptVersionId,
       encoder: encoder
-        ? { id: encoder.id, kind: encoder.kind, version: encoder.version, dims: encoder.dims, fittedUntil: encoder.fitted_until?.toISOString() ?? null }
+        ? {
+            id: encoder.id,
+            kind: encoder.kind,
+            version: encoder.version,
+            dims: encoder.dims,
+            fittedUntil: encoder.fitted_until?.toISOString() ?? null,
+          }
         : null,
       encoderFittedAfterCutoff: fittedAfter,
       events: events.length,
@@ -125,9 +154,10 @@ async function chooseEncoder(
   const q = pool();
   const cutoff = Number.isFinite(validFrom) ? new Date(validFrom) : null;
   if (options.encoderVersionId !== undefined) {
-    const { rows } = await q.query<EncoderRow>(`SELECT id, kind, version, dims, fitted_until FROM uif_encoder_versions WHERE id = $1`, [
-      options.encoderVersionId,
-    ]);
+    const { rows } = await q.query<EncoderRow>(
+      `SELECT id, kind, version, dims, fitted_until FROM uif_encoder_versions WHERE id = $1`,
+      [options.encoderVersionId],
+    );
     const row = rows[0];
     if (!row) throw new CtrDataError(`no UIF encoder version ${options.encoderVersionId}`);
     if (cutoff && row.fitted_until && row.fitted_until > cutoff && !options.allowLateEncoder) {

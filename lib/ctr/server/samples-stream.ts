@@ -36,12 +36,16 @@ export async function ctrSamplesBytes(query: SamplesQuery) {
       shape: { historyLength: query.history, maxPartitions: query.partitions },
       from: query.from,
       to: query.to,
-      users: query.users?.split(",").map((s) => s.trim()).filter(Boolean),
+      users: query.users
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
     const loaded = await loadCtrSamples(options);
     return { bytes: encodeDataset(loaded.dataset), provenance: loaded.provenance };
   } catch (err) {
-    if (err instanceof CtrDataError || (err instanceof Error && /label rule/.test(err.message))) throw unprocessable(err.message);
+    if (err instanceof CtrDataError || (err instanceof Error && /label rule/.test(err.message)))
+      throw unprocessable(err.message);
     throw err;
   }
 }
@@ -64,7 +68,11 @@ export async function ctrSamplesResponse(query: SamplesQuery): Promise<Response>
       "content-type": ARROW_STREAM_TYPE,
       "content-length": String(bytes.length),
       "cache-control": "no-store",
-      "x-liber-ctr": JSON.stringify({ configId: provenance.configId, promptVersionId: provenance.promptVersionId, encoder: provenance.encoder }),
+      "x-liber-ctr": JSON.stringify({
+        configId: provenance.configId,
+        promptVersionId: provenance.promptVersionId,
+        encoder: provenance.encoder,
+      }),
     },
   });
 }

@@ -13,7 +13,10 @@ const query = z.object({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   users: z.string().trim().max(20_000).optional(),
-  allowLateEncoder: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  allowLateEncoder: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
 });
 
 /** GET /api/ctr/samples?label=&history=&partitions=&from=&to=&users=&config=&encoder=: CTR samples as Arrow IPC. */

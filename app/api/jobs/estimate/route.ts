@@ -5,4 +5,6 @@ import { createRunBody } from "@/lib/jobs/schemas";
 export const dynamic = "force-dynamic";
 
 /** POST /api/jobs/estimate (same body as POST /api/jobs): partitions, calls after cache hits, tokens, cost, time. Starts nothing. */
-export const POST = route({ access: "editor", body: createRunBody }, async ({ body }) => ({ estimate: await estimateRequest(body) }));
+export const POST = route({ access: "editor", body: createRunBody }, async ({ body }) => ({
+  estimate: await estimateRequest(body),
+}));

@@ -5,4 +5,6 @@ import { diffQuery } from "@/lib/uil/schemas";
 export const dynamic = "force-dynamic";
 
 /** GET /api/prompts/diff?a=<id>&b=<id>: line diff of system, user template and behaviour options. */
-export const GET = route({ access: "viewer", query: diffQuery }, async ({ query }) => diffPromptVersions(query.a, query.b));
+export const GET = route({ access: "viewer", query: diffQuery }, async ({ query }) =>
+  diffPromptVersions(query.a, query.b),
+);

@@ -7,4 +7,6 @@ export const dynamic = "force-dynamic";
 export const GET = route({ access: "viewer" }, async () => ({ prices: await listPrices() }));
 
 /** PUT /api/settings/prices { prices }: replaces the price table. */
-export const PUT = route({ access: "admin", body: pricesInputSchema }, async ({ body }) => ({ prices: await savePrices(body.prices) }));
+export const PUT = route({ access: "admin", body: pricesInputSchema }, async ({ body }) => ({
+  prices: await savePrices(body.prices),
+}));

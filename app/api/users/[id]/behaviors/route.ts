@@ -6,8 +6,11 @@ import { behaviorPageQuery, userPathParams } from "@/lib/users/schemas";
 export const dynamic = "force-dynamic";
 
 /** GET /api/users/{externalId}/behaviors?page=&pageSize=: the log, newest first. */
-export const GET = route({ access: "viewer", params: userPathParams, query: behaviorPageQuery }, async ({ params, query }) => {
-  const page = await listUserBehaviors(params.id, query);
-  if (!page) throw notFound("User");
-  return page;
-});
+export const GET = route(
+  { access: "viewer", params: userPathParams, query: behaviorPageQuery },
+  async ({ params, query }) => {
+    const page = await listUserBehaviors(params.id, query);
+    if (!page) throw notFound("User");
+    return page;
+  },
+);

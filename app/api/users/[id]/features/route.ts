@@ -12,6 +12,8 @@ export const dynamic = "force-dynamic";
  * text (cached per-partition pieces): re-serialising 2,000 vectors per request was most of
  * the latency at 1,000 partitions.
  */
-export const GET = route({ access: "viewer", params: userPathParams, query: featuresQuery }, async ({ params, query }) =>
-  new Response(await userFeaturesJson(params.id, query), { headers: { "content-type": "application/json" } }),
+export const GET = route(
+  { access: "viewer", params: userPathParams, query: featuresQuery },
+  async ({ params, query }) =>
+    new Response(await userFeaturesJson(params.id, query), { headers: { "content-type": "application/json" } }),
 );

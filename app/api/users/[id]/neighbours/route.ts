@@ -6,6 +6,7 @@ import { userPathParams } from "@/lib/users/schemas";
 export const dynamic = "force-dynamic";
 
 /** GET /api/users/{externalId}/neighbours?k=10: the k users with the most similar fused vectors (NeighboursResponse). */
-export const GET = route({ access: "viewer", params: userPathParams, query: neighboursQuery }, async ({ params, query }) =>
-  getNeighbours(params.id, query),
+export const GET = route(
+  { access: "viewer", params: userPathParams, query: neighboursQuery },
+  async ({ params, query }) => getNeighbours(params.id, query),
 );

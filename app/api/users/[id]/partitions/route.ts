@@ -11,8 +11,11 @@ export const dynamic = "force-dynamic";
  * a page of the sealed partitions (default 200, at most 1,000; optionally only those overlapping
  * [from, to]), the open cache, the page's position, and a binned overview of the whole life.
  */
-export const GET = route({ access: "viewer", params: userPathParams, query: userPartitionsQuery }, async ({ params, query }) => {
-  const result = await getUserPartitions(params.id, query.config, query);
-  if (!result) throw notFound("User");
-  return result;
-});
+export const GET = route(
+  { access: "viewer", params: userPathParams, query: userPartitionsQuery },
+  async ({ params, query }) => {
+    const result = await getUserPartitions(params.id, query.config, query);
+    if (!result) throw notFound("User");
+    return result;
+  },
+);

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
  * per sealed partition in seq order (status ok | failed | missing, stale flag), plus the
  * user's LLM usage over all runs.
  */
-export const GET = route({ access: "viewer", params: userPathParams, query: summariesQuery }, async ({ params, query }) =>
-  getUserSummaries(params.id, query),
+export const GET = route(
+  { access: "viewer", params: userPathParams, query: summariesQuery },
+  async ({ params, query }) => getUserSummaries(params.id, query),
 );

@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
  * POST /api/users/{externalId}/summaries/run { config?, prompt? }: runs the user's cascade
  * (only partitions whose input hash has no summary) and answers the run's totals.
  */
-export const POST = route({ access: "editor", params: userPathParams, body: runCascadeBody }, async ({ params, body, caller }) =>
-  runUserCascade(params.id, { ...body, createdBy: caller.name }),
+export const POST = route(
+  { access: "editor", params: userPathParams, body: runCascadeBody },
+  async ({ params, body, caller }) => runUserCascade(params.id, { ...body, createdBy: caller.name }),
 );
