@@ -5,7 +5,7 @@ import * as Comlink from "comlink";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fetchJson, retryUnlessClientError } from "@/lib/api/fetch-json";
-import type { BackendName, BackendTiming } from "@/lib/ctr/backend";
+import type { BackendTiming } from "@/lib/ctr/backend";
 import type { CtrRunSummary } from "@/lib/ctr/server/runs";
 import type { TransferProgress } from "@/lib/ctr/stream-client";
 import { useSession } from "@/components/auth/use-session";
