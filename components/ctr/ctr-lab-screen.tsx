@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import * as Comlink from "comlink";
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fetchJson, retryUnlessClientError } from "@/lib/api/fetch-json";
 import type { BackendTiming } from "@/lib/ctr/backend";
@@ -20,6 +20,8 @@ import {
   progressFraction,
   transferLabel,
   type CurvePoint,
+  type ExplainRow,
+  type ExplainUser,
   type LabSettings,
   type ProgressEvent,
   type Variant,
@@ -49,18 +51,19 @@ const IDLE: RunState = { phase: "idle", transfer: null, data: null, backend: nul
 /** One comlink-wrapped worker for the page's lifetime (terminated on unmount or cancel). */
 function useCtrWorker() {
   const ref = useRef<{ worker: Worker; api: Comlink.Remote<CtrWorkerApi> } | null>(null);
-  const get = () => {
+  // Stable callbacks: effects that talk to the worker depend on them.
+  const get = useCallback(() => {
     if (!ref.current) {
       const worker = new Worker(new URL("./ctr-worker.ts", import.meta.url), { type: "module" });
       ref.current = { worker, api: Comlink.wrap<CtrWorkerApi>(worker) };
     }
     return ref.current.api;
-  };
-  const terminate = () => {
+  }, []);
+  const terminate = useCallback(() => {
     ref.current?.worker.terminate();
     ref.current = null;
-  };
-  useEffect(() => terminate, []);
+  }, []);
+  useEffect(() => terminate, [terminate]);
   return { get, terminate };
 }
 
@@ -256,6 +259,7 @@ export function CtrLabScreen() {
       )}
 
       {run.result && <Results result={run.result} savedId={savedId} saveError={save.error} canSave={can("editor")} />}
+      {run.result && <ExplainSection api={worker.get} runKey={run.startedAt} />}
 
       <Section id="ctr-runs" title="Saved runs" description="Runs trained here (browser) and by `liber ctr-eval` (cli), newest first.">
         {runs.isPending ? (
@@ -426,6 +430,120 @@ function Results({ result, savedId, saveError, canSave }: { result: WorkerResult
       <p className="text-sm text-slate-600" data-testid="ctr-save-status">
         {!canSave ? "Viewers cannot save runs (editor role)." : saveError ? `Could not save the run: ${saveError.message}` : savedId ? `Saved as run #${savedId}.` : "Saving the run…"}
       </p>
+    </Section>
+  );
+}
+
+/** For one test user: both variants' predictions side by side and +LIBER's attention over the user's partitions. */
+function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerApi>; runKey: number }) {
+  const [users, setUsers] = useState<ExplainUser[]>([]);
+  const [userKey, setUserKey] = useState<number | null>(null);
+  const [rows, setRows] = useState<ExplainRow[]>([]);
+  const [selected, setSelected] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    void api()
+      .explainUsers()
+      .then((u) => {
+        if (!live) return;
+        setUsers(u);
+        setUserKey(u[0]?.userKey ?? null);
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, runKey]);
+
+  useEffect(() => {
+    if (userKey === null) return;
+    let live = true;
+    void api()
+      .explainUser(userKey)
+      .then((r) => {
+        if (!live) return;
+        setRows(r);
+        setSelected(0);
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, userKey]);
+
+  if (users.length === 0) return null;
+  const row = rows[selected];
+  const maxWeight = Math.max(1e-9, ...(row?.partitions.map((p) => p.weight ?? 0) ?? [0]));
+  return (
+    <Section id="ctr-explain" title="Predictions for one user" description="Test samples of one user (time order): both variants' click probability, and which of the user's partitions +LIBER attended to.">
+      <label className="mb-3 block text-sm">
+        <span className="text-slate-700">User (database id)</span>
+        <select value={userKey ?? ""} onChange={(e) => setUserKey(Number(e.target.value))} className={`${INPUT} max-w-xs`}>
+          {users.map((u) => (
+            <option key={u.userKey} value={u.userKey}>
+              user #{u.userKey}: {u.samples} test samples, {u.clicks} clicks
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+        <div className="max-h-96 overflow-auto">
+          <table className="w-full text-left text-sm" aria-label="User predictions">
+            <thead className="sticky top-0 bg-white text-slate-600">
+              <tr>
+                <th className="py-1">When</th>
+                <th>Item</th>
+                <th>Click</th>
+                <th>Baseline p</th>
+                <th>+LIBER p</th>
+                <th>Partitions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r, i) => (
+                <tr
+                  key={i}
+                  onClick={() => setSelected(i)}
+                  aria-selected={i === selected}
+                  className={`cursor-pointer border-t border-slate-100 ${i === selected ? "bg-sky-50" : "hover:bg-slate-50"}`}
+                >
+                  <td className="py-1">{formatDateTime(new Date(r.ts).toISOString())}</td>
+                  <td>#{r.item}</td>
+                  <td>{r.label > 0.5 ? "yes" : "no"}</td>
+                  <td>{r.baseline.toFixed(3)}</td>
+                  <td>{r.liber.toFixed(3)}</td>
+                  <td>{r.partitions.length}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="text-sm" data-testid="ctr-attention">
+          {!row ? null : row.partitions.length === 0 ? (
+            <EmptyState title="No partition sealed before this sample">+LIBER saw a zero vector here: both variants differ only by training.</EmptyState>
+          ) : (
+            <>
+              <p className="mb-2 text-slate-700">
+                Attention of +LIBER over the {row.partitions.length} partitions sealed before this sample ({row.eventsBefore} events before it):
+              </p>
+              <ul className="space-y-1">
+                {row.partitions.map((p) => (
+                  <li key={p.partitionId} title={`partition ${p.partitionId}, sealed ${p.ageDays.toFixed(0)} days before the sample`}>
+                    <div className="flex justify-between text-xs text-slate-600">
+                      <span>
+                        partition {p.partitionId} · {p.ageDays.toFixed(0)} days old
+                      </span>
+                      <span>{p.weight === null ? "—" : p.weight.toFixed(3)}</span>
+                    </div>
+                    <div className="h-2 rounded bg-slate-100">
+                      <div className="h-2 rounded bg-sky-600" style={{ width: `${Math.round(((p.weight ?? 0) / maxWeight) * 100)}%` }} />
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      </div>
     </Section>
   );
 }

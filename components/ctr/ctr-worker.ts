@@ -7,9 +7,10 @@
 import * as Comlink from "comlink";
 import { measureBackends, selectBackend, type BackendName, type BackendTiming } from "@/lib/ctr/backend";
 import { runCtrEval, compactResult, type CtrEvalResult } from "@/lib/ctr/evaluate";
+import { predict } from "@/lib/ctr/train";
 import { selectRows, type CtrDataset } from "@/lib/ctr/schema";
 import { readDatasetResponse, type TransferProgress } from "@/lib/ctr/stream-client";
-import { cappedRows, samplesQuery, type LabSettings, type ProgressEvent } from "./lab-model";
+import { cappedRows, explainUser, explainUsers, samplesQuery, type ExplainData, type LabSettings, type ProgressEvent } from "./lab-model";
 
 /** Where public/tfjs/ serves the wasm binaries (lib/server/tfjs-wasm.ts copies them). */
 const WASM_PATH = "/tfjs/";
@@ -34,6 +35,7 @@ function capDataset(dataset: CtrDataset, cap: number): CtrDataset {
   return { ...dataset, train: cut("train"), valid: cut("valid"), test: cut("test") };
 }
 
+let explain: ExplainData | null = null;
 let measured: { timings: BackendTiming[]; fastest: BackendName | null } | null = null;
 
 const api = {
@@ -69,6 +71,9 @@ const api = {
       backend = await selectBackend(settings.backend, WASM_PATH);
     }
     onEvent({ kind: "backend", backend, timings });
+    explain = null;
+    const test = dataset.test;
+    const kept: Partial<Pick<ExplainData, "baseline" | "liber" | "weights">> = {};
     const batchSize = 256;
     const batches = Math.ceil(dataset.train.size / batchSize);
     const result = await runCtrEval({
@@ -77,6 +82,11 @@ const api = {
       seeds: [settings.seed],
       train: { epochs: settings.epochs, batchSize, progressEvery: Math.max(1, Math.floor(batches / 20)) },
       withRoc: true,
+      // Keep both variants' test predictions and +LIBER's attention over partitions for "explain a user".
+      onTrained: async ({ variant, model, partitions, testProbabilities }) => {
+        kept[variant] = testProbabilities;
+        if (variant === "liber") kept.weights = (await predict(model, test, partitions, { withWeights: true })).partitionWeights ?? null;
+      },
       onProgress: (p) =>
         onEvent({
           kind: "progress",
@@ -90,11 +100,35 @@ const api = {
           samplesPerSecond: p.samplesPerSecond,
         }),
     });
+    explain = {
+      slots: dataset.shape.maxPartitions,
+      userKey: test.userKey,
+      item: test.item,
+      ts: test.ts,
+      label: test.label,
+      eventsBefore: test.eventsBefore,
+      partRows: test.partRows,
+      partAgeDays: test.partAgeDays,
+      partitionIds: dataset.partitions.partitionIds,
+      baseline: kept.baseline!,
+      liber: kept.liber!,
+      weights: kept.weights ?? null,
+    };
     return {
       result: { ...result, roc: result.roc ?? null },
       compact: compactResult(result),
       provenance: dataset.meta,
     };
+  },
+
+  /** Test users of the last run, to explain one (empty before a run). */
+  explainUsers() {
+    return explain ? explainUsers(explain) : [];
+  },
+
+  /** One user's test samples: both variants' predictions and +LIBER's attention over partitions. */
+  explainUser(userKey: number) {
+    return explain ? explainUser(explain, userKey) : [];
   },
 };
 

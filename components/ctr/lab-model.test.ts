@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addCurvePoint, cappedRows, formatMetric, progressFraction, samplesQuery, transferLabel, type ProgressEvent } from "./lab-model";
+import { addCurvePoint, cappedRows, explainUser, explainUsers, formatMetric, progressFraction, samplesQuery, transferLabel, type ExplainData, type ProgressEvent } from "./lab-model";
 
 const event = (over: Partial<ProgressEvent>): ProgressEvent => ({ variant: "baseline", epoch: 1, batch: 1, batches: 10, epochs: 2, loss: 0.6, samplesPerSecond: 100, ...over });
 
@@ -70,5 +70,40 @@ describe("formatting", () => {
   it("labels the transfer", () => {
     expect(transferLabel(1_048_576, 2_097_152)).toBe("1.0 MB of 2.0 MB");
     expect(transferLabel(524_288, null)).toBe("0.5 MB");
+  });
+});
+
+describe("explainUsers / explainUser", () => {
+  // 3 samples, P = 2: user 7 has two (one with two partitions), user 9 one without partitions.
+  const data: ExplainData = {
+    slots: 2,
+    userKey: Int32Array.from([7, 9, 7]),
+    item: Int32Array.from([11, 12, 13]),
+    ts: Float64Array.from([3000, 1000, 2000]),
+    label: Float32Array.from([1, 0, 0]),
+    eventsBefore: Int32Array.from([40, 5, 39]),
+    partRows: Int32Array.from([1, 2, 0, 0, 1, 0]),
+    partAgeDays: Float32Array.from([10, 30, 0, 0, 9, 0]),
+    partitionIds: Int32Array.from([0, 501, 502]),
+    baseline: Float32Array.from([0.4, 0.3, 0.2]),
+    liber: Float32Array.from([0.6, 0.3, 0.1]),
+    weights: Float32Array.from([0.25, 0.75, 0, 0, 1, 0]),
+  };
+  it("lists users with partitions first, counting samples and clicks", () => {
+    expect(explainUsers(data)).toEqual([
+      { userKey: 7, samples: 2, clicks: 1 },
+      { userKey: 9, samples: 1, clicks: 0 },
+    ]);
+  });
+  it("gives one user's samples in time order with partitions by attention", () => {
+    const rows = explainUser(data, 7);
+    expect(rows.map((r) => r.ts)).toEqual([2000, 3000]);
+    expect(rows[1]).toMatchObject({ item: 11, label: 1, baseline: expect.closeTo(0.4), liber: expect.closeTo(0.6) });
+    expect(rows[1]!.partitions).toEqual([
+      { partitionId: 502, ageDays: 30, weight: 0.75 },
+      { partitionId: 501, ageDays: 10, weight: 0.25 },
+    ]);
+    expect(explainUser(data, 9)[0]!.partitions).toEqual([]);
+    expect(explainUser({ ...data, weights: null }, 7)[0]!.partitions).toEqual([{ partitionId: 501, ageDays: 9, weight: null }]);
   });
 });

@@ -112,3 +112,74 @@ export function transferLabel(received: number, total: number | null): string {
   const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} MB`;
   return total ? `${mb(received)} of ${mb(total)}` : mb(received);
 }
+
+/** The test split and both variants' predictions, kept in the worker to explain one user. */
+export interface ExplainData {
+  /** P: partition slots per sample */
+  slots: number;
+  userKey: Int32Array;
+  item: Int32Array;
+  ts: Float64Array;
+  label: Float32Array;
+  eventsBefore: Int32Array;
+  /** size x P rows into the partition table, 0 = none */
+  partRows: Int32Array;
+  partAgeDays: Float32Array;
+  /** partition table row -> database id of the partition */
+  partitionIds: Int32Array;
+  baseline: Float32Array;
+  liber: Float32Array;
+  /** size x P attention of the +LIBER variant over the sample's partitions */
+  weights: Float32Array | null;
+}
+
+export interface ExplainUser {
+  userKey: number;
+  samples: number;
+  clicks: number;
+}
+
+/** Test users to pick from: those with the most test samples that have partitions, then the rest. */
+export function explainUsers(d: ExplainData, limit = 100): ExplainUser[] {
+  const byUser = new Map<number, ExplainUser & { withPartitions: number }>();
+  for (let i = 0; i < d.userKey.length; i++) {
+    const key = d.userKey[i]!;
+    const u = byUser.get(key) ?? { userKey: key, samples: 0, clicks: 0, withPartitions: 0 };
+    u.samples++;
+    if (d.label[i]! > 0.5) u.clicks++;
+    if (d.partRows[i * d.slots]! > 0) u.withPartitions++;
+    byUser.set(key, u);
+  }
+  return [...byUser.values()]
+    .sort((a, b) => b.withPartitions - a.withPartitions || b.samples - a.samples || a.userKey - b.userKey)
+    .slice(0, limit)
+    .map(({ userKey, samples, clicks }) => ({ userKey, samples, clicks }));
+}
+
+export interface ExplainRow {
+  ts: number;
+  item: number;
+  label: number;
+  eventsBefore: number;
+  baseline: number;
+  liber: number;
+  /** the sample's partitions, highest attention first (weight null when the variant gave none) */
+  partitions: { partitionId: number; ageDays: number; weight: number | null }[];
+}
+
+/** One user's test samples (in time order) with both predictions and the attention over partitions. */
+export function explainUser(d: ExplainData, userKey: number, limit = 200): ExplainRow[] {
+  const rows: ExplainRow[] = [];
+  for (let i = 0; i < d.userKey.length && rows.length < limit; i++) {
+    if (d.userKey[i] !== userKey) continue;
+    const partitions: ExplainRow["partitions"] = [];
+    for (let k = 0; k < d.slots; k++) {
+      const row = d.partRows[i * d.slots + k]!;
+      if (row === 0) continue;
+      partitions.push({ partitionId: d.partitionIds[row]!, ageDays: d.partAgeDays[i * d.slots + k]!, weight: d.weights ? d.weights[i * d.slots + k]! : null });
+    }
+    partitions.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0));
+    rows.push({ ts: d.ts[i]!, item: d.item[i]!, label: d.label[i]!, eventsBefore: d.eventsBefore[i]!, baseline: d.baseline[i]!, liber: d.liber[i]!, partitions });
+  }
+  return rows.sort((a, b) => a.ts - b.ts);
+}
