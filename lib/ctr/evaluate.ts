@@ -30,6 +30,8 @@ export interface CtrEvalOptions {
   onProgress?: (p: TrainProgress & { seed: number; variant: Variant }) => void;
   /** keep ROC points of the first seed (for charts) */
   withRoc?: boolean;
+  /** called with each trained model before it is disposed (the CTR Lab explains predictions with it) */
+  onTrained?: (t: { variant: Variant; seed: number; model: CtrModel; partitions: tf.Tensor2D | null; testProbabilities: Float32Array }) => Promise<void>;
 }
 
 export interface SeedMetrics {
@@ -129,6 +131,7 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
             samplesPerSecond: trained.samplesPerSecond,
             epochs: trained.epochs,
           });
+          await options.onTrained?.({ variant, seed, model, partitions: table, testProbabilities: probabilities });
           sliceRows.forEach((rows, k) => {
             sliceAuc[variant][k]!.push(
               auc(

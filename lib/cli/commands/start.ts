@@ -4,6 +4,7 @@ import { config } from "../../config";
 import { closeDb } from "../../db/client";
 import { openDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
+import { copyTfjsWasm } from "../../server/tfjs-wasm";
 import { seedDemoDataOnFirstRun } from "../../datasets/demo";
 import { ensureActivePartitions } from "../../partitions/recompute";
 import { installIngestFollowUps } from "../../jobs/follow-up";
@@ -25,6 +26,7 @@ export function registerStart(program: Command): void {
       (process.env as Record<string, string>).NODE_ENV = dev ? "development" : "production";
       process.env.NEXT_TELEMETRY_DISABLED = "1";
 
+      copyTfjsWasm(ROOT); // the CTR Lab's wasm backend binaries, served from public/tfjs/
       if (!dev && opts.build) ensureProductionBuild(info);
       const database = await openDatabase({ log: info, adoptOrphan: true });
       info(database.embedded ? "database: embedded PostgreSQL" : "database: DATABASE_URL");
