@@ -31,7 +31,9 @@ test("train both variants in the browser, see the metrics and the saved run", as
   const predictions = page.getByRole("table", { name: "User predictions" });
   await expect(predictions.getByRole("row").nth(1)).toBeVisible();
   await expect(predictions.getByRole("row").nth(1)).toContainText(/0\.\d{3}\s*0\.\d{3}/);
-  await expect(page.getByTestId("ctr-attention")).toContainText(/Attention of \+LIBER over the \d+ partitions|No partition sealed before this sample/);
+  await expect(page.getByTestId("ctr-attention")).toContainText(
+    /Attention of \+LIBER over the \d+ partitions|No partition sealed before this sample/,
+  );
 
   const saved = page.getByTestId("ctr-save-status");
   await expect(saved).toContainText(/Saved as run #\d+/, { timeout: 15_000 });

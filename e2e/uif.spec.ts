@@ -265,25 +265,36 @@ test("as of an earlier instant the section shows only the partitions sealed befo
 }) => {
   test.setTimeout(120_000);
   encoder ??= await defaultEncoder();
-  chosen ??= await userWithVectors(encoder.id);
-  // The middle partition's seal day (UTC midnight): some partitions before it, some not.
-  const [{ as_of: asOf }] = (await query<{ as_of: string }>(
-    `SELECT to_char(date_trunc('day', v.sealed_at_ts AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI') AS as_of
-       FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id
-      WHERE u.external_id = $1 AND v.encoder_version_id = $2 AND v.text_kind = 'summary'
-      ORDER BY v.seq OFFSET $3 LIMIT 1`,
-    [chosen.externalId, encoder.id, Math.floor(chosen.partitions / 2)],
-  )) as [{ as_of: string }];
+  // A user whose encoded partitions were sealed on at least two UTC days (MovieLens users often
+  // rate a whole history in one day), and as-of = midnight of the last of those days: the
+  // partitions sealed on earlier days count, those of the last day do not.
+  const [pick] = await query<{ external_id: string; partitions: number; as_of: string }>(
+    `WITH p AS (
+       SELECT u.external_id, v.seq, date_trunc('day', v.sealed_at_ts AT TIME ZONE 'UTC') AS d
+         FROM uif_partition_vectors v
+         JOIN users u ON u.id = v.user_id
+         JOIN partition_config_labels l ON l.config_id = v.config_id AND l.label = 'active'
+        WHERE v.encoder_version_id = $1 AND v.text_kind = 'summary')
+     SELECT external_id, count(DISTINCT seq)::int AS partitions, to_char(max(d), 'YYYY-MM-DD"T"HH24:MI') AS as_of
+       FROM p GROUP BY external_id
+     HAVING count(DISTINCT d) >= 2 AND count(DISTINCT seq) BETWEEN 3 AND 60
+      ORDER BY count(DISTINCT seq) DESC, external_id
+      LIMIT 1`,
+    [encoder.id],
+  );
+  expect(pick, "a demo user whose partitions were sealed on two days or more").toBeDefined();
+  const user: ChosenUser = { externalId: pick!.external_id, partitions: pick!.partitions };
+  const asOf = pick!.as_of;
   const [{ before }] = (await query<{ before: number }>(
     `SELECT count(DISTINCT v.seq)::int AS before FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id
       WHERE u.external_id = $1 AND v.encoder_version_id = $2 AND v.text_kind = 'summary' AND v.sealed_at_ts < $3::timestamptz`,
-    [chosen.externalId, encoder.id, `${asOf}:00Z`],
+    [user.externalId, encoder.id, `${asOf}:00Z`],
   )) as [{ before: number }];
   expect(before).toBeGreaterThan(0);
-  expect(before).toBeLessThan(chosen.partitions);
+  expect(before).toBeLessThan(user.partitions);
 
   await signIn(page, "admin");
-  await page.goto(`/users/${encodeURIComponent(chosen.externalId)}`);
+  await page.goto(`/users/${encodeURIComponent(user.externalId)}`);
   const section = vectorsSection(page);
   await expect(section.getByTestId("vector-heatmap")).toBeVisible({ timeout: 30_000 });
   // The section's own picker (the export form below has one too).
@@ -302,7 +313,7 @@ test("as of an earlier instant the section shows only the partitions sealed befo
   }
   await expect(heatmap).toHaveAttribute(
     "aria-label",
-    `Partition vectors of user ${chosen.externalId}: ${before} partition${before === 1 ? "" : "s"}`,
+    `Partition vectors of user ${user.externalId}: ${before} partition${before === 1 ? "" : "s"}`,
     { timeout: 60_000 },
   );
   await expect(versions).toContainText(`As of ${asOf.replace("T", " ")} UTC`);

@@ -7,5 +7,6 @@ const from = path.join(root, "node_modules", "@tensorflow", "tfjs-backend-wasm",
 const to = path.join(root, "public", "tfjs");
 if (fs.existsSync(from)) {
   fs.mkdirSync(to, { recursive: true });
-  for (const name of fs.readdirSync(from).filter((n) => n.endsWith(".wasm"))) fs.copyFileSync(path.join(from, name), path.join(to, name));
+  for (const name of fs.readdirSync(from).filter((n) => n.endsWith(".wasm")))
+    fs.copyFileSync(path.join(from, name), path.join(to, name));
 }

@@ -46,7 +46,18 @@ interface RunState {
   startedAt: number;
 }
 
-const IDLE: RunState = { phase: "idle", transfer: null, data: null, backend: null, timings: null, progress: {}, curve: [], result: null, error: null, startedAt: 0 };
+const IDLE: RunState = {
+  phase: "idle",
+  transfer: null,
+  data: null,
+  backend: null,
+  timings: null,
+  progress: {},
+  curve: [],
+  result: null,
+  error: null,
+  startedAt: 0,
+};
 
 /** One comlink-wrapped worker for the page's lifetime (terminated on unmount or cancel). */
 function useCtrWorker() {
@@ -85,19 +96,42 @@ export function CtrLabScreen() {
   const save = useMutation({
     mutationFn: (r: { result: WorkerResult; settings: LabSettings; durationMs: number }) => {
       const { compact, result, provenance } = r.result;
-      const meta = provenance as { configId?: number | null; promptVersionId?: number | null; encoder?: { id: number } | null; labelRule?: unknown; cutoffs?: unknown };
+      const meta = provenance as {
+        configId?: number | null;
+        promptVersionId?: number | null;
+        encoder?: { id: number } | null;
+        labelRule?: unknown;
+        cutoffs?: unknown;
+      };
       const { backbone, baseline, liber, lift, slices } = compact;
       return fetchJson<{ id: number }>("/api/ctr/runs", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({
           backbone,
-          settings: { ...r.settings, labelRule: meta.labelRule, cutoffs: meta.cutoffs, seeds: compact.seeds, samples: compact.samples, backend: compact.backend },
+          settings: {
+            ...r.settings,
+            labelRule: meta.labelRule,
+            cutoffs: meta.cutoffs,
+            seeds: compact.seeds,
+            samples: compact.samples,
+            backend: compact.backend,
+          },
           configId: meta.configId ?? null,
           promptVersionId: meta.promptVersionId ?? null,
           encoderVersionId: meta.encoder?.id ?? null,
-          metrics: { baseline, liber, lift, slices, backend: compact.backend, seconds: compact.seconds, roc: result.roc },
-          curves: (["baseline", "liber"] as const).flatMap((variant) => result[variant].perSeed.map((s) => ({ variant, seed: s.seed, epochs: s.epochs }))),
+          metrics: {
+            baseline,
+            liber,
+            lift,
+            slices,
+            backend: compact.backend,
+            seconds: compact.seconds,
+            roc: result.roc,
+          },
+          curves: (["baseline", "liber"] as const).flatMap((variant) =>
+            result[variant].perSeed.map((s) => ({ variant, seed: s.seed, epochs: s.epochs })),
+          ),
           durationMs: r.durationMs,
         }),
       });
@@ -152,7 +186,8 @@ export function CtrLabScreen() {
     setRun((r) => ({ ...r, phase: "failed", error: "Cancelled." }));
   };
 
-  const set = <K extends keyof LabSettings>(key: K, value: LabSettings[K]) => setSettings((s) => ({ ...s, [key]: value }));
+  const set = <K extends keyof LabSettings>(key: K, value: LabSettings[K]) =>
+    setSettings((s) => ({ ...s, [key]: value }));
 
   return (
     <>
@@ -163,13 +198,23 @@ export function CtrLabScreen() {
       <Section id="ctr-settings" title="Settings">
         <form onSubmit={start} className="grid grid-cols-2 gap-3 text-sm md:grid-cols-4" aria-label="Training settings">
           <Field label="Backbone">
-            <select value={settings.backbone} onChange={(e) => set("backbone", e.target.value as LabSettings["backbone"])} className={INPUT}>
+            <select
+              value={settings.backbone}
+              onChange={(e) => set("backbone", e.target.value as LabSettings["backbone"])}
+              className={INPUT}
+            >
               <option value="deepfm">DeepFM</option>
               <option value="din">DIN</option>
             </select>
           </Field>
           <Field label="Label rule" hint='e.g. "rate>=4" or "rate>=4,click"'>
-            <input value={settings.label} onChange={(e) => set("label", e.target.value)} className={INPUT} maxLength={200} required />
+            <input
+              value={settings.label}
+              onChange={(e) => set("label", e.target.value)}
+              className={INPUT}
+              maxLength={200}
+              required
+            />
           </Field>
           <Field label="From (optional)">
             <input type="date" value={settings.from} onChange={(e) => set("from", e.target.value)} className={INPUT} />
@@ -178,16 +223,42 @@ export function CtrLabScreen() {
             <input type="date" value={settings.to} onChange={(e) => set("to", e.target.value)} className={INPUT} />
           </Field>
           <Field label="Sample cap per split" hint="0 = all; evenly over time">
-            <input type="number" min={0} max={1_000_000} step={100} value={settings.sampleCap} onChange={(e) => set("sampleCap", Number(e.target.value))} className={INPUT} />
+            <input
+              type="number"
+              min={0}
+              max={1_000_000}
+              step={100}
+              value={settings.sampleCap}
+              onChange={(e) => set("sampleCap", Number(e.target.value))}
+              className={INPUT}
+            />
           </Field>
           <Field label="Epochs">
-            <input type="number" min={1} max={20} value={settings.epochs} onChange={(e) => set("epochs", Number(e.target.value))} className={INPUT} />
+            <input
+              type="number"
+              min={1}
+              max={20}
+              value={settings.epochs}
+              onChange={(e) => set("epochs", Number(e.target.value))}
+              className={INPUT}
+            />
           </Field>
           <Field label="Seed">
-            <input type="number" min={1} max={1_000_000} value={settings.seed} onChange={(e) => set("seed", Number(e.target.value))} className={INPUT} />
+            <input
+              type="number"
+              min={1}
+              max={1_000_000}
+              value={settings.seed}
+              onChange={(e) => set("seed", Number(e.target.value))}
+              className={INPUT}
+            />
           </Field>
           <Field label="Backend">
-            <select value={settings.backend} onChange={(e) => set("backend", e.target.value as LabSettings["backend"])} className={INPUT}>
+            <select
+              value={settings.backend}
+              onChange={(e) => set("backend", e.target.value as LabSettings["backend"])}
+              className={INPUT}
+            >
               <option value="auto">auto (fastest measured)</option>
               <option value="webgl">webgl</option>
               <option value="wasm">wasm</option>
@@ -195,17 +266,39 @@ export function CtrLabScreen() {
             </select>
           </Field>
           <Field label="History length L">
-            <input type="number" min={1} max={200} value={settings.history} onChange={(e) => set("history", Number(e.target.value))} className={INPUT} />
+            <input
+              type="number"
+              min={1}
+              max={200}
+              value={settings.history}
+              onChange={(e) => set("history", Number(e.target.value))}
+              className={INPUT}
+            />
           </Field>
           <Field label="Partitions P">
-            <input type="number" min={1} max={256} value={settings.partitions} onChange={(e) => set("partitions", Number(e.target.value))} className={INPUT} />
+            <input
+              type="number"
+              min={1}
+              max={256}
+              value={settings.partitions}
+              onChange={(e) => set("partitions", Number(e.target.value))}
+              className={INPUT}
+            />
           </Field>
           <div className="col-span-2 flex items-end gap-2">
-            <button type="submit" disabled={running} className="rounded-md bg-sky-700 px-4 py-2 font-medium text-white hover:bg-sky-800 disabled:opacity-50">
+            <button
+              type="submit"
+              disabled={running}
+              className="rounded-md bg-sky-700 px-4 py-2 font-medium text-white hover:bg-sky-800 disabled:opacity-50"
+            >
               {running ? "Training…" : "Train both"}
             </button>
             {running && (
-              <button type="button" onClick={cancel} className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-50">
+              <button
+                type="button"
+                onClick={cancel}
+                className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-50"
+              >
                 Cancel
               </button>
             )}
@@ -216,12 +309,17 @@ export function CtrLabScreen() {
       {run.phase !== "idle" && (
         <Section id="ctr-progress" title="Training">
           <div className="space-y-4 text-sm">
-            <Bar label={`Samples transfer${run.transfer ? `: ${transferLabel(run.transfer.received, run.transfer.total)}` : ""}`} fraction={run.transfer?.total ? run.transfer.received / run.transfer.total : run.data ? 1 : 0} />
+            <Bar
+              label={`Samples transfer${run.transfer ? `: ${transferLabel(run.transfer.received, run.transfer.total)}` : ""}`}
+              fraction={run.transfer?.total ? run.transfer.received / run.transfer.total : run.data ? 1 : 0}
+            />
             {run.data && (
               <p className="text-slate-600">
-                Samples train / valid / test: {run.data.samples.train} / {run.data.samples.valid} / {run.data.samples.test}
-                {run.data.samples.train < run.data.totalSamples.train && ` (capped from ${run.data.totalSamples.train} / ${run.data.totalSamples.valid} / ${run.data.totalSamples.test})`}; {run.data.partitions}{" "}
-                partition vectors of {run.data.dim} dimensions.
+                Samples train / valid / test: {run.data.samples.train} / {run.data.samples.valid} /{" "}
+                {run.data.samples.test}
+                {run.data.samples.train < run.data.totalSamples.train &&
+                  ` (capped from ${run.data.totalSamples.train} / ${run.data.totalSamples.valid} / ${run.data.totalSamples.test})`}
+                ; {run.data.partitions} partition vectors of {run.data.dim} dimensions.
               </p>
             )}
             <p data-testid="ctr-backend">
@@ -229,7 +327,14 @@ export function CtrLabScreen() {
               {run.timings && (
                 <span className="text-slate-600">
                   {" "}
-                  (measured: {run.timings.map((t) => `${t.backend} ${t.samplesPerSecond > 0 ? `${Math.round(t.samplesPerSecond)} samples/s` : "unavailable"}`).join(", ")})
+                  (measured:{" "}
+                  {run.timings
+                    .map(
+                      (t) =>
+                        `${t.backend} ${t.samplesPerSecond > 0 ? `${Math.round(t.samplesPerSecond)} samples/s` : "unavailable"}`,
+                    )
+                    .join(", ")}
+                  )
                 </span>
               )}
             </p>
@@ -261,7 +366,11 @@ export function CtrLabScreen() {
       {run.result && <Results result={run.result} savedId={savedId} saveError={save.error} canSave={can("editor")} />}
       {run.result && <ExplainSection api={worker.get} runKey={run.startedAt} />}
 
-      <Section id="ctr-runs" title="Saved runs" description="Runs trained here (browser) and by `liber ctr-eval` (cli), newest first.">
+      <Section
+        id="ctr-runs"
+        title="Saved runs"
+        description="Runs trained here (browser) and by `liber ctr-eval` (cli), newest first."
+      >
         {runs.isPending ? (
           <Skeleton className="h-24" />
         ) : runs.isError ? (
@@ -320,14 +429,29 @@ function Bar({ label, fraction, colour = "#0284c7" }: { label: string; fraction:
   return (
     <div>
       <div className="mb-1 text-slate-700">{label}</div>
-      <div role="progressbar" aria-label={label.split(":")[0]} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="h-2 w-full rounded bg-slate-100">
+      <div
+        role="progressbar"
+        aria-label={label.split(":")[0]}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        className="h-2 w-full rounded bg-slate-100"
+      >
         <div className="h-2 rounded" style={{ width: `${pct}%`, background: colour }} />
       </div>
     </div>
   );
 }
 
-function Curve({ data, title, keys }: { data: CurvePoint[]; title: string; keys: [keyof CurvePoint, keyof CurvePoint] }) {
+function Curve({
+  data,
+  title,
+  keys,
+}: {
+  data: CurvePoint[];
+  title: string;
+  keys: [keyof CurvePoint, keyof CurvePoint];
+}) {
   return (
     <figure>
       <figcaption className="mb-1 text-slate-700">{title}</figcaption>
@@ -335,12 +459,29 @@ function Curve({ data, title, keys }: { data: CurvePoint[]; title: string; keys:
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 4, right: 8, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#e2e8f0" />
-            <XAxis dataKey="x" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(x: number) => x.toFixed(1)} fontSize={11} />
+            <XAxis
+              dataKey="x"
+              type="number"
+              domain={["dataMin", "dataMax"]}
+              tickFormatter={(x: number) => x.toFixed(1)}
+              fontSize={11}
+            />
             <YAxis domain={["auto", "auto"]} fontSize={11} width={48} tickFormatter={(y: number) => y.toFixed(3)} />
-            <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))} labelFormatter={(x) => `epoch ${Number(x).toFixed(2)}`} />
+            <Tooltip
+              formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))}
+              labelFormatter={(x) => `epoch ${Number(x).toFixed(2)}`}
+            />
             <Legend />
             {keys.map((k, i) => (
-              <Line key={k} dataKey={k} name={i === 0 ? "Baseline" : "+LIBER"} stroke={i === 0 ? COLOURS.baseline : COLOURS.liber} dot={false} connectNulls isAnimationActive={false} />
+              <Line
+                key={k}
+                dataKey={k}
+                name={i === 0 ? "Baseline" : "+LIBER"}
+                stroke={i === 0 ? COLOURS.baseline : COLOURS.liber}
+                dot={false}
+                connectNulls
+                isAnimationActive={false}
+              />
             ))}
           </LineChart>
         </ResponsiveContainer>
@@ -349,12 +490,32 @@ function Curve({ data, title, keys }: { data: CurvePoint[]; title: string; keys:
   );
 }
 
-function Results({ result, savedId, saveError, canSave }: { result: WorkerResult; savedId: number | null; saveError: Error | null; canSave: boolean }) {
+function Results({
+  result,
+  savedId,
+  saveError,
+  canSave,
+}: {
+  result: WorkerResult;
+  savedId: number | null;
+  saveError: Error | null;
+  canSave: boolean;
+}) {
   const { compact, result: full } = result;
-  const rows: { name: string; testId: string; m: { auc: number | null; logloss: number | null; gauc: number | null }; signed?: boolean }[] = [
+  const rows: {
+    name: string;
+    testId: string;
+    m: { auc: number | null; logloss: number | null; gauc: number | null };
+    signed?: boolean;
+  }[] = [
     { name: "Baseline", testId: "metrics-baseline", m: compact.baseline },
     { name: "+LIBER", testId: "metrics-liber", m: compact.liber },
-    { name: "Lift (+LIBER − baseline)", testId: "metrics-lift", m: { auc: compact.lift.auc.mean, logloss: compact.lift.logloss.mean, gauc: compact.lift.gauc.mean }, signed: true },
+    {
+      name: "Lift (+LIBER − baseline)",
+      testId: "metrics-lift",
+      m: { auc: compact.lift.auc.mean, logloss: compact.lift.logloss.mean, gauc: compact.lift.gauc.mean },
+      signed: true,
+    },
   ];
   // Each variant's ROC has its own FPR points: one data array per line on a numeric x axis.
   const roc = full.roc;
@@ -416,19 +577,54 @@ function Results({ result, savedId, saveError, canSave }: { result: WorkerResult
             <ResponsiveContainer width="100%" height="100%">
               <LineChart margin={{ top: 4, right: 8, bottom: 4, left: 0 }}>
                 <CartesianGrid stroke="#e2e8f0" />
-                <XAxis dataKey="fpr" type="number" domain={[0, 1]} fontSize={11} tickFormatter={(x: number) => x.toFixed(1)} />
-                <YAxis type="number" domain={[0, 1]} fontSize={11} width={36} tickFormatter={(y: number) => y.toFixed(1)} />
-                <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))} labelFormatter={(x) => `FPR ${Number(x).toFixed(3)}`} />
+                <XAxis
+                  dataKey="fpr"
+                  type="number"
+                  domain={[0, 1]}
+                  fontSize={11}
+                  tickFormatter={(x: number) => x.toFixed(1)}
+                />
+                <YAxis
+                  type="number"
+                  domain={[0, 1]}
+                  fontSize={11}
+                  width={36}
+                  tickFormatter={(y: number) => y.toFixed(1)}
+                />
+                <Tooltip
+                  formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))}
+                  labelFormatter={(x) => `FPR ${Number(x).toFixed(3)}`}
+                />
                 <Legend />
-                <Line data={roc.baseline} dataKey="tpr" name="Baseline" stroke={COLOURS.baseline} dot={false} isAnimationActive={false} />
-                <Line data={roc.liber} dataKey="tpr" name="+LIBER" stroke={COLOURS.liber} dot={false} isAnimationActive={false} />
+                <Line
+                  data={roc.baseline}
+                  dataKey="tpr"
+                  name="Baseline"
+                  stroke={COLOURS.baseline}
+                  dot={false}
+                  isAnimationActive={false}
+                />
+                <Line
+                  data={roc.liber}
+                  dataKey="tpr"
+                  name="+LIBER"
+                  stroke={COLOURS.liber}
+                  dot={false}
+                  isAnimationActive={false}
+                />
               </LineChart>
             </ResponsiveContainer>
           </div>
         </figure>
       )}
       <p className="text-sm text-slate-600" data-testid="ctr-save-status">
-        {!canSave ? "Viewers cannot save runs (editor role)." : saveError ? `Could not save the run: ${saveError.message}` : savedId ? `Saved as run #${savedId}.` : "Saving the run…"}
+        {!canSave
+          ? "Viewers cannot save runs (editor role)."
+          : saveError
+            ? `Could not save the run: ${saveError.message}`
+            : savedId
+              ? `Saved as run #${savedId}.`
+              : "Saving the run…"}
       </p>
     </Section>
   );
@@ -474,10 +670,18 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
   const row = rows[selected];
   const maxWeight = Math.max(1e-9, ...(row?.partitions.map((p) => p.weight ?? 0) ?? [0]));
   return (
-    <Section id="ctr-explain" title="Predictions for one user" description="Test samples of one user (time order): both variants' click probability, and which of the user's partitions +LIBER attended to.">
+    <Section
+      id="ctr-explain"
+      title="Predictions for one user"
+      description="Test samples of one user (time order): both variants' click probability, and which of the user's partitions +LIBER attended to."
+    >
       <label className="mb-3 block text-sm">
         <span className="text-slate-700">User (database id)</span>
-        <select value={userKey ?? ""} onChange={(e) => setUserKey(Number(e.target.value))} className={`${INPUT} max-w-xs`}>
+        <select
+          value={userKey ?? ""}
+          onChange={(e) => setUserKey(Number(e.target.value))}
+          className={`${INPUT} max-w-xs`}
+        >
           {users.map((u) => (
             <option key={u.userKey} value={u.userKey}>
               user #{u.userKey}: {u.samples} test samples, {u.clicks} clicks
@@ -519,15 +723,21 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
         </div>
         <div className="text-sm" data-testid="ctr-attention">
           {!row ? null : row.partitions.length === 0 ? (
-            <EmptyState title="No partition sealed before this sample">+LIBER saw a zero vector here: both variants differ only by training.</EmptyState>
+            <EmptyState title="No partition sealed before this sample">
+              +LIBER saw a zero vector here: both variants differ only by training.
+            </EmptyState>
           ) : (
             <>
               <p className="mb-2 text-slate-700">
-                Attention of +LIBER over the {row.partitions.length} partitions sealed before this sample ({row.eventsBefore} events before it):
+                Attention of +LIBER over the {row.partitions.length} partitions sealed before this sample (
+                {row.eventsBefore} events before it):
               </p>
               <ul className="space-y-1">
                 {row.partitions.map((p) => (
-                  <li key={p.partitionId} title={`partition ${p.partitionId}, sealed ${p.ageDays.toFixed(0)} days before the sample`}>
+                  <li
+                    key={p.partitionId}
+                    title={`partition ${p.partitionId}, sealed ${p.ageDays.toFixed(0)} days before the sample`}
+                  >
                     <div className="flex justify-between text-xs text-slate-600">
                       <span>
                         partition {p.partitionId} · {p.ageDays.toFixed(0)} days old
@@ -535,7 +745,10 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
                       <span>{p.weight === null ? "—" : p.weight.toFixed(3)}</span>
                     </div>
                     <div className="h-2 rounded bg-slate-100">
-                      <div className="h-2 rounded bg-sky-600" style={{ width: `${Math.round(((p.weight ?? 0) / maxWeight) * 100)}%` }} />
+                      <div
+                        className="h-2 rounded bg-sky-600"
+                        style={{ width: `${Math.round(((p.weight ?? 0) / maxWeight) * 100)}%` }}
+                      />
                     </div>
                   </li>
                 ))}

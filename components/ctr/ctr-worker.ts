@@ -10,7 +10,15 @@ import { runCtrEval, compactResult, type CtrEvalResult } from "@/lib/ctr/evaluat
 import { predict } from "@/lib/ctr/train";
 import { selectRows, type CtrDataset } from "@/lib/ctr/schema";
 import { readDatasetResponse, type TransferProgress } from "@/lib/ctr/stream-client";
-import { cappedRows, explainUser, explainUsers, samplesQuery, type ExplainData, type LabSettings, type ProgressEvent } from "./lab-model";
+import {
+  cappedRows,
+  explainUser,
+  explainUsers,
+  samplesQuery,
+  type ExplainData,
+  type LabSettings,
+  type ProgressEvent,
+} from "./lab-model";
 
 /** Where public/tfjs/ serves the wasm binaries (lib/server/tfjs-wasm.ts copies them). */
 const WASM_PATH = "/tfjs/";
@@ -19,7 +27,13 @@ const CANDIDATES: BackendName[] = ["webgl", "wasm", "cpu"];
 export type WorkerEvent =
   | { kind: "transfer"; progress: TransferProgress }
   | { kind: "backend"; backend: string; timings: BackendTiming[] | null }
-  | { kind: "data"; samples: { train: number; valid: number; test: number }; totalSamples: { train: number; valid: number; test: number }; partitions: number; dim: number }
+  | {
+      kind: "data";
+      samples: { train: number; valid: number; test: number };
+      totalSamples: { train: number; valid: number; test: number };
+      partitions: number;
+      dim: number;
+    }
   | ({ kind: "progress" } & ProgressEvent);
 
 export interface WorkerResult {
@@ -31,7 +45,8 @@ export interface WorkerResult {
 
 function capDataset(dataset: CtrDataset, cap: number): CtrDataset {
   if (cap <= 0) return dataset;
-  const cut = (split: "train" | "valid" | "test") => selectRows(dataset[split], dataset.shape, cappedRows(dataset[split].size, cap));
+  const cut = (split: "train" | "valid" | "test") =>
+    selectRows(dataset[split], dataset.shape, cappedRows(dataset[split].size, cap));
   return { ...dataset, train: cut("train"), valid: cut("valid"), test: cut("test") };
 }
 
@@ -65,7 +80,8 @@ const api = {
     if (settings.backend === "auto") {
       const m = await api.measure();
       timings = m.timings;
-      if (!m.fastest) throw new Error(`no tfjs backend works here: ${m.timings.map((t) => `${t.backend}: ${t.error}`).join("; ")}`);
+      if (!m.fastest)
+        throw new Error(`no tfjs backend works here: ${m.timings.map((t) => `${t.backend}: ${t.error}`).join("; ")}`);
       backend = await selectBackend(m.fastest, WASM_PATH);
     } else {
       backend = await selectBackend(settings.backend, WASM_PATH);
@@ -85,7 +101,8 @@ const api = {
       // Keep both variants' test predictions and +LIBER's attention over partitions for "explain a user".
       onTrained: async ({ variant, model, partitions, testProbabilities }) => {
         kept[variant] = testProbabilities;
-        if (variant === "liber") kept.weights = (await predict(model, test, partitions, { withWeights: true })).partitionWeights ?? null;
+        if (variant === "liber")
+          kept.weights = (await predict(model, test, partitions, { withWeights: true })).partitionWeights ?? null;
       },
       onProgress: (p) =>
         onEvent({

@@ -1,11 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { addCurvePoint, cappedRows, explainUser, explainUsers, formatMetric, progressFraction, samplesQuery, transferLabel, type ExplainData, type ProgressEvent } from "./lab-model";
+import {
+  addCurvePoint,
+  cappedRows,
+  explainUser,
+  explainUsers,
+  formatMetric,
+  progressFraction,
+  samplesQuery,
+  transferLabel,
+  type ExplainData,
+  type ProgressEvent,
+} from "./lab-model";
 
-const event = (over: Partial<ProgressEvent>): ProgressEvent => ({ variant: "baseline", epoch: 1, batch: 1, batches: 10, epochs: 2, loss: 0.6, samplesPerSecond: 100, ...over });
+const event = (over: Partial<ProgressEvent>): ProgressEvent => ({
+  variant: "baseline",
+  epoch: 1,
+  batch: 1,
+  batches: 10,
+  epochs: 2,
+  loss: 0.6,
+  samplesPerSecond: 100,
+  ...over,
+});
 
 describe("samplesQuery", () => {
   it("sends the label rule, shape and only the dates that are set", () => {
-    const q = new URLSearchParams(samplesQuery({ label: " rate>=4,click ", from: "2016-01-01", to: "", history: 20, partitions: 32 }));
+    const q = new URLSearchParams(
+      samplesQuery({ label: " rate>=4,click ", from: "2016-01-01", to: "", history: 20, partitions: 32 }),
+    );
     expect(q.get("label")).toBe("rate>=4,click");
     expect(q.get("from")).toBe("2016-01-01");
     expect(q.has("to")).toBe(false);
@@ -13,7 +35,9 @@ describe("samplesQuery", () => {
     expect(q.get("partitions")).toBe("32");
   });
   it("falls back to the default label rule when empty", () => {
-    expect(new URLSearchParams(samplesQuery({ label: "  ", from: "", to: "", history: 5, partitions: 8 })).get("label")).toBe("rate>=4");
+    expect(
+      new URLSearchParams(samplesQuery({ label: "  ", from: "", to: "", history: 5, partitions: 8 })).get("label"),
+    ).toBe("rate>=4");
   });
 });
 
@@ -104,6 +128,8 @@ describe("explainUsers / explainUser", () => {
       { partitionId: 501, ageDays: 10, weight: 0.25 },
     ]);
     expect(explainUser(data, 9)[0]!.partitions).toEqual([]);
-    expect(explainUser({ ...data, weights: null }, 7)[0]!.partitions).toEqual([{ partitionId: 501, ageDays: 9, weight: null }]);
+    expect(explainUser({ ...data, weights: null }, 7)[0]!.partitions).toEqual([
+      { partitionId: 501, ageDays: 9, weight: null },
+    ]);
   });
 });

@@ -37,7 +37,11 @@ export const DEFAULT_SETTINGS: LabSettings = {
 
 /** The query string of GET /api/ctr/samples for these settings (only what the API reads). */
 export function samplesQuery(s: Pick<LabSettings, "label" | "from" | "to" | "history" | "partitions">): string {
-  const q = new URLSearchParams({ label: s.label.trim() || "rate>=4", history: String(s.history), partitions: String(s.partitions) });
+  const q = new URLSearchParams({
+    label: s.label.trim() || "rate>=4",
+    history: String(s.history),
+    partitions: String(s.partitions),
+  });
   if (s.from) q.set("from", s.from);
   if (s.to) q.set("to", s.to);
   return q.toString();
@@ -67,7 +71,9 @@ export interface ProgressEvent {
 }
 
 /** Share of a variant's training done, 0..1 (epochs are 1-based in the events; early stop ends at 1). */
-export function progressFraction(p: Pick<ProgressEvent, "epoch" | "batch" | "batches" | "epochs" | "done"> | undefined): number {
+export function progressFraction(
+  p: Pick<ProgressEvent, "epoch" | "batch" | "batches" | "epochs" | "done"> | undefined,
+): number {
   if (!p) return 0;
   if (p.done) return 1;
   const epochs = Math.max(1, p.epochs);
@@ -176,10 +182,22 @@ export function explainUser(d: ExplainData, userKey: number, limit = 200): Expla
     for (let k = 0; k < d.slots; k++) {
       const row = d.partRows[i * d.slots + k]!;
       if (row === 0) continue;
-      partitions.push({ partitionId: d.partitionIds[row]!, ageDays: d.partAgeDays[i * d.slots + k]!, weight: d.weights ? d.weights[i * d.slots + k]! : null });
+      partitions.push({
+        partitionId: d.partitionIds[row]!,
+        ageDays: d.partAgeDays[i * d.slots + k]!,
+        weight: d.weights ? d.weights[i * d.slots + k]! : null,
+      });
     }
     partitions.sort((a, b) => (b.weight ?? 0) - (a.weight ?? 0));
-    rows.push({ ts: d.ts[i]!, item: d.item[i]!, label: d.label[i]!, eventsBefore: d.eventsBefore[i]!, baseline: d.baseline[i]!, liber: d.liber[i]!, partitions });
+    rows.push({
+      ts: d.ts[i]!,
+      item: d.item[i]!,
+      label: d.label[i]!,
+      eventsBefore: d.eventsBefore[i]!,
+      baseline: d.baseline[i]!,
+      liber: d.liber[i]!,
+      partitions,
+    });
   }
   return rows.sort((a, b) => a.ts - b.ts);
 }

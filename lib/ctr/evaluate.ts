@@ -31,7 +31,13 @@ export interface CtrEvalOptions {
   /** keep ROC points of the first seed (for charts) */
   withRoc?: boolean;
   /** called with each trained model before it is disposed (the CTR Lab explains predictions with it) */
-  onTrained?: (t: { variant: Variant; seed: number; model: CtrModel; partitions: tf.Tensor2D | null; testProbabilities: Float32Array }) => Promise<void>;
+  onTrained?: (t: {
+    variant: Variant;
+    seed: number;
+    model: CtrModel;
+    partitions: tf.Tensor2D | null;
+    testProbabilities: Float32Array;
+  }) => Promise<void>;
 }
 
 export interface SeedMetrics {

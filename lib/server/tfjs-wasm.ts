@@ -12,10 +12,16 @@ export function copyTfjsWasm(root: string): string[] {
   if (!fs.existsSync(from)) return [];
   fs.mkdirSync(to, { recursive: true });
   const copied: string[] = [];
-  for (const name of fs.readdirSync(from).filter((n) => n.endsWith(".wasm")).sort()) {
+  for (const name of fs
+    .readdirSync(from)
+    .filter((n) => n.endsWith(".wasm"))
+    .sort()) {
     const src = path.join(from, name);
     const dst = path.join(to, name);
-    const same = fs.existsSync(dst) && fs.statSync(dst).size === fs.statSync(src).size && fs.readFileSync(dst).equals(fs.readFileSync(src));
+    const same =
+      fs.existsSync(dst) &&
+      fs.statSync(dst).size === fs.statSync(src).size &&
+      fs.readFileSync(dst).equals(fs.readFileSync(src));
     if (!same) {
       fs.copyFileSync(src, dst);
       copied.push(name);

@@ -18,7 +18,14 @@ beforeAll(async () => {
 });
 
 const post = (role: "viewer" | "editor", body: unknown) =>
-  saveRun(new NextRequest(URL_RUNS, { method: "POST", headers: { authorization: auth[role], "content-type": "application/json" }, body: JSON.stringify(body) }), noParams);
+  saveRun(
+    new NextRequest(URL_RUNS, {
+      method: "POST",
+      headers: { authorization: auth[role], "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    noParams,
+  );
 
 // What the CTR Lab page posts after one seed (NaN metrics arrive as null in JSON).
 const browserRun = {
@@ -29,7 +36,11 @@ const browserRun = {
   metrics: {
     baseline: { auc: 0.61, logloss: 0.69, gauc: null },
     liber: { auc: 0.63, logloss: 0.68, gauc: null },
-    lift: { auc: { mean: 0.02, ci95: null, sd: null, n: 1 }, logloss: { mean: -0.01, ci95: null, sd: null, n: 1 }, gauc: { mean: null, ci95: null, sd: null, n: 1 } },
+    lift: {
+      auc: { mean: 0.02, ci95: null, sd: null, n: 1 },
+      logloss: { mean: -0.01, ci95: null, sd: null, n: 1 },
+      gauc: { mean: null, ci95: null, sd: null, n: 1 },
+    },
     slices: [{ name: "<50", samples: 10 }],
   },
   curves: [{ variant: "baseline", seed: 1, epochs: [] }],
@@ -42,9 +53,16 @@ describe("POST /api/ctr/runs", () => {
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: number };
     const list = await listRuns(new NextRequest(URL_RUNS, { headers: { authorization: auth.viewer } }), noParams);
-    const { runs } = (await list.json()) as { runs: { id: number; source: string; backbone: string; createdBy: string; auc: unknown }[] };
+    const { runs } = (await list.json()) as {
+      runs: { id: number; source: string; backbone: string; createdBy: string; auc: unknown }[];
+    };
     const saved = runs.find((r) => r.id === id);
-    expect(saved).toMatchObject({ source: "browser", backbone: "deepfm", createdBy: "token:ctr-runs-editor", auc: { baseline: 0.61, liber: 0.63, lift: 0.02, ci95: null } });
+    expect(saved).toMatchObject({
+      source: "browser",
+      backbone: "deepfm",
+      createdBy: "token:ctr-runs-editor",
+      auc: { baseline: 0.61, liber: 0.63, lift: 0.02, ci95: null },
+    });
   });
 
   it("refuses a viewer and a malformed body", async () => {
