@@ -287,6 +287,7 @@ test("as of an earlier instant the section shows only the partitions sealed befo
   const asOf = pick!.as_of;
   const [{ before }] = (await query<{ before: number }>(
     `SELECT count(DISTINCT v.seq)::int AS before FROM uif_partition_vectors v JOIN users u ON u.id = v.user_id
+       JOIN partition_config_labels l ON l.config_id = v.config_id AND l.label = 'active'
       WHERE u.external_id = $1 AND v.encoder_version_id = $2 AND v.text_kind = 'summary' AND v.sealed_at_ts < $3::timestamptz`,
     [user.externalId, encoder.id, `${asOf}:00Z`],
   )) as [{ before: number }];
