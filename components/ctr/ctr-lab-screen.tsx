@@ -222,37 +222,17 @@ export function CtrLabScreen() {
           <Field label="To (optional)">
             <input type="date" value={settings.to} onChange={(e) => set("to", e.target.value)} className={INPUT} />
           </Field>
-          <Field label="Sample cap per split" hint="0 = all; evenly over time">
-            <input
-              type="number"
-              min={0}
-              max={1_000_000}
-              step={100}
-              value={settings.sampleCap}
-              onChange={(e) => set("sampleCap", Number(e.target.value))}
-              className={INPUT}
-            />
-          </Field>
-          <Field label="Epochs">
-            <input
-              type="number"
-              min={1}
-              max={20}
-              value={settings.epochs}
-              onChange={(e) => set("epochs", Number(e.target.value))}
-              className={INPUT}
-            />
-          </Field>
-          <Field label="Seed">
-            <input
-              type="number"
-              min={1}
-              max={1_000_000}
-              value={settings.seed}
-              onChange={(e) => set("seed", Number(e.target.value))}
-              className={INPUT}
-            />
-          </Field>
+          <NumberField
+            label="Sample cap per split"
+            hint="0 = all; evenly over time"
+            min={0}
+            max={1_000_000}
+            step={100}
+            value={settings.sampleCap}
+            onChange={(v) => set("sampleCap", v)}
+          />
+          <NumberField label="Epochs" min={1} max={20} value={settings.epochs} onChange={(v) => set("epochs", v)} />
+          <NumberField label="Seed" min={1} max={1_000_000} value={settings.seed} onChange={(v) => set("seed", v)} />
           <Field label="Backend">
             <select
               value={settings.backend}
@@ -265,26 +245,20 @@ export function CtrLabScreen() {
               <option value="cpu">cpu</option>
             </select>
           </Field>
-          <Field label="History length L">
-            <input
-              type="number"
-              min={1}
-              max={200}
-              value={settings.history}
-              onChange={(e) => set("history", Number(e.target.value))}
-              className={INPUT}
-            />
-          </Field>
-          <Field label="Partitions P">
-            <input
-              type="number"
-              min={1}
-              max={256}
-              value={settings.partitions}
-              onChange={(e) => set("partitions", Number(e.target.value))}
-              className={INPUT}
-            />
-          </Field>
+          <NumberField
+            label="History length L"
+            min={1}
+            max={200}
+            value={settings.history}
+            onChange={(v) => set("history", v)}
+          />
+          <NumberField
+            label="Partitions P"
+            min={1}
+            max={256}
+            value={settings.partitions}
+            onChange={(v) => set("partitions", v)}
+          />
           <div className="col-span-2 flex items-end gap-2">
             <button
               type="submit"
@@ -421,6 +395,38 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
       {children}
       {hint && <span className="mt-0.5 block text-xs text-slate-500">{hint}</span>}
     </label>
+  );
+}
+
+function NumberField({
+  label,
+  hint,
+  min,
+  max,
+  step,
+  value,
+  onChange,
+}: {
+  label: string;
+  hint?: string;
+  min: number;
+  max: number;
+  step?: number;
+  value: number;
+  onChange: (value: number) => void;
+}) {
+  return (
+    <Field label={label} hint={hint}>
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        onChange={(e) => onChange(Number(e.target.value))}
+        className={INPUT}
+      />
+    </Field>
   );
 }
 
