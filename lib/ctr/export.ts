@@ -83,7 +83,7 @@ export async function ctrModelArtifacts(model: CtrModel, info: SaveCtrModelInfo)
       convertedBy: null,
       weightSpecs: specs,
       weightData: data,
-      userDefinedMetadata: metadata as unknown as Record<string, unknown>,
+      userDefinedMetadata: metadata as unknown as tf.io.ModelArtifacts["userDefinedMetadata"],
     };
   } finally {
     named.forEach((n) => n.tensor.dispose());

@@ -11,7 +11,7 @@ const query = z.object({
     .trim()
     .regex(/^\d+(,\d+)*$/, "comma-separated partition ids")
     .transform((s) => [...new Set(s.split(",").map(Number))])
-    .pipe(z.array(id).min(1).max(256)),
+    .pipe(z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(256)),
   encoder: id.optional(),
   prompt: id.optional(),
 });
