@@ -260,6 +260,21 @@ export function CtrLabScreen() {
             value={settings.partitions}
             onChange={(v) => set("partitions", v)}
           />
+          <label className="col-span-2 flex items-start gap-2 self-end">
+            <input
+              type="checkbox"
+              className="mt-1"
+              checked={settings.allowLateEncoder}
+              onChange={(e) => set("allowLateEncoder", e.target.checked)}
+            />
+            <span className="text-slate-700">
+              Allow an encoder fitted after the validation cutoff
+              <span className="block text-xs text-slate-500">
+                Only when no encoder was fitted before it: its IDF then saw the test period (a leak, flagged in the
+                results).
+              </span>
+            </span>
+          </label>
           <div className="col-span-2 flex items-end gap-2">
             <button
               type="submit"
@@ -542,6 +557,7 @@ function Results({
       title="Test metrics"
       description={`${compact.backbone === "din" ? "DIN" : "DeepFM"}, seed ${compact.seeds.join(", ")}, ${compact.samples.test} test samples, backend ${compact.backend}, ${compact.seconds.toFixed(1)} s. One seed: no interval over seeds (use liber ctr-eval --seeds 3).`}
     >
+      <EncoderNote provenance={result.provenance} />
       <table className="mb-4 w-full text-left text-sm" aria-label="Test metrics">
         <thead className="text-slate-600">
           <tr>
@@ -873,6 +889,7 @@ function PartitionWeight({
       tabIndex={0}
       aria-describedby={open ? tipId : undefined}
       data-testid="ctr-partition"
+      data-partition-id={p.partitionId}
       onMouseEnter={() => setOpen(true)}
       onMouseLeave={() => setOpen(false)}
       onFocus={() => setOpen(true)}
@@ -917,5 +934,27 @@ function PartitionWeight({
         </div>
       )}
     </li>
+  );
+}
+
+/** Which UIF encoder's partition vectors +LIBER read, and whether it was fitted leak-free. */
+function EncoderNote({ provenance }: { provenance: Record<string, unknown> }) {
+  const meta = provenance as {
+    encoder?: { id: number; version: string; fittedUntil: string | null } | null;
+    encoderFittedAfterCutoff?: boolean;
+  };
+  const e = meta.encoder;
+  return (
+    <p
+      className={`mb-3 text-sm ${!e || meta.encoderFittedAfterCutoff ? "text-amber-800" : "text-slate-600"}`}
+      data-testid="ctr-encoder"
+    >
+      {!e
+        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (fit one as of the cutoff, or allow a later one in the settings)."
+        : `Partition vectors of encoder #${e.id} (${e.version.slice(0, 12)}), fitted until ${formatDateTime(e.fittedUntil)}` +
+          (meta.encoderFittedAfterCutoff
+            ? ": fitted after the validation cutoff, so its IDF saw the evaluation period (leak)."
+            : ".")}
+    </p>
   );
 }
