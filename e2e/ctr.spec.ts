@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import { expect, test } from "@playwright/test";
+import { ctrModelFromFiles, loadCtrModel } from "../lib/ctr/export";
 import { signIn } from "./helpers/auth";
 import { closeDatabase, query } from "./helpers/db";
 
@@ -87,6 +88,16 @@ test("train both variants in the browser, explain a user, download the model, fi
   expect(weightBytes).toBeGreaterThan(0);
   expect(weightBytes).toBe(expectedBytes);
   expect(modelJson.userDefinedMetadata.metrics.test.auc).toEqual(expect.any(Number));
+  // the downloaded files load back into a model (tfjs in this Node process): every name and shape fits
+  const weightsFile = await fs.readFile((await weightsDownload!.path())!);
+  const loaded = await loadCtrModel(
+    ctrModelFromFiles(
+      JSON.stringify(modelJson),
+      weightsFile.buffer.slice(weightsFile.byteOffset, weightsFile.byteOffset + weightsFile.byteLength),
+    ),
+  );
+  expect(loaded.model.parameterCount * 4).toBe(expectedBytes);
+  loaded.model.dispose();
 
   const saved = page.getByTestId("ctr-save-status");
   await expect(saved).toContainText(/Saved as run #\d+/, { timeout: 15_000 });
