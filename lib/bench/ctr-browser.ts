@@ -10,7 +10,9 @@
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BackendName } from "../ctr/backend";
 import { encodeDataset } from "../ctr/arrow";
 import type { Backbone } from "../ctr/model";
@@ -52,7 +54,7 @@ const load = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 async function bundleWorker(): Promise<string> {
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    entryPoints: [path.join(process.cwd(), "lib/bench/ctr-browser-worker.ts")],
+    entryPoints: [path.join(path.dirname(fileURLToPath(import.meta.url)), "ctr-browser-worker.ts")],
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -73,7 +75,10 @@ export async function runBrowserCtrBench(options: BrowserBenchOptions): Promise<
   const workerJs = await bundleWorker();
   log(`ctr bench (browser): worker bundle ${(workerJs.length / 1e6).toFixed(1)} MB`);
   const samplesBytes = encodeDataset(benchDataset(options.samples));
-  const wasmDir = path.join(process.cwd(), "node_modules/@tensorflow/tfjs-backend-wasm/dist");
+  const wasmDir = path.join(
+    path.dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")),
+    "dist",
+  );
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
