@@ -1,20 +1,34 @@
+import fs from "node:fs/promises";
 import { expect, test } from "@playwright/test";
+import { ctrModelFromFiles, loadCtrModel } from "../lib/ctr/export";
 import { signIn } from "./helpers/auth";
+import { closeDatabase, query } from "./helpers/db";
 
 // Issue 13 (CTR Lab) end to end, on the demo data: train DeepFM without and with LIBER in the
-// browser's worker (wasm backend, served from public/tfjs/) on a capped sample set for one
-// epoch, see both metric rows and the lift, one user's predictions with the attention over
-// partitions, then reload and find the saved run.
+// browser's worker (wasm backend, served from public/tfjs/) on a small range (2015 on, capped
+// per split) for one epoch, see both metric rows and the lift, one user's predictions with the attention over
+// partitions and a partition's summary on hover, download the trained model (tfjs format),
+// then reload and find the saved run.
+//
+// The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff),
+// so the run allows a late encoder (the page flags the leak); otherwise +LIBER would see no
+// partition vectors and there would be no attention to show.
 
-test("train both variants in the browser, see the metrics and the saved run", async ({ page }) => {
-  test.setTimeout(240_000);
+test.afterAll(closeDatabase);
+
+test("train both variants in the browser, explain a user, download the model, find the saved run", async ({ page }) => {
+  test.setTimeout(300_000);
   await signIn(page, "admin");
   await page.goto("/ctr-lab");
   await expect(page.getByRole("heading", { name: "CTR Lab" })).toBeVisible();
 
+  await page.getByLabel("Label rule").fill("rate>=4");
+  // a small range: the last years of the demo log only, capped per split
+  await page.getByLabel("From (optional)").fill("2015-01-01");
   await page.getByLabel("Sample cap per split").fill("300");
   await page.getByLabel("Epochs").fill("1");
   await page.getByLabel("Backend").selectOption("wasm");
+  await page.getByLabel("Allow an encoder fitted after the validation cutoff").check();
   await page.getByRole("button", { name: "Train both" }).click();
 
   await expect(page.getByTestId("ctr-backend")).toContainText("wasm", { timeout: 120_000 });
@@ -26,14 +40,64 @@ test("train both variants in the browser, see the metrics and the saved run", as
   await expect(baseline).toContainText(/Baseline\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(liber).toContainText(/\+LIBER\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(lift).toContainText(/Lift.*[+-]?\d\.\d{4}/);
+  await expect(page.getByTestId("ctr-encoder")).toContainText(/Partition vectors of encoder #\d+.*leak/);
+  // the first test sample is on or after the range's start
+  const firstWhen = await page.getByRole("table", { name: "User predictions" }).getByRole("row").nth(1).innerText();
+  expect(firstWhen.slice(0, 10) >= "2015-01-01").toBe(true);
 
-  // One user's predictions from both variants, and +LIBER's attention when the sample has partitions.
+  // One user's predictions from both variants, and +LIBER's attention over the partitions.
   const predictions = page.getByRole("table", { name: "User predictions" });
   await expect(predictions.getByRole("row").nth(1)).toBeVisible();
   await expect(predictions.getByRole("row").nth(1)).toContainText(/0\.\d{3}\s*0\.\d{3}/);
-  await expect(page.getByTestId("ctr-attention")).toContainText(
-    /Attention of \+LIBER over the \d+ partitions|No partition sealed before this sample/,
+  await expect(page.getByTestId("ctr-attention")).toContainText(/Attention of \+LIBER over the \d+ partitions/);
+
+  // Hover a partition: its summary, the provider and model that wrote it, and when it was sealed.
+  const partition = page.getByTestId("ctr-partition").first();
+  const partitionId = Number(await partition.getAttribute("data-partition-id"));
+  const [stored] = await query<{ summary: string; provider: string; model: string; sealed: string }>(
+    `SELECT s.summary, s.provider, s.model, to_char(p.sealed_at_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS sealed
+       FROM partitions p
+       JOIN partition_summaries s ON s.user_id = p.user_id AND s.config_id = p.config_id AND s.seq = p.seq
+      WHERE p.id = $1 AND s.status = 'ok' ORDER BY s.created_at DESC LIMIT 1`,
+    [partitionId],
   );
+  expect(stored, `partition ${partitionId} has a summary`).toBeDefined();
+  await partition.hover();
+  const tooltip = page.getByRole("tooltip");
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(stored!.summary.slice(0, 60));
+  await expect(tooltip).toContainText(`${stored!.provider} · ${stored!.model}`);
+  await expect(tooltip).toContainText(`sealed ${stored!.sealed}`);
+
+  // Download the +LIBER model: model.json + weights.bin, like tf.io.browserDownloads.
+  const downloads: Promise<import("@playwright/test").Download>[] = [
+    page.waitForEvent("download", (d) => d.suggestedFilename().endsWith(".json")),
+    page.waitForEvent("download", (d) => d.suggestedFilename().endsWith(".weights.bin")),
+  ];
+  await page.getByRole("button", { name: "Download +LIBER model" }).click();
+  const [jsonDownload, weightsDownload] = await Promise.all(downloads);
+  expect(jsonDownload!.suggestedFilename()).toBe("liber-ctr-deepfm-liber.json");
+  const modelJson = JSON.parse(await fs.readFile((await jsonDownload!.path())!, "utf8"));
+  expect(modelJson.modelTopology).toMatchObject({ format: "liber-ctr", backbone: "deepfm", variant: "liber" });
+  expect(modelJson.weightsManifest[0].paths).toEqual(["./liber-ctr-deepfm-liber.weights.bin"]);
+  const weightBytes = (await fs.stat((await weightsDownload!.path())!)).size;
+  const expectedBytes = (modelJson.weightsManifest[0].weights as { shape: number[] }[]).reduce(
+    (n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
+  expect(weightBytes).toBeGreaterThan(0);
+  expect(weightBytes).toBe(expectedBytes);
+  expect(modelJson.userDefinedMetadata.metrics.test.auc).toEqual(expect.any(Number));
+  // the downloaded files load back into a model (tfjs in this Node process): every name and shape fits
+  const weightsFile = await fs.readFile((await weightsDownload!.path())!);
+  const loaded = await loadCtrModel(
+    ctrModelFromFiles(
+      JSON.stringify(modelJson),
+      weightsFile.buffer.slice(weightsFile.byteOffset, weightsFile.byteOffset + weightsFile.byteLength),
+    ),
+  );
+  expect(loaded.model.parameterCount * 4).toBe(expectedBytes);
+  loaded.model.dispose();
 
   const saved = page.getByTestId("ctr-save-status");
   await expect(saved).toContainText(/Saved as run #\d+/, { timeout: 15_000 });

@@ -6,10 +6,11 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNod
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fetchJson, retryUnlessClientError } from "@/lib/api/fetch-json";
 import type { BackendTiming } from "@/lib/ctr/backend";
+import type { CtrPartitionDetail } from "@/lib/ctr/server/partition-details";
 import type { CtrRunSummary } from "@/lib/ctr/server/runs";
 import type { TransferProgress } from "@/lib/ctr/stream-client";
 import { useSession } from "@/components/auth/use-session";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDate, formatDateTime } from "@/components/ui/format";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import type { CtrWorkerApi, WorkerEvent, WorkerResult } from "./ctr-worker";
@@ -259,6 +260,21 @@ export function CtrLabScreen() {
             value={settings.partitions}
             onChange={(v) => set("partitions", v)}
           />
+          <label className="col-span-2 flex items-start gap-2 self-end">
+            <input
+              type="checkbox"
+              className="mt-1"
+              checked={settings.allowLateEncoder}
+              onChange={(e) => set("allowLateEncoder", e.target.checked)}
+            />
+            <span className="text-slate-700">
+              Allow an encoder fitted after the validation cutoff
+              <span className="block text-xs text-slate-500">
+                Only when no encoder was fitted before it: its IDF then saw the test period (a leak, flagged in the
+                results).
+              </span>
+            </span>
+          </label>
           <div className="col-span-2 flex items-end gap-2">
             <button
               type="submit"
@@ -337,8 +353,16 @@ export function CtrLabScreen() {
         </Section>
       )}
 
-      {run.result && <Results result={run.result} savedId={savedId} saveError={save.error} canSave={can("editor")} />}
-      {run.result && <ExplainSection api={worker.get} runKey={run.startedAt} />}
+      {run.result && (
+        <Results
+          result={run.result}
+          savedId={savedId}
+          saveError={save.error}
+          canSave={can("editor")}
+          api={worker.get}
+        />
+      )}
+      {run.result && <ExplainSection api={worker.get} runKey={run.startedAt} provenance={run.result.provenance} />}
 
       <Section
         id="ctr-runs"
@@ -501,11 +525,13 @@ function Results({
   savedId,
   saveError,
   canSave,
+  api,
 }: {
   result: WorkerResult;
   savedId: number | null;
   saveError: Error | null;
   canSave: boolean;
+  api: () => Comlink.Remote<CtrWorkerApi>;
 }) {
   const { compact, result: full } = result;
   const rows: {
@@ -531,6 +557,7 @@ function Results({
       title="Test metrics"
       description={`${compact.backbone === "din" ? "DIN" : "DeepFM"}, seed ${compact.seeds.join(", ")}, ${compact.samples.test} test samples, backend ${compact.backend}, ${compact.seconds.toFixed(1)} s. One seed: no interval over seeds (use liber ctr-eval --seeds 3).`}
     >
+      <EncoderNote provenance={result.provenance} />
       <table className="mb-4 w-full text-left text-sm" aria-label="Test metrics">
         <thead className="text-slate-600">
           <tr>
@@ -623,6 +650,7 @@ function Results({
           </div>
         </figure>
       )}
+      <ModelDownloads api={api} />
       <p className="text-sm text-slate-600" data-testid="ctr-save-status">
         {!canSave
           ? "Viewers cannot save runs (editor role)."
@@ -637,7 +665,15 @@ function Results({
 }
 
 /** For one test user: both variants' predictions side by side and +LIBER's attention over the user's partitions. */
-function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerApi>; runKey: number }) {
+function ExplainSection({
+  api,
+  runKey,
+  provenance,
+}: {
+  api: () => Comlink.Remote<CtrWorkerApi>;
+  runKey: number;
+  provenance: Record<string, unknown>;
+}) {
   const [users, setUsers] = useState<ExplainUser[]>([]);
   const [userKey, setUserKey] = useState<number | null>(null);
   const [rows, setRows] = useState<ExplainRow[]>([]);
@@ -665,15 +701,27 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
       .then((r) => {
         if (!live) return;
         setRows(r);
-        setSelected(0);
+        // the first sample that has partitions, so the attention shows something
+        setSelected(
+          Math.max(
+            0,
+            r.findIndex((x) => x.partitions.length > 0),
+          ),
+        );
       });
     return () => {
       live = false;
     };
   }, [api, userKey]);
 
-  if (users.length === 0) return null;
   const row = rows[selected];
+  const meta = provenance as { promptVersionId?: number | null; encoder?: { id: number } | null };
+  const details = usePartitionDetails(
+    row?.partitions.map((p) => p.partitionId) ?? [],
+    meta.encoder?.id ?? null,
+    meta.promptVersionId ?? null,
+  );
+  if (users.length === 0) return null;
   const maxWeight = Math.max(1e-9, ...(row?.partitions.map((p) => p.weight ?? 0) ?? [0]));
   return (
     <Section
@@ -735,28 +783,20 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
           ) : (
             <>
               <p className="mb-2 text-slate-700">
+                {details.data && details.data.size > 0 && <>User {[...details.data.values()][0]!.userExternalId}: </>}
                 Attention of +LIBER over the {row.partitions.length} partitions sealed before this sample (
                 {row.eventsBefore} events before it):
               </p>
               <ul className="space-y-1">
                 {row.partitions.map((p) => (
-                  <li
+                  <PartitionWeight
                     key={p.partitionId}
-                    title={`partition ${p.partitionId}, sealed ${p.ageDays.toFixed(0)} days before the sample`}
-                  >
-                    <div className="flex justify-between text-xs text-slate-600">
-                      <span>
-                        partition {p.partitionId} · {p.ageDays.toFixed(0)} days old
-                      </span>
-                      <span>{p.weight === null ? "—" : p.weight.toFixed(3)}</span>
-                    </div>
-                    <div className="h-2 rounded bg-slate-100">
-                      <div
-                        className="h-2 rounded bg-sky-600"
-                        style={{ width: `${Math.round(((p.weight ?? 0) / maxWeight) * 100)}%` }}
-                      />
-                    </div>
-                  </li>
+                    partition={p}
+                    maxWeight={maxWeight}
+                    detail={details.data?.get(p.partitionId)}
+                    loading={details.isPending}
+                    error={details.error as Error | null}
+                  />
                 ))}
               </ul>
             </>
@@ -764,5 +804,157 @@ function ExplainSection({ api, runKey }: { api: () => Comlink.Remote<CtrWorkerAp
         </div>
       </div>
     </Section>
+  );
+}
+
+/** Downloads the last run's trained models in tfjs format (model.json + weights.bin each). */
+function ModelDownloads({ api }: { api: () => Comlink.Remote<CtrWorkerApi> }) {
+  const [error, setError] = useState<string | null>(null);
+  const download = async (variant: Variant) => {
+    setError(null);
+    try {
+      const files = await api().modelFiles(variant);
+      if (!files) throw new Error("no trained model in this page's worker (train again)");
+      // what tf.io.browserDownloads does: one anchor click per file
+      for (const [name, part, type] of [
+        [files.jsonName, files.json, "application/json"],
+        [files.weightsName, files.weights, "application/octet-stream"],
+      ] as const) {
+        const url = URL.createObjectURL(new Blob([part], { type }));
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = name;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <div className="mb-3 flex flex-wrap items-center gap-2 text-sm">
+      <span className="text-slate-700">Download the trained model (TensorFlow.js: model.json + weights.bin):</span>
+      {(["baseline", "liber"] as const).map((v) => (
+        <button
+          key={v}
+          type="button"
+          onClick={() => void download(v)}
+          className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-50"
+        >
+          Download {VARIANT_LABEL[v]} model
+        </button>
+      ))}
+      {error && <span className="text-red-700">{error}</span>}
+    </div>
+  );
+}
+
+/** The attended partitions' summaries (GET /api/ctr/partitions), by partition id. */
+function usePartitionDetails(ids: number[], encoder: number | null, prompt: number | null) {
+  const sorted = [...ids].sort((a, b) => a - b);
+  return useQuery({
+    queryKey: ["ctr", "partitions", sorted.join(","), encoder, prompt],
+    enabled: sorted.length > 0,
+    retry: retryUnlessClientError,
+    staleTime: Infinity,
+    queryFn: async () => {
+      const q = new URLSearchParams({ ids: sorted.slice(0, 256).join(",") });
+      if (encoder) q.set("encoder", String(encoder));
+      if (prompt) q.set("prompt", String(prompt));
+      const { partitions } = await fetchJson<{ partitions: CtrPartitionDetail[] }>(`/api/ctr/partitions?${q}`);
+      return new Map(partitions.map((p) => [p.partitionId, p]));
+    },
+  });
+}
+
+/** One partition's attention bar; hover (or focus) shows its summary, who wrote it and when it was sealed. */
+function PartitionWeight({
+  partition: p,
+  maxWeight,
+  detail,
+  loading,
+  error,
+}: {
+  partition: ExplainRow["partitions"][number];
+  maxWeight: number;
+  detail: CtrPartitionDetail | undefined;
+  loading: boolean;
+  error: Error | null;
+}) {
+  const [open, setOpen] = useState(false);
+  const tipId = `ctr-partition-tip-${p.partitionId}`;
+  return (
+    <li
+      className="relative rounded outline-none focus-visible:ring-2 focus-visible:ring-sky-500"
+      tabIndex={0}
+      aria-describedby={open ? tipId : undefined}
+      data-testid="ctr-partition"
+      data-partition-id={p.partitionId}
+      onMouseEnter={() => setOpen(true)}
+      onMouseLeave={() => setOpen(false)}
+      onFocus={() => setOpen(true)}
+      onBlur={() => setOpen(false)}
+    >
+      <div className="flex justify-between text-xs text-slate-600">
+        <span>
+          {detail ? `partition #${detail.seq}` : `partition ${p.partitionId}`} · {p.ageDays.toFixed(0)} days old
+        </span>
+        <span>{p.weight === null ? "—" : p.weight.toFixed(3)}</span>
+      </div>
+      <div className="h-2 rounded bg-slate-100">
+        <div
+          className="h-2 rounded bg-sky-600"
+          style={{ width: `${Math.round(((p.weight ?? 0) / maxWeight) * 100)}%` }}
+        />
+      </div>
+      {open && (
+        <div
+          id={tipId}
+          role="tooltip"
+          className="absolute left-0 top-full z-20 mt-1 w-full max-w-md rounded-md border border-slate-200 bg-white p-2 text-xs text-slate-800 shadow-lg"
+        >
+          {error ? (
+            <span className="text-red-700">Could not load the summary: {error.message}</span>
+          ) : loading ? (
+            <span>Loading the summary…</span>
+          ) : !detail ? (
+            <span>Partition {p.partitionId} not found.</span>
+          ) : (
+            <>
+              <p className="mb-1 whitespace-pre-wrap">{detail.summary ?? "No summary for this partition."}</p>
+              {detail.shift && <p className="mb-1 text-slate-600">Shift: {detail.shift}</p>}
+              <p className="text-slate-500">
+                {detail.provider ? `${detail.provider} · ${detail.model}` : "no summariser"} · sealed{" "}
+                {formatDateTime(detail.sealedAt)} · {detail.events} events {formatDate(detail.startTs)} –{" "}
+                {formatDate(detail.endTs)}
+                {detail.summarySource === "latest" && " · newest summary (not the one encoded for this run)"}
+              </p>
+            </>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** Which UIF encoder's partition vectors +LIBER read, and whether it was fitted leak-free. */
+function EncoderNote({ provenance }: { provenance: Record<string, unknown> }) {
+  const meta = provenance as {
+    encoder?: { id: number; version: string; fittedUntil: string | null } | null;
+    encoderFittedAfterCutoff?: boolean;
+  };
+  const e = meta.encoder;
+  return (
+    <p
+      className={`mb-3 text-sm ${!e || meta.encoderFittedAfterCutoff ? "text-amber-800" : "text-slate-600"}`}
+      data-testid="ctr-encoder"
+    >
+      {!e
+        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (fit one as of the cutoff, or allow a later one in the settings)."
+        : `Partition vectors of encoder #${e.id} (${e.version.slice(0, 12)}), fitted until ${formatDateTime(e.fittedUntil)}` +
+          (meta.encoderFittedAfterCutoff
+            ? ": fitted after the validation cutoff, so its IDF saw the evaluation period (leak)."
+            : ".")}
+    </p>
   );
 }

@@ -4,9 +4,11 @@
  * identical samples and returns their metrics. All tfjs work happens here, so the page stays
  * responsive.
  */
+import * as tf from "@tensorflow/tfjs";
 import * as Comlink from "comlink";
 import { measureBackends, selectBackend, type BackendName, type BackendTiming } from "@/lib/ctr/backend";
-import { runCtrEval, compactResult, type CtrEvalResult } from "@/lib/ctr/evaluate";
+import { runCtrEval, compactResult, type CtrEvalResult, type Variant } from "@/lib/ctr/evaluate";
+import { ctrModelArtifacts, ctrModelFiles, type CtrModelFiles } from "@/lib/ctr/export";
 import { predict } from "@/lib/ctr/train";
 import { selectRows, type CtrDataset } from "@/lib/ctr/schema";
 import { readDatasetResponse, type TransferProgress } from "@/lib/ctr/stream-client";
@@ -51,6 +53,8 @@ function capDataset(dataset: CtrDataset, cap: number): CtrDataset {
 }
 
 let explain: ExplainData | null = null;
+/** the last run's trained models, serialised (tfjs format) for download */
+let trainedModels: Partial<Record<Variant, tf.io.ModelArtifacts>> = {};
 let measured: { timings: BackendTiming[]; fastest: BackendName | null } | null = null;
 
 const api = {
@@ -88,6 +92,7 @@ const api = {
     }
     onEvent({ kind: "backend", backend, timings });
     explain = null;
+    trainedModels = {};
     const test = dataset.test;
     const kept: Partial<Pick<ExplainData, "baseline" | "liber" | "weights">> = {};
     const batchSize = 256;
@@ -101,6 +106,12 @@ const api = {
       // Keep both variants' test predictions and +LIBER's attention over partitions for "explain a user".
       onTrained: async ({ variant, model, partitions, testProbabilities }) => {
         kept[variant] = testProbabilities;
+        trainedModels[variant] = await ctrModelArtifacts(model, {
+          vocab: dataset.vocab,
+          seed: settings.seed,
+          settings: { ...settings, backend: tf.getBackend(), batchSize },
+          provenance: dataset.meta,
+        });
         if (variant === "liber")
           kept.weights = (await predict(model, test, partitions, { withWeights: true })).partitionWeights ?? null;
       },
@@ -117,6 +128,16 @@ const api = {
           samplesPerSecond: p.samplesPerSecond,
         }),
     });
+    // the test metrics go into each saved model's metadata
+    const compact = compactResult(result);
+    for (const variant of ["baseline", "liber"] as const) {
+      const artifacts = trainedModels[variant];
+      if (artifacts)
+        artifacts.userDefinedMetadata = {
+          ...artifacts.userDefinedMetadata,
+          metrics: { test: compact[variant], samples: compact.samples },
+        };
+    }
     explain = {
       slots: dataset.shape.maxPartitions,
       userKey: test.userKey,
@@ -133,9 +154,18 @@ const api = {
     };
     return {
       result: { ...result, roc: result.roc ?? null },
-      compact: compactResult(result),
+      compact,
       provenance: dataset.meta,
     };
+  },
+
+  /** The last run's trained model of a variant as the two tfjs files (model.json, weights.bin). */
+  modelFiles(variant: Variant): CtrModelFiles | null {
+    const artifacts = trainedModels[variant];
+    if (!artifacts) return null;
+    const backbone = (artifacts.modelTopology as { backbone?: string }).backbone ?? "model";
+    // copied to the page (structured clone), so the worker's copy stays for another download
+    return ctrModelFiles(artifacts, `liber-ctr-${backbone}-${variant}`);
   },
 
   /** Test users of the last run, to explain one (empty before a run). */

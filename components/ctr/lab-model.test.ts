@@ -33,6 +33,11 @@ describe("samplesQuery", () => {
     expect(q.has("to")).toBe(false);
     expect(q.get("history")).toBe("20");
     expect(q.get("partitions")).toBe("32");
+    expect(q.has("allowLateEncoder")).toBe(false);
+    const late = new URLSearchParams(
+      samplesQuery({ label: "rate>=4", from: "", to: "", history: 20, partitions: 32, allowLateEncoder: true }),
+    );
+    expect(late.get("allowLateEncoder")).toBe("true");
   });
   it("falls back to the default label rule when empty", () => {
     expect(

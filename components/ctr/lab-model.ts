@@ -20,6 +20,8 @@ export interface LabSettings {
   /** at most this many samples per split, 0 = all (applied after the transfer, evenly over time) */
   sampleCap: number;
   backend: BackendName | "auto";
+  /** use an encoder fitted after the validation cutoff when no leak-free one exists (its IDF saw the test period) */
+  allowLateEncoder: boolean;
 }
 
 export const DEFAULT_SETTINGS: LabSettings = {
@@ -33,10 +35,13 @@ export const DEFAULT_SETTINGS: LabSettings = {
   seed: 1,
   sampleCap: 5000,
   backend: "auto",
+  allowLateEncoder: false,
 };
 
 /** The query string of GET /api/ctr/samples for these settings (only what the API reads). */
-export function samplesQuery(s: Pick<LabSettings, "label" | "from" | "to" | "history" | "partitions">): string {
+export function samplesQuery(
+  s: Pick<LabSettings, "label" | "from" | "to" | "history" | "partitions"> & { allowLateEncoder?: boolean },
+): string {
   const q = new URLSearchParams({
     label: s.label.trim() || "rate>=4",
     history: String(s.history),
@@ -44,6 +49,7 @@ export function samplesQuery(s: Pick<LabSettings, "label" | "from" | "to" | "his
   });
   if (s.from) q.set("from", s.from);
   if (s.to) q.set("to", s.to);
+  if (s.allowLateEncoder) q.set("allowLateEncoder", "true");
   return q.toString();
 }
 

@@ -125,5 +125,13 @@ describe("loadCtrSamples over the database", () => {
     await expect(loadCtrSamples({ encoderVersionId: late.rows[0]!.id })).rejects.toThrow(CtrDataError);
     const allowed = await loadCtrSamples({ encoderVersionId: late.rows[0]!.id, allowLateEncoder: true });
     expect(allowed.provenance.encoderFittedAfterCutoff).toBe(true);
+
+    // allowLateEncoder without an explicit encoder: the leak-free one while it exists, else the late one
+    expect((await loadCtrSamples({ allowLateEncoder: true })).provenance.encoder?.id).toBe(early.rows[0]!.id);
+    await pool().query(`DELETE FROM uif_partition_vectors WHERE encoder_version_id = $1`, [early.rows[0]!.id]);
+    expect((await loadCtrSamples({})).provenance.encoder).toBeNull();
+    const fallback = await loadCtrSamples({ allowLateEncoder: true });
+    expect(fallback.provenance.encoder?.id).toBe(late.rows[0]!.id);
+    expect(fallback.provenance.encoderFittedAfterCutoff).toBe(true);
   });
 });

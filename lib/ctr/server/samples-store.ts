@@ -168,13 +168,16 @@ async function chooseEncoder(
     }
     return row;
   }
+  // allowLateEncoder without an explicit encoder: a leak-free version when there is one, else the
+  // newest version with vectors (the result then says encoderFittedAfterCutoff).
   const { rows } = await q.query<EncoderRow>(
     `SELECT e.id, e.kind, e.version, e.dims, e.fitted_until FROM uif_encoder_versions e
-     WHERE ($1::timestamptz IS NULL OR e.fitted_until IS NULL OR e.fitted_until <= $1)
+     WHERE ($4::boolean OR $1::timestamptz IS NULL OR e.fitted_until IS NULL OR e.fitted_until <= $1)
        AND EXISTS (SELECT 1 FROM uif_partition_vectors v
                    WHERE v.encoder_version_id = e.id AND v.config_id = $2 AND v.prompt_version_id = $3)
-     ORDER BY (e.kind = 'builtin') DESC, e.fitted_until DESC NULLS LAST, e.id DESC LIMIT 1`,
-    [cutoff, configId, promptVersionId],
+     ORDER BY ($1::timestamptz IS NULL OR e.fitted_until IS NULL OR e.fitted_until <= $1) DESC,
+              (e.kind = 'builtin') DESC, e.fitted_until DESC NULLS LAST, e.id DESC LIMIT 1`,
+    [cutoff, configId, promptVersionId, options.allowLateEncoder === true],
   );
   return rows[0] ?? null;
 }

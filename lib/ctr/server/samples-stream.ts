@@ -52,6 +52,17 @@ export async function ctrSamplesBytes(query: SamplesQuery) {
 
 export async function ctrSamplesResponse(query: SamplesQuery): Promise<Response> {
   const { bytes, provenance } = await ctrSamplesBytes(query);
+  return arrowStreamResponse(bytes, {
+    "x-liber-ctr": JSON.stringify({
+      configId: provenance.configId,
+      promptVersionId: provenance.promptVersionId,
+      encoder: provenance.encoder,
+    }),
+  });
+}
+
+/** Encoded Arrow IPC bytes as a streamed response: chunks of 256 KB with a Content-Length (for progress). */
+export function arrowStreamResponse(bytes: Uint8Array, headers: Record<string, string> = {}): Response {
   let offset = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -68,11 +79,7 @@ export async function ctrSamplesResponse(query: SamplesQuery): Promise<Response>
       "content-type": ARROW_STREAM_TYPE,
       "content-length": String(bytes.length),
       "cache-control": "no-store",
-      "x-liber-ctr": JSON.stringify({
-        configId: provenance.configId,
-        promptVersionId: provenance.promptVersionId,
-        encoder: provenance.encoder,
-      }),
+      ...headers,
     },
   });
 }
