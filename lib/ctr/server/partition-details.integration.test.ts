@@ -6,7 +6,7 @@ import { createApiToken } from "../../auth/api-tokens";
 import { pool } from "../../db/client";
 import { activateConfig, createConfigVersion } from "../../partitions/configs";
 import { ingest, insertItems } from "../../partitions/test-helpers";
-import { getLabelledPrompt } from "../../uil/prompts";
+import { getLabelledPrompt } from "../../summaries/prompts";
 
 useTestDatabase();
 
