@@ -2,8 +2,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyJson } from "../db/copy";
-import { userPartitionStateSchema, type BehaviorEvent, type Partition, type UserPartitionState } from "../liber/ubsp";
+import { copyText } from "../db/copy";
+import {
+  histogramJson,
+  userPartitionStateSchema,
+  type BehaviorEvent,
+  type Partition,
+  type UserPartitionState,
+} from "../liber/ubsp";
 import type { Queryable } from "./configs";
 
 /**
@@ -298,7 +304,7 @@ async function writeSmall(
       p.end.push(x.endTs);
       p.sealedAt.push(x.sealedAtTs);
       p.count.push(x.count);
-      p.histogram.push(JSON.stringify(x.categoryHistogram));
+      p.histogram.push(histogramJson(x.categoryHistogram));
       p.reason.push(x.sealReason);
       p.hash.push(x.contentHash);
       p.late.push(x.lateCount);
@@ -352,7 +358,7 @@ async function copyPartitions(
     o.sealed.forEach((p, j) => {
       lines.push(
         `${o.userId}\t${configId}\t${p.seq}\t${p.firstBehaviorId}\t${p.lastBehaviorId}\t${iso(p.startTs)}\t${iso(p.endTs)}\t` +
-          `${iso(p.sealedAtTs)}\t${p.count}\t${copyJson(p.categoryHistogram)}\t${p.sealReason}\t${p.contentHash}\t${p.lateCount}\t` +
+          `${iso(p.sealedAtTs)}\t${p.count}\t${copyText(histogramJson(p.categoryHistogram))}\t${p.sealReason}\t${p.contentHash}\t${p.lateCount}\t` +
           `${idArray(members[k]!.sealed[j]!)}\n`,
       );
     });
