@@ -229,7 +229,7 @@ test("LLM output that quotes the titles (the builtin summariser) is rendered as 
 
   await page.goto(`/users/${encodeURIComponent(IMPORTED_USER)}`);
   const cascade = page.getByRole("region", { name: "Interest cascade" });
-  const card = cascade.locator(`[data-testid="cascade-card"][data-seq="${quoting!.seq}"]`);
+  const card = cascade.locator(`[data-testid="summary-card"][data-seq="${quoting!.seq}"]`);
   await expect(card).toHaveAttribute("data-status", "ok", { timeout: 30_000 });
   const text = card.getByTestId("summary-text");
   await expect(text).toContainText(XSS_TITLE);

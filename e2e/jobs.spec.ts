@@ -99,7 +99,7 @@ test("a changed threshold, recomputed as a job with an estimate, updates the use
     });
   }).toPass({ timeout: 120_000 });
   await expect(page.getByText(new RegExp(`^${partitions.length} sealed partitions · `))).toBeVisible();
-  await expect(cascade.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(partitions.length, {
+  await expect(cascade.locator('[data-testid="summary-card"][data-status="ok"]')).toHaveCount(partitions.length, {
     timeout: 60_000,
   });
   const [summarised] = await query<{ n: number }>(

@@ -80,7 +80,7 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
 
   const section = cascade(page);
   await expect(section.getByRole("heading", { name: "Interest cascade" })).toBeVisible();
-  const cards = section.getByTestId("cascade-card");
+  const cards = section.getByTestId("summary-card");
   await expect(cards).toHaveCount(chosen.partitions, { timeout: 30_000 });
 
   // Summarise what is missing (the admin is an editor too); the run reports its totals.
@@ -91,7 +91,7 @@ test("a user's cascade shows one summary card per partition, labelled builtin, a
       timeout: 60_000,
     });
   }
-  await expect(section.locator('[data-testid="cascade-card"][data-status="ok"]')).toHaveCount(chosen.partitions);
+  await expect(section.locator('[data-testid="summary-card"][data-status="ok"]')).toHaveCount(chosen.partitions);
 
   // Cards follow the timeline's order and numbering, show the stored text and say it is not an LLM's.
   const stored = await storedSummaries(chosen.externalId, production.id);
@@ -207,8 +207,8 @@ test("an editor edits a prompt into a new version, sees the diff, runs it beside
   const totals = playground.getByRole("table", { name: "Playground totals" });
   await expect(totals).toBeVisible({ timeout: 60_000 });
   const expected = Math.min(3, chosen.partitions);
-  const draftCards = playground.getByTestId("playground-draft").getByTestId("cascade-card");
-  const productionCards = playground.getByTestId("playground-production").getByTestId("cascade-card");
+  const draftCards = playground.getByTestId("playground-draft").getByTestId("summary-card");
+  const productionCards = playground.getByTestId("playground-production").getByTestId("summary-card");
   await expect(draftCards).toHaveCount(expected);
   await expect(productionCards).toHaveCount(expected);
   for (let i = 0; i < expected; i++) {
@@ -279,7 +279,7 @@ test("an editor summarises a user's partitions under another prompt version and 
   await section.getByRole("combobox", { name: "Prompt version" }).selectOption(String(savedVersion!.id));
   await expect(section).toContainText(`Prompt ${savedVersion!.name} v${savedVersion!.version}`);
   // Never run under this version for this user: every card offers to summarise.
-  const missing = section.locator('[data-testid="cascade-card"][data-status="missing"]');
+  const missing = section.locator('[data-testid="summary-card"][data-status="missing"]');
   await expect(missing).toHaveCount(chosen.partitions);
   await expect(missing.first().getByRole("button", { name: "Summarise" })).toBeVisible();
 
@@ -289,7 +289,7 @@ test("an editor summarises a user's partitions under another prompt version and 
   // The playground already ran this text on the first partitions: those come from the cache.
   const [, calls, hits] = /(\d+) calls?, (\d+) cache hits?/.exec(await done.innerText()) ?? [];
   expect(Number(calls) + Number(hits), "each partition is a call or a cache hit").toBe(chosen.partitions);
-  const ok = section.locator('[data-testid="cascade-card"][data-status="ok"]');
+  const ok = section.locator('[data-testid="summary-card"][data-status="ok"]');
   await expect(ok).toHaveCount(chosen.partitions);
   await expect(ok.first().getByText(`prompt v${savedVersion!.version}`)).toBeVisible();
   await expect(section.getByRole("button", { name: /^Summarise/ })).toHaveCount(0);
@@ -340,7 +340,7 @@ test("a viewer reads the cascade, traces and prompts but gets no controls that s
   const viewer = await viewerPage(page, browser);
   await viewer.goto(`/users/${encodeURIComponent(chosen.externalId)}`);
   const section = cascade(viewer);
-  await section.getByTestId("cascade-card").first().getByRole("button", { name: "Open trace" }).click();
+  await section.getByTestId("summary-card").first().getByRole("button", { name: "Open trace" }).click();
   await expect(viewer.getByRole("dialog").getByRole("region", { name: "User prompt" })).toBeVisible();
   await viewer.keyboard.press("Escape");
   if (savedVersion) {
@@ -348,7 +348,7 @@ test("a viewer reads the cascade, traces and prompts but gets no controls that s
     const other = await userWithFewPartitions(1);
     await viewer.goto(`/users/${encodeURIComponent(other.externalId)}`);
     await section.getByRole("combobox", { name: "Prompt version" }).selectOption(String(savedVersion.id));
-    await expect(section.locator('[data-testid="cascade-card"][data-status="missing"]')).toHaveCount(other.partitions);
+    await expect(section.locator('[data-testid="summary-card"][data-status="missing"]')).toHaveCount(other.partitions);
   }
   await expect(section.getByRole("button", { name: /^Summarise/ })).toHaveCount(0);
 

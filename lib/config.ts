@@ -28,7 +28,7 @@ const envSchema = z.object({
   /** First run only: creates the admin account "admin" with this password when no admin exists. */
   LIBER_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters").max(256).optional(),
   // UIL (issue 5): defaults of the LLM settings, which an admin can override in the app
-  // (lib/uil/settings.ts). The key is only ever read from here, never stored or sent.
+  // (lib/summaries/settings.ts). The key is only ever read from here, never stored or sent.
   /** builtin (offline, the default when no endpoint is configured) or openai (any OpenAI-compatible server). */
   LIBER_LLM_PROVIDER: z.enum(["builtin", "openai"]).optional(),
   /** The endpoint LIBER_LLM_API_KEY belongs to: the key is only ever sent to this URL's origin. */

@@ -1,6 +1,6 @@
 import type { ConfigId, ConfigRef, PreviewRequest } from "./partitions/api-client";
 import type { PopulationQuery, VectorsQuery, VersionSelection } from "./uif/api-client";
-import type { ConfigSelector, PromptSelector } from "./uil/api-client";
+import type { ConfigSelector, PromptSelector } from "./summaries/api-client";
 import type { UserListQuery } from "./users/schemas";
 
 // TanStack Query key factories, one tree per resource (Formbricks style): invalidating a
@@ -37,17 +37,17 @@ export const queryKeys = {
       [...queryKeys.partitions.user(externalId, config), "behaviors", seq] as const,
   },
   // UIL: summaries, traces and runs; prompts; LLM settings. A cascade run or a new prompt
-  // version invalidates queryKeys.uil.all.
-  uil: {
-    all: ["uil"] as const,
+  // version invalidates queryKeys.summaries.all.
+  summaries: {
+    all: ["summaries"] as const,
     summaries: (externalId: string, config: ConfigSelector, prompt: PromptSelector) =>
-      [...queryKeys.uil.all, "summaries", externalId, config, prompt] as const,
-    call: (id: number) => [...queryKeys.uil.all, "call", id] as const,
-    runs: (limit: number) => [...queryKeys.uil.all, "runs", limit] as const,
-    prompts: () => [...queryKeys.uil.all, "prompts"] as const,
-    promptDiff: (a: number, b: number) => [...queryKeys.uil.all, "prompt-diff", a, b] as const,
-    llmSettings: () => [...queryKeys.uil.all, "settings", "llm"] as const,
-    prices: () => [...queryKeys.uil.all, "settings", "prices"] as const,
+      [...queryKeys.summaries.all, "summaries", externalId, config, prompt] as const,
+    call: (id: number) => [...queryKeys.summaries.all, "call", id] as const,
+    runs: (limit: number) => [...queryKeys.summaries.all, "runs", limit] as const,
+    prompts: () => [...queryKeys.summaries.all, "prompts"] as const,
+    promptDiff: (a: number, b: number) => [...queryKeys.summaries.all, "prompt-diff", a, b] as const,
+    llmSettings: () => [...queryKeys.summaries.all, "settings", "llm"] as const,
+    prices: () => [...queryKeys.summaries.all, "settings", "prices"] as const,
   },
   // Job runs: the list and one run's users poll while a run is active.
   jobs: {

@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ["llm", "db", "api"],
   ["auth", "users"],
   ["partitions"],
-  ["ingest", "uil"],
+  ["ingest", "summaries"],
   ["uif"],
   // The order log -> partitions -> summaries -> vectors (lib/pipeline); the queue runs it (lib/jobs).
   ["ctr", "pipeline"],

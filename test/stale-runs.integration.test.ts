@@ -6,7 +6,7 @@ import { pool } from "../lib/db/client";
 import { currentProcess } from "../lib/db/process-identity";
 import { markInterruptedRuns } from "../lib/db/stale-runs";
 import { listImportRuns, startImportRun } from "../lib/ingest/runs";
-import { createRun } from "../lib/uil/store";
+import { createRun } from "../lib/summaries/store";
 import { useTestDatabase } from "./db";
 
 /** Issue 9 item 5: runs whose process was killed are marked interrupted at the next start. */

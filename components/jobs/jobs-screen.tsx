@@ -30,7 +30,7 @@ export function JobsScreen() {
     const active = new Set(runs.data.filter((r) => isActive(r.status)).map((r) => r.id));
     if ([...wasActive.current].some((id) => !active.has(id))) {
       void queryClient.invalidateQueries({ queryKey: queryKeys.partitions.all });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.uil.all });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.summaries.all });
     }
     wasActive.current = active;
   }, [runs.data, queryClient]);

@@ -1,4 +1,4 @@
-import type { DiffHunk } from "@/lib/uil/api-client";
+import type { DiffHunk } from "@/lib/summaries/api-client";
 
 // The rendering model of a line diff: the API sends the `diff` package's hunks (each a run
 // of whole lines, added, removed or shared); the screen shows one row per line with the

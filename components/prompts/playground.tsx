@@ -9,18 +9,18 @@ import {
   type PlaygroundResult,
   type PlaygroundSide,
   type PromptVersion,
-} from "@/lib/uil/api-client";
+} from "@/lib/summaries/api-client";
 import { usersApi } from "@/lib/users/api-client";
-import { CascadeCard } from "@/components/cascade/cascade-card";
-import { formatChange, formatCost, formatTokenCount } from "@/components/cascade/cascade-format";
-import { TraceDialog } from "@/components/cascade/trace-dialog";
-import { useElapsed } from "@/components/cascade/use-elapsed";
+import { SummaryCard } from "@/components/summaries/summary-card";
+import { formatChange, formatCost, formatTokenCount } from "@/components/summaries/summary-format";
+import { TraceDialog } from "@/components/summaries/trace-dialog";
+import { useElapsed } from "@/components/summaries/use-elapsed";
 import { formatDuration } from "@/components/ui/format";
 import { apiErrorLines, draftToRequest, type PromptDraft } from "./prompt-form-model";
 import { inputClass, Panel, primaryButton } from "./ui";
 
 const DEFAULT_MAX_PARTITIONS = 12;
-/** The API's limit (lib/uil/schemas.ts). */
+/** The API's limit (lib/summaries/schemas.ts). */
 const MAX_PARTITIONS = 50;
 
 /**
@@ -266,7 +266,7 @@ function PlaygroundRow({
   const cell = (entry: CascadeSummary | undefined, side: "draft" | "production") => (
     <div data-testid={`playground-${side}`} className="min-w-0">
       {entry ? (
-        <CascadeCard
+        <SummaryCard
           entry={entry}
           onOpenTrace={onOpenTrace}
           idPrefix={`playground-${side}`}

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { retryUnlessClientError } from "@/lib/api/fetch-json";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type DiffHunk, type PromptVersion } from "@/lib/uil/api-client";
+import { uilApi, type DiffHunk, type PromptVersion } from "@/lib/summaries/api-client";
 import { ErrorState, Skeleton } from "@/components/ui/states";
 import { diffRows, diffStats, FIELD_LABELS, foldUnchanged, type DiffRow } from "./diff-model";
 import { inputClass, LabelBadges, Panel, secondaryButton } from "./ui";
@@ -25,7 +25,7 @@ export function PromptDiffPanel({
 }) {
   const ready = a !== null && b !== null && a !== b;
   const diff = useQuery({
-    queryKey: queryKeys.uil.promptDiff(a ?? 0, b ?? 0),
+    queryKey: queryKeys.summaries.promptDiff(a ?? 0, b ?? 0),
     queryFn: () => uilApi.diff(a!, b!),
     enabled: ready,
     retry: retryUnlessClientError,

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type PromptVersion } from "@/lib/uil/api-client";
+import { uilApi, type PromptVersion } from "@/lib/summaries/api-client";
 import {
   apiErrorLines,
   AVAILABLE_VARIABLES,
@@ -44,10 +44,10 @@ export function PromptEditor({
     mutationFn: uilApi.createPrompt,
     onSuccess: (saved) => {
       // Listed at once (newest first), before the refetch confirms it.
-      queryClient.setQueryData<PromptVersion[]>(queryKeys.uil.prompts(), (old) =>
+      queryClient.setQueryData<PromptVersion[]>(queryKeys.summaries.prompts(), (old) =>
         old ? [saved, ...old.filter((v) => v.id !== saved.id)] : old,
       );
-      void queryClient.invalidateQueries({ queryKey: queryKeys.uil.prompts() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.summaries.prompts() });
       onSaved(saved);
     },
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiRequestError } from "@/lib/api/fetch-json";
-import type { PromptVersion } from "@/lib/uil/api-client";
+import type { PromptVersion } from "@/lib/summaries/api-client";
 import {
   apiErrorLines,
   draftChanged,

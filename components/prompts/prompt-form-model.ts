@@ -1,6 +1,6 @@
 import { ApiRequestError } from "@/lib/api/fetch-json";
 import { PROMPT_VARIABLES, templateVariables, type BehaviorField } from "@/lib/llm/prompt";
-import type { BehaviorOptions, NewPromptVersion, PromptVersion } from "@/lib/uil/api-client";
+import type { BehaviorOptions, NewPromptVersion, PromptVersion } from "@/lib/summaries/api-client";
 
 // The prompt editor's state and checks, without React: the form edits strings (so a
 // half-typed number stays as typed), and turns into the API's body only when it is valid.
@@ -71,7 +71,7 @@ export type DraftErrors = Partial<
   Record<"name" | "system" | "userTemplate" | "fields" | "maxItems" | "maxTitleChars" | "tokenBudget", string>
 >;
 
-/** Limits of the API's behaviour options (lib/uil/prompts.ts), checked here to save a round trip. */
+/** Limits of the API's behaviour options (lib/summaries/prompts.ts), checked here to save a round trip. */
 export const OPTION_LIMITS = {
   maxItems: { min: 1, max: 5000 },
   maxTitleChars: { min: 8, max: 1000 },

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { retryUnlessClientError } from "@/lib/api/fetch-json";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type PromptVersion } from "@/lib/uil/api-client";
+import { uilApi, type PromptVersion } from "@/lib/summaries/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { formatDateTime } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
@@ -31,7 +31,7 @@ const TABS: { id: Tab; label: string }[] = [
 export function PromptsScreen() {
   const { can } = useSession();
   const prompts = useQuery({
-    queryKey: queryKeys.uil.prompts(),
+    queryKey: queryKeys.summaries.prompts(),
     queryFn: uilApi.prompts,
     retry: retryUnlessClientError,
   });

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type PromptVersion } from "@/lib/uil/api-client";
+import { uilApi, type PromptVersion } from "@/lib/summaries/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { formatDateTime, formatNumber } from "@/components/ui/format";
 import { LabelBadges, Panel, primaryButton, secondaryButton } from "./ui";
@@ -101,7 +101,7 @@ function MakeProduction({ version, production }: { version: PromptVersion; produ
   const promote = useMutation({
     mutationFn: () => uilApi.setLabel(version.id, "production"),
     onSuccess: () => setConfirming(false),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.uil.all }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.summaries.all }),
   });
   if (!confirming) {
     return (

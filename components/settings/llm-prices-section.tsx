@@ -3,15 +3,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi } from "@/lib/uil/api-client";
-import { formatCost } from "@/components/cascade/cascade-format";
+import { uilApi } from "@/lib/summaries/api-client";
+import { formatCost } from "@/components/summaries/summary-format";
 import { exampleCallCost, rowsFromPrices, rowsToPrices, type PriceRow } from "./llm-settings-model";
 import { dangerLinkButton, InlineError, linkButton, SettingsSection, smallButton, smallInput } from "./section";
 
 /** Admins: $ per million tokens by provider and model, from which every call's cost is computed. */
 export function LlmPricesSection() {
   const queryClient = useQueryClient();
-  const prices = useQuery({ queryKey: queryKeys.uil.prices(), queryFn: uilApi.prices });
+  const prices = useQuery({ queryKey: queryKeys.summaries.prices(), queryFn: uilApi.prices });
   const [rows, setRows] = useState<PriceRow[] | null>(null);
   const [rowErrors, setRowErrors] = useState<Map<number, string>>(new Map());
   const [saved, setSaved] = useState(false);
@@ -22,7 +22,7 @@ export function LlmPricesSection() {
   const save = useMutation({
     mutationFn: uilApi.savePrices,
     onSuccess: (next) => {
-      queryClient.setQueryData(queryKeys.uil.prices(), next);
+      queryClient.setQueryData(queryKeys.summaries.prices(), next);
       setRows(rowsFromPrices(next));
       setSaved(true);
     },

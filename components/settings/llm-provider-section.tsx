@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type LlmSettings, type ProviderName } from "@/lib/uil/api-client";
+import { uilApi, type LlmSettings, type ProviderName } from "@/lib/summaries/api-client";
 import { Code } from "@/components/ui/states";
 import {
   BUILTIN_MODEL,
@@ -25,7 +25,7 @@ const PROVIDERS: { value: ProviderName; label: string }[] = [
 /** Admins: which provider writes the summaries. The API key stays in the server's environment. */
 export function LlmProviderSection() {
   const queryClient = useQueryClient();
-  const settings = useQuery({ queryKey: queryKeys.uil.llmSettings(), queryFn: uilApi.llmSettings });
+  const settings = useQuery({ queryKey: queryKeys.summaries.llmSettings(), queryFn: uilApi.llmSettings });
   const [form, setForm] = useState<LlmSettingsForm | null>(null);
   const [errors, setErrors] = useState<LlmSettingsErrors>({});
   const [saved, setSaved] = useState(false);
@@ -35,11 +35,11 @@ export function LlmProviderSection() {
   const save = useMutation({
     mutationFn: uilApi.saveLlmSettings,
     onSuccess: (next) => {
-      queryClient.setQueryData(queryKeys.uil.llmSettings(), next);
+      queryClient.setQueryData(queryKeys.summaries.llmSettings(), next);
       setForm(formFromSettings(next));
       setSaved(true);
       // Summaries and costs shown elsewhere name the provider: read them again.
-      void queryClient.invalidateQueries({ queryKey: queryKeys.uil.all });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.summaries.all });
     },
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LlmSettings } from "@/lib/uil/api-client";
+import type { LlmSettings } from "@/lib/summaries/api-client";
 import {
   BUILTIN_MODEL,
   exampleCallCost,

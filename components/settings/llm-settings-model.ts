@@ -1,4 +1,4 @@
-import type { LlmSettings, LlmSettingsUpdate, ModelPrice, ProviderName } from "@/lib/uil/api-client";
+import type { LlmSettings, LlmSettingsUpdate, ModelPrice, ProviderName } from "@/lib/summaries/api-client";
 
 // The LLM settings forms without React: they edit strings (a half-typed number stays as
 // typed) and become the API's body only when valid. The API validates again; its message wins.

@@ -9,7 +9,7 @@ import { queryKeys } from "@/lib/query-keys";
 import { usersApi } from "@/lib/users/api-client";
 import { PageHeader } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
-import { CascadeSection } from "@/components/cascade/cascade-section";
+import { SummariesSection } from "@/components/summaries/summaries-section";
 import { RecomputeTrigger } from "@/components/jobs/recompute-trigger";
 import { VectorsSection } from "@/components/uif/vectors-section";
 import { ActivitySection } from "./activity-chart";
@@ -95,7 +95,7 @@ export function UserScreen({ externalId }: { externalId: string }) {
         picked={pick}
         onPick={setPick}
       />
-      <CascadeSection
+      <SummariesSection
         externalId={externalId}
         config={config}
         selectedSeq={cascadeSeqOf(pick)}

@@ -2,8 +2,8 @@ import { pool } from "../db/client";
 import { BehaviorLoader } from "../ingest/loader";
 import { EventBatch } from "../ingest/records";
 import { getUserPartitions } from "../partitions/views";
-import { ensureDefaultPrompt } from "../uil/prompts";
-import { getUserSummaries } from "../uil/service";
+import { ensureDefaultPrompt } from "../summaries/prompts";
+import { getUserSummaries } from "../summaries/service";
 
 /**
  * A lifelong user in the API (issue 10, item 5): one user with `events` behaviours over ten

@@ -5,7 +5,7 @@ import { pool } from "../db/client";
 import { ingestApiEvents } from "../ingest/api";
 import { activateConfig, createConfigVersion } from "../partitions/configs";
 import { recomputePartitions } from "../partitions/recompute";
-import { summariseUsers } from "../uil/service";
+import { summariseUsers } from "../summaries/service";
 import { BuiltinEncoder, fitIdf } from "../uif/builtin";
 import { encodeMissing, fitBuiltinVersion, resolveScope } from "../uif/encoding";
 import { getEncoderVersion, latestEncoderVersion } from "../uif/store";

@@ -23,7 +23,7 @@ import {
   type PartitionConfig,
   type UserPartitionState,
 } from "../liber/ubsp";
-import { behaviorItem, partitionProfile, type BehaviorRecord, type PartitionRecord } from "../uil/context";
+import { behaviorItem, partitionProfile, type BehaviorRecord, type PartitionRecord } from "../summaries/context";
 
 /**
  * `liber bench uil`: what incremental LIBER saves in LLM work, by pure computation (no

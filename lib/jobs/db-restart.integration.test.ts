@@ -14,7 +14,7 @@ import {
   summaryReply,
   testProvider,
   userEvents,
-} from "../uil/test-helpers";
+} from "../summaries/test-helpers";
 import { stopQueue } from "./queue";
 import { createJobRun, getJobRun } from "./runs";
 import { startWorker, type RunningWorker } from "./worker";

@@ -4,15 +4,15 @@ import { partitionConfigSchema, replay } from "../liber/ubsp";
 import { requireConfig } from "../partitions/configs";
 import { populationStream, userEvents, userIndex } from "../partitions/population";
 import { DEFAULT_PRICING } from "../partitions/schemas";
-import { expectedChain, promptIdentity } from "../uil/chain";
-import type { ResolvedPrompt } from "../uil/prompts";
-import type { LlmSettingsValues, PriceTable } from "../uil/settings";
-import { loadPartitions, okSummaryHashes } from "../uil/store";
+import { expectedChain, promptIdentity } from "../summaries/chain";
+import type { ResolvedPrompt } from "../summaries/prompts";
+import type { LlmSettingsValues, PriceTable } from "../summaries/settings";
+import { loadPartitions, okSummaryHashes } from "../summaries/store";
 import type { RunEstimate } from "./types";
 
 /**
  * What a run would do before it is started: per user, the cascade's input-hash chain
- * (lib/uil/chain.ts) over the partitions the run will have, checked against the stored
+ * (lib/summaries/chain.ts) over the partitions the run will have, checked against the stored
  * summaries. A partition with an ok summary for its input hash under the run's config is
  * already done; one whose input hash has an ok summary under another config (the same
  * partition content, prompt and model: e.g. a new config version that leaves a user's

@@ -17,7 +17,7 @@ import {
   summaryReply,
   userEvents,
   type ChatBody,
-} from "../uil/test-helpers";
+} from "../summaries/test-helpers";
 import { stopQueue } from "./queue";
 import { createJobRun, getJobRun } from "./runs";
 

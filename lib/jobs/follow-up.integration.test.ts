@@ -11,8 +11,8 @@ import {
   testProvider,
   userEvents,
   validAnswers,
-} from "../uil/test-helpers";
-import { getUserSummaries } from "../uil/service";
+} from "../summaries/test-helpers";
+import { getUserSummaries } from "../summaries/service";
 import { enqueueIngestFollowUp, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
 

@@ -3,7 +3,7 @@ import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
 import { reply, startTestLlmServer, type TestLlmServer } from "../llm/test-server";
 import { ingest } from "../partitions/test-helpers";
-import { savePrices } from "../uil/settings";
+import { savePrices } from "../summaries/settings";
 import {
   activateCountConfig,
   chatRequests,
@@ -12,7 +12,7 @@ import {
   testProvider,
   userEvents,
   validAnswers,
-} from "../uil/test-helpers";
+} from "../summaries/test-helpers";
 import { installIngestFollowUps, runToEnd } from "./follow-up";
 import { stopQueue } from "./queue";
 import {

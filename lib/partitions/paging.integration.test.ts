@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
-import { ensureDefaultPrompt } from "../uil/prompts";
-import { getUserSummaries } from "../uil/service";
+import { ensureDefaultPrompt } from "../summaries/prompts";
+import { getUserSummaries } from "../summaries/service";
 import { ingest, insertItems } from "./test-helpers";
 import { getUserPartitions, OVERVIEW_BINS } from "./views";
 

@@ -1,7 +1,7 @@
 import type { LlmProvider, SummariseParams, SummariseRequest } from "../llm";
 import { recomputePartitions } from "../partitions/recompute";
-import { runCascade, type CascadeOptions, type RunRecorder } from "../uil/cascade";
-import type { ResolvedPrompt } from "../uil/prompts";
+import { runCascade, type CascadeOptions, type RunRecorder } from "../summaries/cascade";
+import type { ResolvedPrompt } from "../summaries/prompts";
 import { encodeAfterSummaries } from "../uif/encoding";
 
 /**
@@ -10,7 +10,7 @@ import { encodeAfterSummaries } from "../uif/encoding";
  * partitions in its own transaction; everything after that runs here, one user at a time,
  * from a job (lib/jobs) or synchronously (demo seeding, `liber import`, tests), so there is
  * one code path for both. Every step is idempotent and keyed by content: partitions by their
- * content hash, summaries by their input hash (lib/uil/chain.ts), vectors by the summary they
+ * content hash, summaries by their input hash (lib/summaries/chain.ts), vectors by the summary they
  * encode; running a step again redoes nothing that is done.
  */
 

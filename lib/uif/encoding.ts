@@ -1,10 +1,10 @@
 import { badRequest, conflict, notFound } from "../api/errors";
 import { config } from "../config";
 import { pool } from "../db/client";
-import { requirePrompt } from "../uil/prompts";
-import { requireConfigId, type ConfigRef } from "../uil/service";
+import { requirePrompt } from "../summaries/prompts";
+import { requireConfigId, type ConfigRef } from "../summaries/service";
 import { publicEndpoint } from "../llm/openai-provider";
-import { envApiKey, PriceTable } from "../uil/settings";
+import { envApiKey, PriceTable } from "../summaries/settings";
 import { BuiltinEncoder, DEFAULT_DIMS, fitIdf } from "./builtin";
 import type {
   EncodeResult,

@@ -1,8 +1,8 @@
 import { notFound, unprocessable } from "../api/errors";
 import { pool } from "../db/client";
 import { ACTIVE_LABEL } from "../partitions/configs";
-import { DEFAULT_PROMPT_NAME, PRODUCTION_LABEL } from "../uil/prompts";
-import type { ConfigRef } from "../uil/service";
+import { DEFAULT_PROMPT_NAME, PRODUCTION_LABEL } from "../summaries/prompts";
+import type { ConfigRef } from "../summaries/service";
 import type {
   ConfigRefInfo,
   EmptyReason,
@@ -120,7 +120,7 @@ export async function featureContext(q: FeatureQuery, overrides: EncoderOverride
 /**
  * Config and prompt version (by id, or the "active" and "production" labels) in one round
  * trip: the features API's fixed cost. Null when either is missing, so that the slow path
- * (lib/uil's resolvers: seeding the default prompt, 404 messages) decides.
+ * (lib/summaries's resolvers: seeding the default prompt, 404 messages) decides.
  */
 async function fastScope(q: FeatureQuery): Promise<{ scope: Scope; config: ConfigRefInfo } | null> {
   const configId = typeof q.config === "number" ? q.config : null;

@@ -18,9 +18,9 @@ import {
   type TestLlmServer,
   manualClock,
 } from "../llm/test-server";
-import { offSummariesWritten } from "../uil/hooks";
-import { summariseUsers } from "../uil/service";
-import { activateCountConfig, ingestAndPartition, insertTestItems, userEvents } from "../uil/test-helpers";
+import { offSummariesWritten } from "../summaries/hooks";
+import { summariseUsers } from "../summaries/service";
+import { activateCountConfig, ingestAndPartition, insertTestItems, userEvents } from "../summaries/test-helpers";
 import { BuiltinEncoder, fitIdf } from "./builtin";
 import type { EncodeResult, FitResult, UserFeatures } from "./contract";
 import { bytesToVector } from "./encoder";

@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { runsQuery } from "@/lib/uil/schemas";
-import { listRuns } from "@/lib/uil/traces";
+import { runsQuery } from "@/lib/summaries/schemas";
+import { listRuns } from "@/lib/summaries/traces";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { route } from "@/lib/auth/route";
-import { createPromptVersion, listPrompts, newPromptSchema } from "@/lib/uil/prompts";
+import { createPromptVersion, listPrompts, newPromptSchema } from "@/lib/summaries/prompts";
 
 export const dynamic = "force-dynamic";
 

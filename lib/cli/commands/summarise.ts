@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { pool } from "../../db/client";
-import type { CascadeProgress } from "../../uil/cascade";
+import type { CascadeProgress } from "../../summaries/cascade";
 import { enqueueIngestFollowUp, runToEnd } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
 import type { JobRunView } from "../../jobs/types";
-import { summariseUsers, type SummariseRunResult } from "../../uil/service";
+import { summariseUsers, type SummariseRunResult } from "../../summaries/service";
 import { CliError, info, printJson, withDatabase } from "../context";
 import { describeRun as describeJobRun } from "./jobs";
 import { terminalBar } from "../progress";

@@ -3,7 +3,7 @@ import { useTestDatabase } from "../../../test/db";
 import { pool } from "../../db/client";
 import { activateConfig, createConfigVersion } from "../../partitions/configs";
 import { ingest, insertItems } from "../../partitions/test-helpers";
-import { getLabelledPrompt } from "../../uil/prompts";
+import { getLabelledPrompt } from "../../summaries/prompts";
 import { decodeDataset } from "../arrow";
 import { CtrDataError, loadCtrSamples } from "./samples-store";
 import { ctrSamplesResponse } from "./samples-stream";

@@ -12,7 +12,7 @@
  */
 import { pool } from "../../db/client";
 import { resolveConfigId } from "../../partitions/configs";
-import { getLabelledPrompt } from "../../uil/prompts";
+import { getLabelledPrompt } from "../../summaries/prompts";
 import {
   buildSamples,
   sampleCutoffs,

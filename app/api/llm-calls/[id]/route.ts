@@ -1,7 +1,7 @@
 import { notFound } from "@/lib/api/errors";
 import { route } from "@/lib/auth/route";
-import { idParams } from "@/lib/uil/schemas";
-import { getLlmCall, visibleTo } from "@/lib/uil/traces";
+import { idParams } from "@/lib/summaries/schemas";
+import { getLlmCall, visibleTo } from "@/lib/summaries/traces";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { diffPromptVersions } from "@/lib/uil/prompts";
-import { diffQuery } from "@/lib/uil/schemas";
+import { diffPromptVersions } from "@/lib/summaries/prompts";
+import { diffQuery } from "@/lib/summaries/schemas";
 
 export const dynamic = "force-dynamic";
 

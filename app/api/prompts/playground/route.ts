@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { playgroundBody } from "@/lib/uil/schemas";
-import { runPlayground } from "@/lib/uil/service";
+import { playgroundBody } from "@/lib/summaries/schemas";
+import { runPlayground } from "@/lib/summaries/service";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { route } from "@/lib/auth/route";
-import { llmSettingsInputSchema, publicLlmSettings, saveLlmSettings } from "@/lib/uil/settings";
+import { llmSettingsInputSchema, publicLlmSettings, saveLlmSettings } from "@/lib/summaries/settings";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { route } from "@/lib/auth/route";
-import { listPrices, pricesInputSchema, savePrices } from "@/lib/uil/settings";
+import { listPrices, pricesInputSchema, savePrices } from "@/lib/summaries/settings";
 
 export const dynamic = "force-dynamic";
 

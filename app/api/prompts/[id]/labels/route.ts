@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { setPromptLabel } from "@/lib/uil/prompts";
-import { idParams, labelBody } from "@/lib/uil/schemas";
+import { setPromptLabel } from "@/lib/summaries/prompts";
+import { idParams, labelBody } from "@/lib/summaries/schemas";
 
 export const dynamic = "force-dynamic";
 

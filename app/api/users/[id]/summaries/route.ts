@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { summariesQuery } from "@/lib/uil/schemas";
-import { getUserSummaries } from "@/lib/uil/service";
+import { summariesQuery } from "@/lib/summaries/schemas";
+import { getUserSummaries } from "@/lib/summaries/service";
 import { userPathParams } from "@/lib/users/schemas";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { route } from "@/lib/auth/route";
-import { runCascadeBody } from "@/lib/uil/schemas";
-import { runUserCascade } from "@/lib/uil/service";
+import { runCascadeBody } from "@/lib/summaries/schemas";
+import { runUserCascade } from "@/lib/summaries/service";
 import { userPathParams } from "@/lib/users/schemas";
 
 export const dynamic = "force-dynamic";

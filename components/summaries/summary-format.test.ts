@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CascadeSummary } from "@/lib/uil/api-client";
+import type { CascadeSummary } from "@/lib/summaries/api-client";
 import {
   cascadeCounts,
   datedPartitions,
@@ -17,7 +17,7 @@ import {
   STALE_HEADLINE,
   staleExplanation,
   totalsOf,
-} from "./cascade-format";
+} from "./summary-format";
 
 function summary(seq: number, over: Partial<CascadeSummary> = {}): CascadeSummary {
   return {

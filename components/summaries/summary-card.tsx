@@ -1,8 +1,8 @@
 "use client";
 
-import type { CascadeSummary } from "@/lib/uil/api-client";
+import type { CascadeSummary } from "@/lib/summaries/api-client";
 import { formatNumber } from "@/components/ui/format";
-import { partitionTitle, type CardPartition } from "./cascade-format";
+import { partitionTitle, type CardPartition } from "./summary-format";
 import { InterestChips, SummaryProvenance } from "./provenance";
 
 export type { CardPartition };
@@ -19,7 +19,7 @@ const secondaryButton =
  * One sealed partition's summary in the cascade. Every text from the model is rendered as
  * React text (escaped), never as HTML.
  */
-export function CascadeCard({
+export function SummaryCard({
   entry,
   partition,
   staleText,
@@ -62,7 +62,7 @@ export function CascadeCard({
       aria-labelledby={headingId}
       data-seq={entry.seq}
       data-status={entry.status}
-      data-testid="cascade-card"
+      data-testid="summary-card"
       onClick={onSelect ? () => onSelect(entry.seq) : undefined}
       className={`rounded-lg border p-3 shadow-sm transition-shadow ${tone} ${selected ? "ring-2 ring-slate-900" : ""} ${onSelect ? "cursor-pointer hover:shadow-md" : ""}`}
     >

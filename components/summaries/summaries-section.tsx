@@ -6,13 +6,13 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiRequestError, retryUnlessClientError } from "@/lib/api/fetch-json";
 import { partitionsApi } from "@/lib/partitions/api-client";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type ConfigSelector, type PromptSelector, type UserSummaries } from "@/lib/uil/api-client";
+import { uilApi, type ConfigSelector, type PromptSelector, type UserSummaries } from "@/lib/summaries/api-client";
 import { useSession } from "@/components/auth/use-session";
 import { Section } from "@/components/ui/page-header";
 import { formatDuration, formatNumber } from "@/components/ui/format";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
-import { cascadeCounts, datedPartitions, formatCost, formatTokens, runResultText, totalsOf } from "./cascade-format";
-import { CascadeList } from "./cascade-list";
+import { cascadeCounts, datedPartitions, formatCost, formatTokens, runResultText, totalsOf } from "./summary-format";
+import { SummaryList } from "./summary-list";
 import { ProviderBadge } from "./provenance";
 import { scrollTopToReveal } from "./scroll-reveal";
 import { useElapsed } from "./use-elapsed";
@@ -25,7 +25,7 @@ const RUN_POLL_MS = 1500;
  * one unless the timeline picked another), in the timeline's order and numbering, under the
  * production prompt or another version.
  */
-export function CascadeSection({
+export function SummariesSection({
   externalId,
   config = "active",
   selectedSeq = null,
@@ -58,18 +58,18 @@ export function CascadeSection({
 
   const run = useMutation({
     mutationFn: (body: { config: number; prompt: number }) => uilApi.runCascade(externalId, body),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.uil.all }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.summaries.all }),
   });
 
   const summaries = useQuery({
-    queryKey: queryKeys.uil.summaries(externalId, config, prompt),
+    queryKey: queryKeys.summaries.summaries(externalId, config, prompt),
     queryFn: () => uilApi.summaries(externalId, config, prompt),
     retry: retryUnlessClientError,
     placeholderData: keepPreviousData,
     refetchInterval: run.isPending ? RUN_POLL_MS : false,
   });
   const prompts = useQuery({
-    queryKey: queryKeys.uil.prompts(),
+    queryKey: queryKeys.summaries.prompts(),
     queryFn: uilApi.prompts,
     retry: retryUnlessClientError,
   });
@@ -163,7 +163,7 @@ export function CascadeSection({
               ref={listRef}
               className={`max-h-[52rem] overflow-y-auto pr-1 ${summaries.isPlaceholderData ? "opacity-60" : ""}`}
             >
-              <CascadeList
+              <SummaryList
                 summaries={data!.summaries}
                 partitions={cardPartitions}
                 summarise={summarise}

@@ -43,7 +43,7 @@ interface Draft {
  * for one user and the whole population, with the LLM work it implies), saving a draft as a
  * new version, the list of versions and a diff between two.
  */
-export function PartitioningScreen() {
+export function PartitionConfigsScreen() {
   const { can } = useSession();
   const editor = can("editor");
   const configs = useQuery({ queryKey: queryKeys.partitions.configs(), queryFn: partitionsApi.configs });

@@ -1,6 +1,6 @@
 /**
  * Listeners told after a summarise run has written summaries (ingest, cascade, demo). Later
- * layers (lib/uif: encoding) register here, so that lib/uil never imports them. A listener's
+ * layers (lib/uif: encoding) register here, so that lib/summaries never imports them. A listener's
  * failure is logged and never fails the summarise run: its summaries are stored already.
  */
 

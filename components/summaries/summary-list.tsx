@@ -1,13 +1,13 @@
 "use client";
 
 import { useState } from "react";
-import type { CascadeSummary } from "@/lib/uil/api-client";
-import { CascadeCard, type CardPartition, type SummariseControl } from "./cascade-card";
-import { missingExplanation, staleExplanation } from "./cascade-format";
+import type { CascadeSummary } from "@/lib/summaries/api-client";
+import { SummaryCard, type CardPartition, type SummariseControl } from "./summary-card";
+import { missingExplanation, staleExplanation } from "./summary-format";
 import { TraceDialog } from "./trace-dialog";
 
 /** Cards of a cascade in seq order, with the trace drawer they open. */
-export function CascadeList({
+export function SummaryList({
   summaries,
   partitions,
   summarise,
@@ -31,7 +31,7 @@ export function CascadeList({
       <ol aria-label={label} className="space-y-2">
         {summaries.map((entry, index) => (
           <li key={entry.seq}>
-            <CascadeCard
+            <SummaryCard
               entry={entry}
               partition={partitions?.get(entry.seq)}
               staleText={entry.stale ? staleExplanation(summaries, index) : undefined}

@@ -4,10 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, type ReactNode } from "react";
 import { retryUnlessClientError } from "@/lib/api/fetch-json";
 import { queryKeys } from "@/lib/query-keys";
-import { uilApi, type LlmCallTrace } from "@/lib/uil/api-client";
+import { uilApi, type LlmCallTrace } from "@/lib/summaries/api-client";
 import { formatDateTime } from "@/components/ui/format";
 import { ErrorState, Skeleton } from "@/components/ui/states";
-import { formatCost, formatMs, formatTokens, partitionTitle, prettyJson } from "./cascade-format";
+import { formatCost, formatMs, formatTokens, partitionTitle, prettyJson } from "./summary-format";
 import { ProviderBadge } from "./provenance";
 
 /**
@@ -42,7 +42,7 @@ export function TraceDialog({ callId, onClose }: { callId: number | null; onClos
 
 function TraceBody({ callId, onClose }: { callId: number; onClose: () => void }) {
   const call = useQuery({
-    queryKey: queryKeys.uil.call(callId),
+    queryKey: queryKeys.summaries.call(callId),
     queryFn: () => uilApi.llmCall(callId),
     retry: retryUnlessClientError,
     staleTime: Infinity, // a trace never changes
@@ -92,7 +92,7 @@ function TraceBody({ callId, onClose }: { callId: number; onClose: () => void })
 function TraceDetails({ trace }: { trace: LlmCallTrace }) {
   // Names the prompt version when the list is at hand (it usually is: the page loaded it).
   const prompts = useQuery({
-    queryKey: queryKeys.uil.prompts(),
+    queryKey: queryKeys.summaries.prompts(),
     queryFn: uilApi.prompts,
     retry: retryUnlessClientError,
   });

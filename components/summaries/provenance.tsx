@@ -1,4 +1,4 @@
-import type { CascadeSummary, Interest } from "@/lib/uil/api-client";
+import type { CascadeSummary, Interest } from "@/lib/summaries/api-client";
 import {
   formatCost,
   formatTokens,
@@ -6,7 +6,7 @@ import {
   isBuiltinProvider,
   providerLabel,
   rankedInterests,
-} from "./cascade-format";
+} from "./summary-format";
 
 /**
  * Who wrote a text: provider and model. The builtin provider is rule-based, so its badge is

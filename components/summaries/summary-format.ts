@@ -1,5 +1,5 @@
 import type { PartitionView } from "@/lib/partitions/api-client";
-import type { CascadeRunResult, CascadeSummary, Interest, RunTotals } from "@/lib/uil/contract";
+import type { CascadeRunResult, CascadeSummary, Interest, RunTotals } from "@/lib/summaries/contract";
 import { bandDates, bandTitle } from "@/components/partitions/bands";
 
 // Pure display logic of the cascade cards, the trace drawer and the playground totals.
