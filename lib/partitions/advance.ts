@@ -172,8 +172,8 @@ export async function advanceHandedBehaviors(client: pg.ClientBase, rows: Insert
     else byUser.set(u, [k]);
   }
   const { tsMs, ids } = rows;
-  const users: UserEvents[] = [];
-  for (const userId of [...byUser.keys()].sort((a, b) => a - b)) {
+  const userIds = [...byUser.keys()].sort((a, b) => a - b);
+  const eventsOf = (userId: number): UserEvents => {
     const list = byUser.get(userId)!;
     let ordered = true;
     for (let j = 1; j < list.length && ordered; j++) {
@@ -182,7 +182,7 @@ export async function advanceHandedBehaviors(client: pg.ClientBase, rows: Insert
       ordered = tsMs[a]! < tsMs[b]! || (tsMs[a] === tsMs[b] && ids[a]! < ids[b]!);
     }
     if (!ordered) list.sort((a, b) => tsMs[a]! - tsMs[b]! || ids[a]! - ids[b]!);
-    users.push({
+    return {
       userId,
       events: list.map((k) => ({
         id: ids[k]!,
@@ -191,22 +191,26 @@ export async function advanceHandedBehaviors(client: pg.ClientBase, rows: Insert
         categories: items.get(rows.itemIds[k]!),
         weight: rows.weights[k]!,
       })),
-    });
-  }
+    };
+  };
   return advanceNewBehaviors(
     client,
     async (advanceUsers) => {
-      // Groups of users of about HANDED_GROUP events: states are locked and outputs written a group at a time.
-      let start = 0;
+      // Groups of users of about HANDED_GROUP events, built when their turn comes (memory stays
+      // bounded by the group): states are locked and outputs written a group at a time.
+      let group: UserEvents[] = [];
       let events = 0;
-      for (let k = 0; k < users.length; k++) {
-        events += users[k]!.events.length;
-        if (events >= HANDED_GROUP || k === users.length - 1) {
-          await advanceUsers(users.slice(start, k + 1));
-          start = k + 1;
+      for (const userId of userIds) {
+        const user = eventsOf(userId);
+        group.push(user);
+        events += user.events.length;
+        if (events >= HANDED_GROUP) {
+          await advanceUsers(group);
+          group = [];
           events = 0;
         }
       }
+      await advanceUsers(group);
     },
     items,
   );
