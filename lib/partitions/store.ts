@@ -45,12 +45,14 @@ export class ItemCategories {
     const missing: number[] = [];
     for (const id of itemIds) if (!this.byItem.has(id)) missing.push(id);
     if (missing.length === 0) return;
-    const { rows } = await q.query<[number, string[]]>({
-      text: `SELECT id, categories FROM items WHERE id = ANY($1::int[])`,
+    // One JSON text for all of them: parsing ~10,000 text[] values row by row cost ~50 ms of
+    // CPU here (an import's whole catalogue), JSON.parse of the same takes a few.
+    const { rows } = await q.query<{ j: string | null }>({
+      text: `SELECT json_agg(json_build_array(id, categories))::text AS j FROM items WHERE id = ANY($1::int[])`,
       values: [[...new Set(missing)]],
-      rowMode: "array",
     });
-    for (const [id, categories] of rows) this.byItem.set(id, dedupe(categories));
+    const pairs = JSON.parse(rows[0]?.j ?? "[]") as [number, string[] | null][];
+    for (const [id, categories] of pairs) this.byItem.set(id, categories ? dedupe(categories) : NO_CATEGORIES);
     for (const id of missing) if (!this.byItem.has(id)) this.byItem.set(id, NO_CATEGORIES);
   }
 
