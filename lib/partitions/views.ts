@@ -7,7 +7,7 @@ import {
   type UserPartitionState,
 } from "../liber/ubsp";
 import { findUserId } from "../users/profile";
-import { configRef, requireConfig } from "./configs";
+import { requireConfigRef } from "./configs";
 import { PARTITION_PAGE_DEFAULT } from "./schemas";
 import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./contract";
 
@@ -100,7 +100,7 @@ export async function getUserPartitions(
   // Side by side (one round trip less per call), but an unknown config is still the first answer.
   const user = findUserId(externalId);
   user.catch(() => {}); // awaited below, after the config
-  const config = await requireConfig(configReference);
+  const config = await requireConfigRef(configReference);
   const userId = await user;
   if (userId === null) return null;
   const fromSeq = window.fromSeq ?? 0;
@@ -128,7 +128,7 @@ export async function getUserPartitions(
   const more = partitions.rows.length > limit;
   const rows = more ? partitions.rows.slice(0, limit) : partitions.rows;
   return {
-    config: configRef(config),
+    config,
     page: {
       total: overview.total,
       fromSeq,
@@ -164,7 +164,7 @@ export async function getPartitionBehaviors(
   seq: number,
   configReference = "active",
 ): Promise<{ behaviors: PartitionBehavior[] } | null> {
-  const config = await requireConfig(configReference);
+  const config = await requireConfigRef(configReference);
   const userId = await findUserId(externalId);
   if (userId === null) return null;
   const { rows } = await pool().query<{
