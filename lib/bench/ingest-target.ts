@@ -25,12 +25,17 @@ export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: Life
     if (opts.api !== false && !load)
       throw new Error("the API measure needs the route handler from bin/liber.mjs (or pass --no-api)");
     return withScratchDatabase(log, async () => {
-      let api: { handler: RouteHandler; token: string } | null = null;
-      if (opts.api !== false && load) {
-        const { createApiToken } = await import("../auth/api-tokens");
-        const { token } = await createApiToken({ name: "bench", role: "editor", createdById: null });
-        api = { handler: await load(), token };
-      }
+      // Loaded only once the importer and COPY runs are done: the route pulls in Next.js, whose
+      // module graph in the same heap slowed the importer measured after it (by 1.1-1.4 s of
+      // ~3-5 s in back-to-back runs); a CLI import never loads it.
+      const api =
+        opts.api !== false && load
+          ? async (): Promise<{ handler: RouteHandler; token: string }> => {
+              const { createApiToken } = await import("../auth/api-tokens");
+              const { token } = await createApiToken({ name: "bench", role: "editor", createdById: null });
+              return { handler: await load(), token };
+            }
+          : null;
       const httpClients = String(opts.httpClients ?? "1,4,16")
         .split(",")
         .filter((c) => c.trim() !== "")

@@ -89,8 +89,11 @@ export async function runIngestBench(opts: {
   dataset: string;
   repeat: number;
   apiBatchSize: number;
-  /** The POST /api/behaviors handler and an editor's bearer token; null skips the API measure. */
-  api: { handler: RouteHandler; token: string } | null;
+  /**
+   * Loads the POST /api/behaviors handler and makes an editor's bearer token, called after the
+   * importer and COPY runs; null skips the API measures.
+   */
+  api: (() => Promise<{ handler: RouteHandler; token: string }>) | null;
   /** Concurrency levels of the HTTP measure (default 1, 4, 16) and events per level; [] skips it. */
   httpClients?: number[];
   httpEvents?: number;
@@ -140,11 +143,12 @@ export async function runIngestBench(opts: {
   const copyMs = [...copyRuns].sort((a, b) => a - b)[Math.floor(copyRuns.length / 2)]!;
   const copyEps = rows.length / (copyMs / 1000);
 
-  const api = opts.api ? await benchApi(rows, opts.api, opts.apiBatchSize, log) : null;
+  const route = opts.api ? await opts.api() : null;
+  const api = route ? await benchApi(rows, route, opts.apiBatchSize, log) : null;
   const levels = opts.httpClients ?? [1, 4, 16];
   const http =
-    opts.api && levels.length > 0
-      ? await benchHttp(rows.slice(0, opts.httpEvents ?? 32_000), opts.api, opts.apiBatchSize, levels, median, log)
+    route && levels.length > 0
+      ? await benchHttp(rows.slice(0, opts.httpEvents ?? 32_000), route, opts.apiBatchSize, levels, median, log)
       : null;
 
   const { rows: version } = await pool().query<{ v: string }>("SELECT current_setting('server_version') AS v");

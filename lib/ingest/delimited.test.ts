@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readRows, type Row } from "./delimited";
+import { parse as parseCsv } from "csv-parse/sync";
+import { readRows, splitQuoted, type Row } from "./delimited";
 import { readLines, type TextEncoding } from "./lines";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "liber-delimited-"));
@@ -107,5 +108,40 @@ describe("readLines encodings", () => {
     let bytes = 0;
     for await (const _ of readLines(write(utf8), { encoding: "utf8", onBytes: (b) => (bytes += b) })) void _;
     expect(bytes).toBe(utf8.length);
+  });
+});
+
+describe("splitQuoted", () => {
+  it("splits well-formed records exactly like csv-parse, and leaves the rest to it", () => {
+    let seed = 11;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabet = ["a", "b", ",", '"', " ", "\n", "é", ";"];
+    let handled = 0;
+    for (let t = 0; t < 5000; t++) {
+      let text = "";
+      const len = 1 + rand(12);
+      for (let i = 0; i < len; i++) text += alphabet[rand(alphabet.length)];
+      // Mostly well-formed records too: quoted fields with commas and doubled quotes.
+      if (t % 2 === 0) text = `${rand(100)},"${text.replace(/"/g, '""')}",${rand(9)}`;
+      for (const delimiter of [",", ";"]) {
+        const fast = splitQuoted(text, delimiter);
+        let reference: string[][] | null = null;
+        try {
+          reference = parseCsv(text, { delimiter, relax_column_count: true }) as string[][];
+        } catch {
+          reference = null;
+        }
+        if (fast === null) continue;
+        handled++;
+        expect(reference, JSON.stringify(text)).not.toBeNull();
+        expect([fast], JSON.stringify(text)).toEqual(reference);
+      }
+    }
+    expect(handled).toBeGreaterThan(2500);
+    expect(splitQuoted('1,"Heat (1995)",Action|Crime', ",")).toEqual(["1", "Heat (1995)", "Action|Crime"]);
+    expect(splitQuoted('1,"say ""hi""",x', ",")).toEqual(["1", 'say "hi"', "x"]);
+    expect(splitQuoted('1,"open', ",")).toBeNull();
+    expect(splitQuoted('1,"a" ,x', ",")).toBeNull();
+    expect(splitQuoted('1,a"b,x', ",")).toBeNull();
   });
 });

@@ -64,12 +64,55 @@ export async function* readRows(file: string, opts: DelimitedOptions): AsyncGene
 function parseQuoted(text: string, line: number, opts: DelimitedOptions): Row {
   if (opts.encoding === "utf8" && hasReplacementChar(text)) return { fields: [], line, error: INVALID_UTF8 };
   if (hasNul(text)) return { fields: [], line, error: `the row ${NUL_REASON}` };
+  const fields = splitQuoted(text, opts.delimiter);
+  if (fields) return { fields, line };
   try {
     const records = parseCsv(text, { delimiter: opts.delimiter, relax_column_count: true }) as string[][];
     if (records.length !== 1) return { fields: [], line, error: "malformed CSV: expected one record" };
     return { fields: records[0]!, line };
   } catch (err) {
     return { fields: [], line, error: `malformed CSV: ${(err as Error).message.split("\n")[0]}` };
+  }
+}
+
+/**
+ * One RFC 4180 record, when it is plainly well-formed: every field either has no quote at all,
+ * or is wholly quoted ("" inside for a quote) and followed by the delimiter or the end; no line
+ * break outside quotes. Null otherwise, and csv-parse decides (it reports the errors). About 50
+ * times cheaper than a csv-parse call per row, which MovieLens titles and tags paid for.
+ */
+export function splitQuoted(text: string, delimiter: string): string[] | null {
+  if (delimiter === "" || delimiter.includes('"')) return null;
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text.startsWith('"', i)) {
+      let value = "";
+      let from = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q === -1) return null; // never closed
+        value += text.slice(from, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          from = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      fields.push(value);
+      if (i === text.length) return fields;
+      if (!text.startsWith(delimiter, i)) return null; // text after the closing quote
+      i += delimiter.length;
+      continue;
+    }
+    const end = text.indexOf(delimiter, i);
+    const field = end === -1 ? text.slice(i) : text.slice(i, end);
+    if (field.includes('"') || field.includes("\n") || field.includes("\r")) return null;
+    fields.push(field);
+    if (end === -1) return fields;
+    i = end + delimiter.length;
   }
 }
 

@@ -3,7 +3,13 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyJson, copyText, copyTextArray } from "../db/copy";
-import { advanceInsertedBehaviors, beginPartitionTracking, type AdvanceSummary } from "../partitions/advance";
+import {
+  advanceHandedBehaviors,
+  advanceInsertedBehaviors,
+  beginPartitionTracking,
+  type AdvanceSummary,
+  type InsertedRows,
+} from "../partitions/advance";
 import type { EventBatch, ItemLabels, ItemRecord, UserRecord } from "./records";
 
 /** What to do with an event whose user or item does not exist yet. */
@@ -48,6 +54,11 @@ interface UserCounter {
   first: number;
   last: number;
 }
+/**
+ * Rows handed to the UBSP hook at commit (see BehaviorLoader.handed); above, the hook reads the
+ * transaction's rows back from the table instead (a cursor: memory stays bounded).
+ */
+const HANDED_LIMIT = 2_000_000;
 /** Entries of each id cache (external id -> id) before it is emptied. */
 const ID_CACHE_LIMIT = 500_000;
 const STAGE_EVENT_COLUMNS = "file, line, user_ext, item_ext, ts_ms, kind, value, text, source, sid";
@@ -78,12 +89,21 @@ export class BehaviorLoader {
   private readonly sourcesKnownPresent = new Set<string>();
   /** Per user: events inserted by this transaction, and their first and last ts (ms); see flushCounters. */
   private readonly counters = new Map<number, UserCounter>();
+  /**
+   * Every row this transaction inserted, as the UBSP hook needs it (ids drawn from the sequence
+   * before the COPY), so that commit() hands them over instead of the hook reading them back.
+   * Null once a row went in by another path (the staging merge, whose inserted rows are only
+   * known to the database) or past HANDED_LIMIT: commit() then lets the hook find them.
+   */
+  private handed: InsertedRows | null = { userIds: [], ids: [], tsMs: [], itemIds: [], weights: [] };
 
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly policy: LoaderPolicy,
     /** See setBasedForeignKeyChecks(). */
     readonly setBasedForeignKeys: boolean,
+    /** behaviors.id's sequence (regclass text), resolved once: per row it costs ~4 us. */
+    private readonly idSequence: string,
   ) {}
 
   static async open(pool: pg.Pool, policy: LoaderPolicy): Promise<BehaviorLoader> {
@@ -91,8 +111,8 @@ export class BehaviorLoader {
     try {
       await client.query("BEGIN");
       await beginPartitionTracking(client); // UBSP: see commit()
-      const setBased = policy.setBasedForeignKeys !== false && (await setBasedForeignKeyChecks(client));
-      return new BehaviorLoader(client, policy, setBased);
+      const { setBased, idSequence } = await setBasedForeignKeyChecks(client);
+      return new BehaviorLoader(client, policy, policy.setBasedForeignKeys !== false && setBased, idSequence);
     } catch (err) {
       client.release(err as Error);
       throw err;
@@ -280,20 +300,44 @@ export class BehaviorLoader {
       outcome.duplicates += logged.length;
     }
 
-    let lines: string[] = [];
-    const keyOrder: number[] = []; // batch rows written, for insertInKeyOrder
+    let rows: number[] = []; // batch rows written, in the batch's order
+    for (let i = 0; i < n; i++) if (keep[i]) rows.push(i);
+    if (rows.length === 0) return outcome;
+    if (this.handed && this.handed.ids.length + rows.length > HANDED_LIMIT) this.handed = null;
+    // Ids are drawn first (in the batch's order) when the rows go to the UBSP hook or must be
+    // written in key order; otherwise the column default draws them.
+    let ids = this.handed || this.policy.insertInKeyOrder ? await this.drawIds(rows.length) : null;
+    if (this.policy.insertInKeyOrder) {
+      // Rows written in source event id order (their ids still follow the batch's order).
+      const sids = batch.sourceEventIds;
+      const rank = new Map<number, number>(rows.map((row, k) => [row, k]));
+      const sorted = [...rows].sort((a, b) => (sids[a]! < sids[b]! ? -1 : sids[a]! > sids[b]! ? 1 : 0));
+      const drawn = ids!;
+      ids = sorted.map((row) => drawn[rank.get(row)!]!);
+      rows = sorted;
+    }
+    const lines: string[] = new Array(rows.length);
     const perUser = new Map<number, UserCounter>();
     const userIdsInBatch = new Set<number>();
     const itemIdsInBatch = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      if (!keep[i]) continue;
+    const handed = this.handed;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
       const userId = this.userIds.get(batch.users[i]!)!;
       const itemId = this.itemIds.get(batch.items[i]!)!;
-      lines.push(`${userId}\t${itemId}${batch.tails[i]}`);
-      if (this.policy.insertInKeyOrder) keyOrder.push(i);
+      lines[k] = ids ? `${ids[k]}\t${userId}\t${itemId}${batch.tails[i]}` : `${userId}\t${itemId}${batch.tails[i]}`;
       userIdsInBatch.add(userId);
       itemIdsInBatch.add(itemId);
       const ts = batch.tsMs[i]!;
+      if (handed) {
+        const value = batch.values[i] ?? null;
+        handed.userIds.push(userId);
+        handed.ids.push(ids![k]!);
+        handed.tsMs.push(ts);
+        handed.itemIds.push(itemId);
+        // WEIGHT_SQL (lib/partitions/store.ts): the rating for kind "rate" when usable, else 1.
+        handed.weights.push(batch.kinds[i] === "rate" && value !== null && value >= 0 && value < Infinity ? value : 1);
+      }
       const agg = perUser.get(userId);
       if (!agg) perUser.set(userId, { n: 1, first: ts, last: ts });
       else {
@@ -302,21 +346,7 @@ export class BehaviorLoader {
         if (ts > agg.last) agg.last = ts;
       }
     }
-    if (lines.length === 0) return outcome;
-    let columns = "user_id, item_id, ts, kind, value, text, source, source_event_id";
-    if (this.policy.insertInKeyOrder) {
-      // Ids drawn now in the batch's order, rows written in source event id order.
-      const { rows: ids } = await this.client.query<[number]>({
-        text: `SELECT nextval(pg_get_serial_sequence('behaviors', 'id'))::float8 FROM generate_series(1, $1)`,
-        values: [lines.length],
-        rowMode: "array",
-      });
-      const rank = new Map<number, number>(keyOrder.map((row, k) => [row, k]));
-      const sids = batch.sourceEventIds;
-      keyOrder.sort((a, b) => (sids[a]! < sids[b]! ? -1 : sids[a]! > sids[b]! ? 1 : 0));
-      lines = keyOrder.map((row) => `${ids[rank.get(row)!]![0]}\t${lines[rank.get(row)!]}`);
-      columns = `id, ${columns}`;
-    }
+    const columns = `${ids ? "id, " : ""}user_id, item_id, ts, kind, value, text, source, source_event_id`;
 
     // Three round trips: before the COPY, the COPY, after it. The arrays are inlined as
     // literals (integers only) because a multi-statement query cannot take parameters.
@@ -345,6 +375,8 @@ export class BehaviorLoader {
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       await this.client.query("ROLLBACK TO SAVEPOINT liber_batch");
+      // Which of these rows the merge below inserts only the database knows: the hook reads them.
+      this.handed = null;
       this.sourcesKnownEmpty.delete(source);
       this.sourcesKnownPresent.add(source);
       const staged: string[] = [];
@@ -355,6 +387,28 @@ export class BehaviorLoader {
       await this.client.query("RELEASE SAVEPOINT liber_batch");
     }
     return outcome;
+  }
+
+  /**
+   * `count` new behaviour ids from the sequence, ascending. Usually one round trip returning two
+   * numbers: nextval in one statement gives consecutive values unless a concurrent writer draws
+   * at the same moment; then (the drawn ones are given up: gaps are harmless) the list itself.
+   */
+  private async drawIds(count: number): Promise<number[]> {
+    const draw = `SELECT nextval('${this.idSequence}'::regclass) AS v FROM generate_series(1, $1::int)`;
+    const { rows } = await this.client.query<[number, number]>({
+      text: `SELECT min(v)::float8, max(v)::float8 FROM (${draw}) x`,
+      values: [count],
+      rowMode: "array",
+    });
+    const [lo, hi] = rows[0]!;
+    if (hi - lo + 1 === count) return Array.from({ length: count }, (_, k) => lo + k);
+    const list = await this.client.query<[number]>({
+      text: `${draw.replace("AS v", "::float8")} ORDER BY 1`,
+      values: [count],
+      rowMode: "array",
+    });
+    return list.rows.map((r) => r[0]);
   }
 
   /**
@@ -425,6 +479,7 @@ export class BehaviorLoader {
     };
     const lines: string[] = new Array(batch.size);
     for (let i = 0; i < batch.size; i++) lines[i] = batch.stageLine(i);
+    if (opts.write) this.handed = null; // the merge's rows are only known to the database: the hook reads them
     await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, lines);
     let staged = batch.size;
 
@@ -572,7 +627,10 @@ export class BehaviorLoader {
       // inserted, in this transaction, so that the log and the partitions never disagree.
       await this.flushCounters();
       const started = performance.now();
-      const partitions = await advanceInsertedBehaviors(this.client);
+      const partitions = this.handed
+        ? await advanceHandedBehaviors(this.client, this.handed)
+        : await advanceInsertedBehaviors(this.client);
+      this.handed = null;
       const partitionsMs = performance.now() - started;
       await this.client.query("COMMIT");
       this.client.release();
@@ -606,11 +664,12 @@ export class BehaviorLoader {
  * Only when the role may set that (superuser, e.g. the embedded server) and behaviors has no
  * triggers of its own, which replica mode would silently skip.
  */
-async function setBasedForeignKeyChecks(client: pg.PoolClient): Promise<boolean> {
-  const { rows } = await client.query<{ ok: boolean }>(`
+async function setBasedForeignKeyChecks(client: pg.PoolClient): Promise<{ setBased: boolean; idSequence: string }> {
+  const { rows } = await client.query<{ ok: boolean; seq: string }>(`
     SELECT current_setting('is_superuser') = 'on'
-       AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'behaviors'::regclass AND NOT tgisinternal) AS ok`);
-  return rows[0]!.ok;
+       AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'behaviors'::regclass AND NOT tgisinternal) AS ok,
+       pg_get_serial_sequence('behaviors', 'id')::regclass::oid::text AS seq`);
+  return { setBased: rows[0]!.ok, idSequence: rows[0]!.seq };
 }
 
 /** A PostgreSQL array literal of integers (safe to inline: numbers only). */

@@ -6,6 +6,7 @@ import {
   contentHashOfIds,
   diffPartitions,
   estimateSummarisationWork,
+  histogramJson,
   initialState,
   jensenShannonDivergence,
   openCacheSummary,
@@ -318,6 +319,20 @@ describe("count rule", () => {
     delete h.pop;
     expect(h).toEqual({ rock: 3, jazz: 1 });
     expect(a).toEqual({ ...a, categoryHistogram: { rock: 3, jazz: 1 } });
+  });
+
+  it("histogramJson writes the same entries as JSON.stringify, before and after the record is filled", () => {
+    const events = [ev(1, 1, ["rock", "pop", "12", 'a "q"'], 2.5), ev(2, 2, ["rock", "__proto__"]), ev(3, 3, [])];
+    const fresh = () => replay({ maxCount: 3 }, events).sealed[0]!.categoryHistogram;
+    const unread = fresh();
+    const json = histogramJson(unread);
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(fresh())));
+    expect(JSON.parse(json)).toEqual(JSON.parse('{"rock":3.5,"pop":2.5,"12":2.5,"a \\"q\\"":2.5,"__proto__":1}'));
+    const read = fresh();
+    read.rock = 7; // filled and changed: the record is what counts
+    expect(JSON.parse(histogramJson(read))).toEqual(JSON.parse(JSON.stringify(read)));
+    expect(histogramJson({ a: 1, b: 0 })).toBe('{"a":1,"b":0}');
+    expect(histogramJson(replay({ maxCount: 1 }, [ev(1, 1, [])]).sealed[0]!.categoryHistogram)).toBe("{}");
   });
 });
 

@@ -63,11 +63,9 @@ export async function advanceActivePartitions(
   insertedBehaviorIds: readonly number[],
 ): Promise<AdvanceSummary> {
   if (insertedBehaviorIds.length === 0) return NOTHING;
-  return advanceNewBehaviors(
-    client,
-    { where: "b.id = ANY($1::bigint[])", params: [insertedBehaviorIds] },
-    insertedBehaviorIds.length,
-  );
+  const items = new ItemCategories();
+  const source = { where: "b.id = ANY($1::bigint[])", params: [insertedBehaviorIds] };
+  return advanceNewBehaviors(client, readNewBehaviors(client, source, insertedBehaviorIds.length, items), items);
 }
 
 /**
@@ -125,11 +123,9 @@ export async function advanceInsertedBehaviors(client: pg.ClientBase): Promise<A
   const xids = rows.filter((r) => r.xid !== null).map((r) => r.xid!);
   const count = rows.reduce((sum, r) => sum + (r.n ?? 0), 0);
   if (count === 0) return NOTHING;
-  const summary = await advanceNewBehaviors(
-    client,
-    { where: "b.id > $1 AND b.xmin = ANY($2::text[]::xid[])", params: [after, xids] },
-    count,
-  );
+  const items = new ItemCategories();
+  const source = { where: "b.id > $1 AND b.xmin = ANY($2::text[]::xid[])", params: [after, xids] };
+  const summary = await advanceNewBehaviors(client, readNewBehaviors(client, source, count, items), items);
   // Advanced: a second call in the same transaction must not feed them again.
   await beginPartitionTracking(client);
   return summary;
@@ -142,18 +138,117 @@ interface NewBehaviors {
 }
 
 /**
+ * The rows a writer inserted, as it holds them (column by column; index k is one row): what
+ * the partitioner needs of each, so that the hook does not read them back from the table.
+ * `weight` follows WEIGHT_SQL (see store.ts: the rating for kind "rate", else 1).
+ */
+export interface InsertedRows {
+  userIds: number[];
+  ids: number[];
+  tsMs: number[];
+  itemIds: number[];
+  weights: number[];
+}
+
+/**
+ * Advances the active config by rows this transaction inserted, handed over by the writer
+ * instead of read back (the loader's bulk path, which knows every row it COPYed: ids drawn
+ * from the sequence, user and item ids resolved, ts and weight from the parsed event). The
+ * caller guarantees that these are exactly the rows it inserted and nothing else (no row
+ * rejected by the unique index, no other insert in the transaction), and has bumped their
+ * users' event_count, like advanceInsertedBehaviors expects. Same result as reading them back:
+ * each user's new events are fed in (ts, id) order, late ones included.
+ */
+export async function advanceHandedBehaviors(client: pg.ClientBase, rows: InsertedRows): Promise<AdvanceSummary> {
+  if (hookSkipped.getStore() || rows.ids.length === 0) return NOTHING;
+  const items = new ItemCategories();
+  await items.load(client, new Set(rows.itemIds));
+  // Rows per user, in (ts, id) order within each user; users in id order (like the read path).
+  const byUser = new Map<number, number[]>();
+  for (let k = 0; k < rows.ids.length; k++) {
+    const u = rows.userIds[k]!;
+    const list = byUser.get(u);
+    if (list) list.push(k);
+    else byUser.set(u, [k]);
+  }
+  const { tsMs, ids } = rows;
+  const userIds = [...byUser.keys()].sort((a, b) => a - b);
+  const eventsOf = (userId: number): UserEvents => {
+    const list = byUser.get(userId)!;
+    let ordered = true;
+    for (let j = 1; j < list.length && ordered; j++) {
+      const a = list[j - 1]!;
+      const b = list[j]!;
+      ordered = tsMs[a]! < tsMs[b]! || (tsMs[a] === tsMs[b] && ids[a]! < ids[b]!);
+    }
+    if (!ordered) list.sort((a, b) => tsMs[a]! - tsMs[b]! || ids[a]! - ids[b]!);
+    return {
+      userId,
+      events: list.map((k) => ({
+        id: ids[k]!,
+        ts: tsMs[k]!,
+        itemId: rows.itemIds[k]!,
+        categories: items.get(rows.itemIds[k]!),
+        weight: rows.weights[k]!,
+      })),
+    };
+  };
+  return advanceNewBehaviors(
+    client,
+    async (advanceUsers) => {
+      // Groups of users of about HANDED_GROUP events, built when their turn comes (memory stays
+      // bounded by the group): states are locked and outputs written a group at a time.
+      let group: UserEvents[] = [];
+      let events = 0;
+      for (const userId of userIds) {
+        const user = eventsOf(userId);
+        group.push(user);
+        events += user.events.length;
+        if (events >= HANDED_GROUP) {
+          await advanceUsers(group);
+          group = [];
+          events = 0;
+        }
+      }
+      await advanceUsers(group);
+    },
+    items,
+  );
+}
+
+/** Events per group of the handed path (see advanceHandedBehaviors). */
+const HANDED_GROUP = 50_000;
+
+/**
  * Up to this many new events, one query reads them with their categories; above, a cursor
  * streams them a user group at a time (memory stays bounded for imports of any size).
  */
 const SMALL_READ = 5_000;
 
+function readNewBehaviors(client: pg.ClientBase, source: NewBehaviors, atMost: number, items: ItemCategories) {
+  const order = "ORDER BY b.user_id, b.ts, b.id";
+  return async (advanceUsers: (users: UserEvents[]) => Promise<void>) => {
+    if (atMost <= SMALL_READ) {
+      const sql = `SELECT ${EVENT_COLUMNS}, i.categories FROM behaviors b JOIN items i ON i.id = b.item_id WHERE ${source.where} ${order}`;
+      await advanceUsers(await readEventsWithCategories(client, sql, source.params));
+    } else {
+      const sql = `SELECT ${EVENT_COLUMNS} FROM behaviors b WHERE ${source.where} ${order}`;
+      await forEachUserChunk(client, sql, source.params, advanceUsers, { items });
+    }
+  };
+}
+
+/**
+ * Locks the active config, then advances the users `feed` hands over (complete users, in
+ * groups; each user's new events in (ts, id) order); users whose saved state is behind are
+ * replayed from their log at the end.
+ */
 async function advanceNewBehaviors(
   client: pg.ClientBase,
-  source: NewBehaviors,
-  atMost: number,
+  feed: (advanceUsers: (users: UserEvents[]) => Promise<void>) => Promise<void>,
+  items: ItemCategories,
 ): Promise<AdvanceSummary> {
   const { id: configId, config } = await lockActiveConfig(client);
-  const items = new ItemCategories();
   const behind: number[] = [];
   const summary: AdvanceSummary = { configId, users: 0, events: 0, sealed: 0, replayedUsers: 0 };
 
@@ -189,14 +284,7 @@ async function advanceNewBehaviors(
     await writeOutputs(client, configId, outputs);
   };
 
-  const order = "ORDER BY b.user_id, b.ts, b.id";
-  if (atMost <= SMALL_READ) {
-    const sql = `SELECT ${EVENT_COLUMNS}, i.categories FROM behaviors b JOIN items i ON i.id = b.item_id WHERE ${source.where} ${order}`;
-    await advanceUsers(await readEventsWithCategories(client, sql, source.params));
-  } else {
-    const sql = `SELECT ${EVENT_COLUMNS} FROM behaviors b WHERE ${source.where} ${order}`;
-    await forEachUserChunk(client, sql, source.params, advanceUsers, { items });
-  }
+  await feed(advanceUsers);
 
   if (behind.length > 0) {
     const replayed = await replayUsers(client, configId, config, behind, items);

@@ -102,6 +102,45 @@ export async function requireConfig(ref: string | number, q: Queryable = pool())
   return config;
 }
 
+/**
+ * What a user's partitions need of a version (id, name, version, config): one query, without
+ * the counts getConfig adds (those count every partition and state of the version, i.e. work
+ * that grows with all users, on each GET of one user's partitions). A missing version is a
+ * 404, like requireConfig; references resolve as in resolveConfigId.
+ */
+export async function requireConfigRef(ref: string | number, q: Queryable = pool()): Promise<PartitionConfigRef> {
+  const text = String(ref).trim();
+  const columns = "c.id, c.name, c.version, c.config";
+  const at = /^([^@]+)@(\d{1,9})$/.exec(text);
+  let rows: PartitionConfigRef[];
+  if (/^\d{1,10}$/.test(text)) {
+    rows =
+      Number(text) > 2_147_483_647 // past int4: no such id (and no database error)
+        ? []
+        : (
+            await q.query<PartitionConfigRef>(`SELECT ${columns} FROM partition_configs c WHERE c.id = $1`, [
+              Number(text),
+            ])
+          ).rows;
+  } else if (at) {
+    rows = (
+      await q.query<PartitionConfigRef>(
+        `SELECT ${columns} FROM partition_configs c WHERE c.name = $1 AND c.version = $2`,
+        [at[1], Number(at[2])],
+      )
+    ).rows;
+  } else {
+    rows = (
+      await q.query<PartitionConfigRef>(
+        `SELECT ${columns} FROM partition_configs c JOIN partition_config_labels l ON l.config_id = c.id WHERE l.label = $1`,
+        [text],
+      )
+    ).rows;
+  }
+  if (!rows[0]) throw notFound(`Partition config "${ref}"`);
+  return rows[0];
+}
+
 export function configRef(c: Pick<PartitionConfigView, "id" | "name" | "version" | "config">): PartitionConfigRef {
   return { id: c.id, name: c.name, version: c.version, config: c.config };
 }

@@ -11,7 +11,7 @@ import { MEMBERS, ML_SMALL, plain } from "./test-helpers";
 useTestDatabase();
 
 // The demo data set through the real importer: 100k+ events, so the ingest hook takes its bulk
-// path (cursor over the new rows, COPY of memberships) and users span several fetches.
+// path (the loader hands the rows it COPYed to the hook, which writes partitions with COPY).
 
 async function storedByUser(configId: number) {
   const { rows } = await pool().query(

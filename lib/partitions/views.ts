@@ -7,7 +7,7 @@ import {
   type UserPartitionState,
 } from "../liber/ubsp";
 import { findUserId } from "../users/profile";
-import { configRef, requireConfig } from "./configs";
+import { requireConfigRef } from "./configs";
 import { PARTITION_PAGE_DEFAULT } from "./schemas";
 import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, UserPartitions } from "./contract";
 
@@ -16,14 +16,25 @@ import type { CategoryShare, OpenCacheView, PartitionBehavior, PartitionView, Us
 const TOP_CATEGORIES = 3;
 
 export function topCategories(histogram: Record<string, number>, n = TOP_CATEGORIES): CategoryShare[] {
-  const entries = Object.entries(histogram);
+  // The first n of the entries sorted by weight (desc), then name: selected in one pass rather
+  // than sorting them all (a page of 200 partitions calls this 200 times).
+  const before = (a: [string, number], b: [string, number]) => b[1] - a[1] || a[0].localeCompare(b[0]);
+  const top: [string, number][] = [];
   let total = 0;
-  for (const [, w] of entries) total += w;
+  for (const key in histogram) {
+    if (!Object.prototype.hasOwnProperty.call(histogram, key)) continue;
+    const entry: [string, number] = [key, histogram[key]!];
+    total += entry[1];
+    if (top.length === n && before(entry, top[n - 1]!) >= 0) continue;
+    let k = top.length < n ? top.length : n - 1;
+    while (k > 0 && before(entry, top[k - 1]!) < 0) {
+      if (k < n) top[k] = top[k - 1]!;
+      k--;
+    }
+    top[k] = entry;
+  }
   if (total <= 0) return [];
-  return entries
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, n)
-    .map(([category, w]) => ({ category, share: w / total }));
+  return top.map(([category, w]) => ({ category, share: w / total }));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,9 +77,10 @@ interface PartitionRow {
   seq: number;
   first_behavior_id: number;
   last_behavior_id: number;
-  start_ts: Date;
-  end_ts: Date;
-  sealed_at_ts: Date;
+  /** Epoch ms (timestamp(3): exact), formatted here: cheaper than parsing Dates from text. */
+  start_ts: number;
+  end_ts: number;
+  sealed_at_ts: number;
   count: number;
   category_histogram: Record<string, number>;
   seal_reason: SealReason;
@@ -85,8 +97,11 @@ export async function getUserPartitions(
   configReference = "active",
   window: { fromSeq?: number; limit?: number; from?: string; to?: string } = {},
 ): Promise<UserPartitions | null> {
-  const config = await requireConfig(configReference);
-  const userId = await findUserId(externalId);
+  // Side by side (one round trip less per call), but an unknown config is still the first answer.
+  const user = findUserId(externalId);
+  user.catch(() => {}); // awaited below, after the config
+  const config = await requireConfigRef(configReference);
+  const userId = await user;
   if (userId === null) return null;
   const fromSeq = window.fromSeq ?? 0;
   const limit = window.limit ?? PARTITION_PAGE_DEFAULT;
@@ -94,7 +109,9 @@ export async function getUserPartitions(
     // One more than the page, to know whether another follows.
     pool().query<PartitionRow>(
       `SELECT seq, first_behavior_id::float8 AS first_behavior_id, last_behavior_id::float8 AS last_behavior_id,
-              start_ts, end_ts, sealed_at_ts, count, category_histogram, seal_reason, content_hash, late_count
+              (extract(epoch FROM start_ts) * 1000)::float8 AS start_ts, (extract(epoch FROM end_ts) * 1000)::float8 AS end_ts,
+              (extract(epoch FROM sealed_at_ts) * 1000)::float8 AS sealed_at_ts,
+              count, category_histogram, seal_reason, content_hash, late_count
          FROM partitions
         WHERE user_id = $1 AND config_id = $2 AND seq >= $3
           AND ($5::timestamptz IS NULL OR end_ts >= $5) AND ($6::timestamptz IS NULL OR start_ts <= $6)
@@ -111,7 +128,7 @@ export async function getUserPartitions(
   const more = partitions.rows.length > limit;
   const rows = more ? partitions.rows.slice(0, limit) : partitions.rows;
   return {
-    config: configRef(config),
+    config,
     page: {
       total: overview.total,
       fromSeq,
@@ -124,9 +141,9 @@ export async function getUserPartitions(
       seq: r.seq,
       firstBehaviorId: r.first_behavior_id,
       lastBehaviorId: r.last_behavior_id,
-      startTs: r.start_ts.toISOString(),
-      endTs: r.end_ts.toISOString(),
-      sealedAtTs: r.sealed_at_ts.toISOString(),
+      startTs: iso(r.start_ts),
+      endTs: iso(r.end_ts),
+      sealedAtTs: iso(r.sealed_at_ts),
       count: r.count,
       categoryHistogram: r.category_histogram,
       topCategories: topCategories(r.category_histogram),
@@ -147,7 +164,7 @@ export async function getPartitionBehaviors(
   seq: number,
   configReference = "active",
 ): Promise<{ behaviors: PartitionBehavior[] } | null> {
-  const config = await requireConfig(configReference);
+  const config = await requireConfigRef(configReference);
   const userId = await findUserId(externalId);
   if (userId === null) return null;
   const { rows } = await pool().query<{

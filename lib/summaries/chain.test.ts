@@ -23,6 +23,41 @@ describe("summaryInputHash", () => {
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
   });
 
+  it("expectedChain gives exactly summaryInputHash's chain (settings serialised once)", () => {
+    const odd: ChainSettings[] = [
+      settings,
+      { ...settings, params: { ...settings.params, stop: ['"partition":"x"', "\u0001"] } as ChainSettings["params"] },
+      { ...settings, promptIdentity: "draft:\u0001liber-chain-partition\u0001", model: 'm"1' },
+      { ...settings, model: undefined as unknown as string },
+    ];
+    for (const s of odd) {
+      const contents = ["c0", "", 'q"uote', "c0", "\u00e9t\u00e9", "a".repeat(64)];
+      let previous = "";
+      const slow = contents.map((c) => (previous = summaryInputHash(s, c, previous)));
+      expect(expectedChain(s, contents)).toEqual(slow);
+    }
+  });
+
+  it("expectedChain reuses a remembered prefix and still gives the exact chain", () => {
+    const contents = Array.from({ length: 50 }, (_, i) => `c${i}`);
+    const slow = (cs: string[]) => {
+      let previous = "";
+      return cs.map((c) => (previous = summaryInputHash(settings, c, previous)));
+    };
+    expect(expectedChain(settings, contents)).toEqual(slow(contents));
+    const grown = [...contents, "c50", "c51"];
+    expect(expectedChain(settings, grown)).toEqual(slow(grown));
+    const changed = [...contents.slice(0, 20), "cX", ...contents.slice(21)];
+    expect(expectedChain(settings, changed)).toEqual(slow(changed));
+    const shorter = contents.slice(0, 10);
+    expect(expectedChain(settings, shorter)).toEqual(slow(shorter));
+    expect(expectedChain(settings, grown)).toEqual(slow(grown));
+    // The returned arrays are the caller's: changing one does not change the next answer.
+    const mine = expectedChain(settings, contents);
+    mine[0] = "tampered";
+    expect(expectedChain(settings, contents)[0]).toBe(slow(contents)[0]);
+  });
+
   it("chains: a changed partition changes its own and every later input hash", () => {
     const before = expectedChain(settings, ["p0", "p1", "p2", "p3"]);
     const after = expectedChain(settings, ["p0", "p1", "pX", "p3"]);

@@ -45,30 +45,23 @@ export async function loadPartitions(
   userIds: readonly number[],
   maxPartitions?: number,
 ): Promise<Map<number, PartitionRecord[]>> {
-  const { rows } = await pool().query<{
-    user_id: number;
-    seq: number;
-    content_hash: string;
-    start_ts: Date;
-    end_ts: Date;
-    count: number;
-  }>(
-    `SELECT user_id, seq, content_hash, start_ts, end_ts, count FROM partitions
-     WHERE config_id = $1 AND user_id = ANY($2::int[]) AND ($3::int IS NULL OR seq < $3)
-     ORDER BY user_id, seq`,
-    [configId, userIds, maxPartitions ?? null],
-  );
+  // Epoch ms computed by the database (timestamp(3): exact), not parsed into Dates here: a
+  // lifelong user's 1,000 partitions cost ~8 ms of date parsing otherwise.
+  const { rows } = await pool().query<
+    [userId: number, seq: number, contentHash: string, start: number, end: number, count: number]
+  >({
+    text: `SELECT user_id, seq, content_hash, (extract(epoch FROM start_ts) * 1000)::float8, (extract(epoch FROM end_ts) * 1000)::float8, count
+             FROM partitions
+            WHERE config_id = $1 AND user_id = ANY($2::int[]) AND ($3::int IS NULL OR seq < $3)
+            ORDER BY user_id, seq`,
+    values: [configId, userIds, maxPartitions ?? null],
+    rowMode: "array",
+  });
   const byUser = new Map<number, PartitionRecord[]>();
-  for (const r of rows) {
-    let list = byUser.get(r.user_id);
-    if (!list) byUser.set(r.user_id, (list = []));
-    list.push({
-      seq: r.seq,
-      contentHash: r.content_hash,
-      startTs: r.start_ts.getTime(),
-      endTs: r.end_ts.getTime(),
-      count: r.count,
-    });
+  for (const [userId, seq, contentHash, startTs, endTs, count] of rows) {
+    let list = byUser.get(userId);
+    if (!list) byUser.set(userId, (list = []));
+    list.push({ seq, contentHash, startTs, endTs, count });
   }
   return byUser;
 }
