@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
+import { performance } from "node:perf_hooks";
 import path from "node:path";
 import { pool } from "../db/client";
 import { DEMO_DATASET_DIR } from "../datasets/demo";
@@ -46,6 +47,12 @@ export interface JobsBenchResult {
     ratio: number;
     /** Highest number of requests the test server saw at once (must not exceed the concurrency). */
     maxInFlight: number;
+    /** Calls in flight at the test server, mean of samples every 20 ms over the run. */
+    meanInFlight: number;
+    /** Calls of the user with the most partitions: a cascade is sequential, so the run takes at least this x delay. */
+    longestChain: number;
+    /** The highest ratio this data allows: calls / max(calls / bound, longestChain x delay) / bound. */
+    dataBoundRatio: number;
     /** Bare provider calls per second on this machine at the same moment (the ceiling the job can reach here). */
     referenceCallsPerSec: number;
     ratioToReference: number;
@@ -94,7 +101,8 @@ export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
       ...(r.latency
         ? [
             `  ${r.latency.delayMs} ms LLM     ${r.latency.callsPerSec} calls/s at concurrency ${r.latency.concurrency} (${n(r.latency.calls)} calls in ${r.latency.seconds} s); ` +
-              `bound ${r.latency.boundCallsPerSec}/s; at most ${r.latency.maxInFlight} in flight; ratio ${r.latency.ratio} (goal >= ${r.latency.goal}: ${r.latency.met ? "met" : "NOT met"})`,
+              `bound ${r.latency.boundCallsPerSec}/s; at most ${r.latency.maxInFlight} in flight, ${r.latency.meanInFlight} on average; ratio ${r.latency.ratio} (goal >= ${r.latency.goal}: ${r.latency.met ? "met" : "NOT met"})`,
+            `  data           longest user chain ${r.latency.longestChain} calls: at most ${r.latency.dataBoundRatio} of the bound is reachable`,
             `  reference      bare provider calls, same server: ${r.latency.referenceCallsPerSec}/s; the job reaches ${r.latency.ratioToReference} of it`,
           ]
         : []),
@@ -164,8 +172,8 @@ async function runJobsBench(o: {
       maxConcurrency: o.concurrency,
       timeoutMs: 60_000,
     });
-    const { rows } = await pool().query<{ external_id: string }>(
-      `SELECT u.external_id FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
+    const { rows } = await pool().query<{ external_id: string; n: number }>(
+      `SELECT u.external_id, p.n::int AS n FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
        JOIN users u ON u.id = p.user_id WHERE p.running - p.n < $1 ORDER BY p.user_id`,
       [o.calls],
     );
@@ -177,12 +185,33 @@ async function runJobsBench(o: {
       { provider },
     );
     // Users in flight: the worker's default (twice the LLM concurrency); calls in flight stay at the provider's limit.
-    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency });
+    // Calls in flight at the test server, sampled every 20 ms while the run works.
+    const samples: number[] = [];
+    const poolWaiting: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const sampler = setInterval(() => {
+      samples.push(server.inFlight);
+      poolWaiting.push(pool().waitingCount);
+    }, 20);
+    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency }).finally(() =>
+      clearInterval(sampler),
+    );
     const seconds = elapsed(done);
+    if (process.env.LIBER_BENCH_TRACE) {
+      const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0);
+      console.error(
+        `bench process during the run: cpu user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; event loop utilisation ${elu.utilization.toFixed(2)} over ${Math.round(elu.idle + elu.active)} ms`,
+      );
+      console.error(`in-flight samples (20 ms): ${samples.join(",")}`);
+      console.error(`queries waiting for a pool connection (20 ms): ${poolWaiting.join(",")}`);
+    }
     const callsPerSec = done.progress.calls / seconds;
     if (server.maxInFlight > o.concurrency)
       throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
     const bound = o.concurrency / (o.delayMs / 1000);
+    const longestChain = Math.max(...rows.map((r) => r.n));
     return {
       dataset: o.dataset,
       users,
@@ -198,6 +227,12 @@ async function runJobsBench(o: {
         boundCallsPerSec: round(bound, 1),
         ratio: round(callsPerSec / bound, 3),
         maxInFlight: server.maxInFlight,
+        meanInFlight: round(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length), 2),
+        longestChain,
+        dataBoundRatio: round(
+          done.progress.calls / Math.max(done.progress.calls / bound, (longestChain * o.delayMs) / 1000) / bound,
+          3,
+        ),
         referenceCallsPerSec: round(reference, 1),
         ratioToReference: round(callsPerSec / reference, 3),
         goal: 0.8,
