@@ -39,6 +39,8 @@ const SWEEP_MS = 5000;
 const POLL_MS = 500;
 /** Users claimed at once when the built-in provider summarises. */
 const BUILTIN_BATCH = 16;
+/** Users' lanes of a drain with the built-in provider (unless LIBER_JOBS_CONCURRENCY or --concurrency say otherwise). */
+const BUILTIN_LANES = 2;
 /** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
 const retryDelaySeconds = (attempt: number) =>
   Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
@@ -186,7 +188,12 @@ export async function drainRun(
   const params = provider.resolveParams(opts.overrides?.params);
   // Twice the LLM concurrency by default: the database work of some users (plan, claim, writes)
   // overlaps the LLM calls of others, while the provider's own limit keeps the calls in flight at its concurrency.
-  const concurrency = opts.concurrency ?? config().LIBER_JOBS_CONCURRENCY ?? 2 * maxConcurrency;
+  // The built-in provider is CPU work on this process' one event loop: more lanes add no speed,
+  // they only hoard users (lanes x BUILTIN_BATCH) that other worker processes could take.
+  const concurrency =
+    opts.concurrency ??
+    config().LIBER_JOBS_CONCURRENCY ??
+    (provider.provider === "builtin" ? BUILTIN_LANES : 2 * maxConcurrency);
 
   const controller = new AbortController();
   const counters = new RunCounters(runId);
