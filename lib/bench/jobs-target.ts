@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
+import { performance } from "node:perf_hooks";
 import path from "node:path";
 import { pool } from "../db/client";
 import { DEMO_DATASET_DIR } from "../datasets/demo";
@@ -34,6 +36,16 @@ export interface JobsBenchResult {
     seconds: number;
     usersPerSec: number;
     partitionsPerSec: number;
+    /**
+     * CPU seconds used while the run went on (from the start of the run to its end, /proc):
+     * each worker process, and the PostgreSQL server (all its processes). On an idle machine
+     * with C cores the run cannot take less than (sum of these) / C seconds.
+     */
+    cpu: { workers: number[]; database: number };
+    /** Workers' database sessions by state (active on CPU, idle in transaction, waiting for a lock...), mean count. */
+    databaseSessions: Record<string, number>;
+    /** Per worker process: partitions it summarised, and its first and last write (seconds after the run started). */
+    byWorker: { partitions: number; firstSeconds: number | null; lastSeconds: number | null }[];
   }[];
   speedUp: number | null;
   latency: null | {
@@ -46,6 +58,12 @@ export interface JobsBenchResult {
     ratio: number;
     /** Highest number of requests the test server saw at once (must not exceed the concurrency). */
     maxInFlight: number;
+    /** Calls in flight at the test server, mean of samples every 20 ms over the run. */
+    meanInFlight: number;
+    /** Calls of the user with the most partitions: a cascade is sequential, so the run takes at least this x delay. */
+    longestChain: number;
+    /** The highest ratio this data allows: calls / max(calls / bound, longestChain x delay) / bound. */
+    dataBoundRatio: number;
     /** Bare provider calls per second on this machine at the same moment (the ceiling the job can reach here). */
     referenceCallsPerSec: number;
     ratioToReference: number;
@@ -88,13 +106,19 @@ export const jobsBenchTarget: BenchTarget<JobsBenchResult> = {
       `jobs benchmark (${r.dataset}: ${n(r.users)} users, ${n(r.partitions)} partitions; ${r.machine.cpus} CPUs, load ${r.machine.loadAverage.join(" ")})`,
       ...r.scaleOut.map(
         (s) =>
-          `  ${s.workers} worker process${s.workers > 1 ? "es" : ""}  ${n(s.usersPerSec)} users/s, ${n(s.partitionsPerSec)} partitions/s (${s.seconds} s)`,
+          `  ${s.workers} worker process${s.workers > 1 ? "es" : ""}  ${n(s.usersPerSec)} users/s, ${n(s.partitionsPerSec)} partitions/s (${s.seconds} s; ` +
+          `CPU s: worker${s.workers > 1 ? "s" : ""} ${s.cpu.workers.join(" + ")}, PostgreSQL ${s.cpu.database}; ` +
+          `partitions per worker ${s.byWorker.map((w) => `${w.partitions} (${w.firstSeconds}-${w.lastSeconds} s)`).join(", ")})\n` +
+          `      database sessions (mean): ${Object.entries(s.databaseSessions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")}`,
       ),
       ...(r.speedUp !== null ? [`  speed-up       ${r.speedUp}x with 2 processes`] : []),
       ...(r.latency
         ? [
             `  ${r.latency.delayMs} ms LLM     ${r.latency.callsPerSec} calls/s at concurrency ${r.latency.concurrency} (${n(r.latency.calls)} calls in ${r.latency.seconds} s); ` +
-              `bound ${r.latency.boundCallsPerSec}/s; at most ${r.latency.maxInFlight} in flight; ratio ${r.latency.ratio} (goal >= ${r.latency.goal}: ${r.latency.met ? "met" : "NOT met"})`,
+              `bound ${r.latency.boundCallsPerSec}/s; at most ${r.latency.maxInFlight} in flight, ${r.latency.meanInFlight} on average; ratio ${r.latency.ratio} (goal >= ${r.latency.goal}: ${r.latency.met ? "met" : "NOT met"})`,
+            `  data           longest user chain ${r.latency.longestChain} calls: at most ${r.latency.dataBoundRatio} of the bound is reachable`,
             `  reference      bare provider calls, same server: ${r.latency.referenceCallsPerSec}/s; the job reaches ${r.latency.ratioToReference} of it`,
           ]
         : []),
@@ -127,9 +151,24 @@ async function runJobsBench(o: {
       Array.from({ length: workers }, () => startWorkerProcess({ LIBER_LLM_PROVIDER: "builtin" })),
     );
     try {
+      const postmaster = await postmasterPid();
+      const cpu0 = { workers: procs.map((p) => cpuSeconds(p.pid!)), db: treeCpuSeconds(postmaster) };
       const run = await createJobRun({ scope: { all: true }, steps: ["summarise"] }, { createdBy: "bench" });
-      const done = await waitDone(run.id);
+      const waits = new Map<string, number>();
+      let waitSamples = 0;
+      const sampling = sampleWaits(waits, () => waitSamples++);
+      const done = await waitDone(run.id).finally(() => sampling.stop());
+      await sampling.done;
       const seconds = elapsed(done);
+      const workerCpu = procs.map((p, i) => round(cpuSeconds(p.pid!) - cpu0.workers[i]!, 1));
+      // Who did the work: partitions summarised per worker process, and when each started and stopped (s after the run's start).
+      const { rows: shares } = await pool().query<{ pid: number; partitions: number; first: number; last: number }>(
+        `SELECT r.owner_pid AS pid, count(*)::int AS partitions,
+                extract(epoch FROM min(c.created_at) - $2::timestamptz)::float8 AS first,
+                extract(epoch FROM max(c.created_at) - $2::timestamptz)::float8 AS last
+         FROM llm_calls c JOIN llm_runs r ON r.id = c.run_id WHERE r.created_by = $1 GROUP BY r.owner_pid`,
+        [`job:${run.id}`, done.startedAt],
+      );
       scaleOut.push({
         workers,
         users: done.progress.usersDone,
@@ -137,6 +176,19 @@ async function runJobsBench(o: {
         seconds: round(seconds, 2),
         usersPerSec: round(done.progress.usersDone / seconds, 1),
         partitionsPerSec: round(done.progress.partitionsDone / seconds, 1),
+        cpu: { workers: workerCpu, database: round(treeCpuSeconds(postmaster) - cpu0.db, 1) },
+        // Server processes of the workers by what they were doing, mean count over samples every 50 ms.
+        databaseSessions: Object.fromEntries(
+          [...waits].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / Math.max(1, waitSamples), 2)]),
+        ),
+        byWorker: procs.map((p) => {
+          const r = shares.find((x) => x.pid === p.pid);
+          return {
+            partitions: r?.partitions ?? 0,
+            firstSeconds: r ? round(r.first, 2) : null,
+            lastSeconds: r ? round(r.last, 2) : null,
+          };
+        }),
       });
     } finally {
       await Promise.all(procs.map(stopProcess));
@@ -164,8 +216,8 @@ async function runJobsBench(o: {
       maxConcurrency: o.concurrency,
       timeoutMs: 60_000,
     });
-    const { rows } = await pool().query<{ external_id: string }>(
-      `SELECT u.external_id FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
+    const { rows } = await pool().query<{ external_id: string; n: number }>(
+      `SELECT u.external_id, p.n::int AS n FROM (SELECT user_id, count(*) AS n, sum(count(*)) OVER (ORDER BY user_id) AS running FROM partitions GROUP BY user_id) p
        JOIN users u ON u.id = p.user_id WHERE p.running - p.n < $1 ORDER BY p.user_id`,
       [o.calls],
     );
@@ -177,12 +229,33 @@ async function runJobsBench(o: {
       { provider },
     );
     // Users in flight: the worker's default (twice the LLM concurrency); calls in flight stay at the provider's limit.
-    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency });
+    // Calls in flight at the test server, sampled every 20 ms while the run works.
+    const samples: number[] = [];
+    const poolWaiting: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const sampler = setInterval(() => {
+      samples.push(server.inFlight);
+      poolWaiting.push(pool().waitingCount);
+    }, 20);
+    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 2 * o.concurrency }).finally(() =>
+      clearInterval(sampler),
+    );
     const seconds = elapsed(done);
+    if (process.env.LIBER_BENCH_TRACE) {
+      const cpu = process.cpuUsage(cpu0);
+      const elu = performance.eventLoopUtilization(elu0);
+      console.error(
+        `bench process during the run: cpu user ${Math.round(cpu.user / 1000)} ms, system ${Math.round(cpu.system / 1000)} ms; event loop utilisation ${elu.utilization.toFixed(2)} over ${Math.round(elu.idle + elu.active)} ms`,
+      );
+      console.error(`in-flight samples (20 ms): ${samples.join(",")}`);
+      console.error(`queries waiting for a pool connection (20 ms): ${poolWaiting.join(",")}`);
+    }
     const callsPerSec = done.progress.calls / seconds;
     if (server.maxInFlight > o.concurrency)
       throw new Error(`the LLM concurrency was exceeded: ${server.maxInFlight} requests at once`);
     const bound = o.concurrency / (o.delayMs / 1000);
+    const longestChain = Math.max(...rows.map((r) => r.n));
     return {
       dataset: o.dataset,
       users,
@@ -198,6 +271,12 @@ async function runJobsBench(o: {
         boundCallsPerSec: round(bound, 1),
         ratio: round(callsPerSec / bound, 3),
         maxInFlight: server.maxInFlight,
+        meanInFlight: round(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length), 2),
+        longestChain,
+        dataBoundRatio: round(
+          done.progress.calls / Math.max(done.progress.calls / bound, (longestChain * o.delayMs) / 1000) / bound,
+          3,
+        ),
         referenceCallsPerSec: round(reference, 1),
         ratioToReference: round(callsPerSec / reference, 3),
         goal: 0.8,
@@ -234,6 +313,69 @@ async function bareProviderRate(baseURL: string, concurrency: number, calls: num
   );
   return calls / ((performance.now() - started) / 1000);
 }
+
+/** CPU seconds (user + system) a process has used so far; 0 when it cannot be read (not Linux). */
+function cpuSeconds(pid: number, withChildren = false): number {
+  try {
+    // Fields after the command name: state is field 3; utime 14, stime 15, cutime 16, cstime 17.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process, the children it has reaped and the ones still alive (PostgreSQL: postmaster, backends, background workers). */
+function treeCpuSeconds(pid: number | null): number {
+  if (pid === null) return 0;
+  let total = cpuSeconds(pid, true);
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Samples pg_stat_activity every 50 ms (the workers' sessions only) until stopped. */
+function sampleWaits(into: Map<string, number>, onSample: () => void): { stop(): void; done: Promise<void> } {
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const { rows } = await pool().query<{ state: string; n: number }>(
+        `SELECT CASE WHEN state = 'active' AND wait_event IS NULL THEN 'active (CPU)'
+                     WHEN state = 'active' THEN 'active, waiting: ' || wait_event_type || ':' || wait_event
+                     ELSE coalesce(state, '?') END AS state, count(*)::int AS n
+         FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND application_name = 'liber-studio' AND state IS DISTINCT FROM 'idle' GROUP BY 1`,
+      );
+      onSample();
+      for (const r of rows) into.set(r.state, (into.get(r.state) ?? 0) + r.n);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return { stop: () => void (stopped = true), done };
+}
+
+/** The scratch server's postmaster: the parent of our backend. */
+async function postmasterPid(): Promise<number | null> {
+  const { rows } = await pool().query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+  try {
+    const status = fs.readFileSync(`/proc/${rows[0]!.pid}/status`, "utf8");
+    return Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? NaN) || null;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICKS = 100;
 
 /** Empties summaries, answers cache and traces, so the next run does all the work again. */
 async function forgetSummaries(): Promise<void> {

@@ -43,6 +43,18 @@ interface PartitionShape {
 }
 
 export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
+  return (await estimateRunByUser(input)).estimate;
+}
+
+/**
+ * The estimate and, per user id, the partitions the run will work on for that user (LLM calls
+ * and cache hits; 0 when nothing is left or the run does not summarise). The worker claims the
+ * users with the most first: a user's cascade is sequential, so a long one started last would
+ * be the run's tail, with few calls in flight (longest-processing-time-first).
+ */
+export async function estimateRunByUser(
+  input: EstimateInput,
+): Promise<{ estimate: RunEstimate; workByUser: Map<number, number> }> {
   const params = input.provider.resolveParams(input.params);
   const chainSettings = {
     promptIdentity: promptIdentity(input.prompt),
@@ -58,12 +70,14 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
   let alreadyDone = 0;
   let cacheHits = 0;
   let events = 0;
+  const workByUser = new Map<number, number>();
   const CHUNK = 1000;
   for (let i = 0; i < input.userIds.length; i += CHUNK) {
     const chunk = input.userIds.slice(i, i + CHUNK);
     const done = await okSummaryHashes(input.configId, input.prompt.id!, chunk);
     const missing: { hash: string; count: number }[] = [];
     for (const userId of chunk) {
+      let work = 0;
       const list = byUser.get(userId) ?? [];
       partitions += list.length;
       const chain = expectedChain(
@@ -73,8 +87,12 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
       const stored = done.get(userId);
       chain.forEach((hash, k) => {
         if (stored?.has(hash)) alreadyDone++;
-        else missing.push({ hash, count: list[k]!.count });
+        else {
+          missing.push({ hash, count: list[k]!.count });
+          work++;
+        }
       });
+      if (input.summarise && work > 0) workByUser.set(userId, work);
     }
     if (missing.length === 0) continue;
     const { rows } = await pool().query<{ input_hash: string }>(
@@ -123,7 +141,7 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
   if (input.repartition)
     notes.push("partitions counted from a replay of the log under the config (what repartitioning will store)");
 
-  return {
+  const estimate: RunEstimate = {
     users: input.userIds.length,
     partitions,
     alreadyDone,
@@ -138,6 +156,7 @@ export async function estimateRun(input: EstimateInput): Promise<RunEstimate> {
     basis,
     notes,
   };
+  return { estimate, workByUser };
 }
 
 async function storedPartitions(configId: number, userIds: readonly number[]): Promise<Map<number, PartitionShape[]>> {

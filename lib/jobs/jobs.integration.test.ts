@@ -187,6 +187,32 @@ describe("job runs", () => {
   });
 });
 
+describe("claim order", () => {
+  it("claims the users with the most partitions to summarise first (longest cascades start first)", async () => {
+    // 1, 5 and 2 partitions (K = 4): a cascade is sequential, so the 5-partition user must not start last.
+    await ingestAndPartition(
+      [userEvents("lpt-a", 4, 900), userEvents("lpt-b", 20, 1000), userEvents("lpt-c", 8, 1100)].flat(),
+      configId,
+    );
+    const provider = testProvider(server);
+    const run = await createJobRun(
+      { scope: { users: ["lpt-a", "lpt-b", "lpt-c"] }, steps: ["summarise"] },
+      { noWake: true },
+      { provider },
+    );
+    const planned = Object.fromEntries((await listJobItems(run.id)).map((i) => [i.user, i.partitionsTotal]));
+    expect(planned).toEqual({ "lpt-a": 1, "lpt-b": 5, "lpt-c": 2 });
+    // One user at a time: the order of finishing is the order of claiming.
+    const done = await runToEnd(run.id, { overrides: { provider }, concurrency: 1 });
+    expect(done.status).toBe("done");
+    const { rows } = await pool().query<{ external_id: string }>(
+      `SELECT u.external_id FROM job_run_items i JOIN users u ON u.id = i.user_id WHERE i.run_id = $1 ORDER BY i.updated_at, i.user_id`,
+      [run.id],
+    );
+    expect(rows.map((r) => r.external_id)).toEqual(["lpt-b", "lpt-c", "lpt-a"]);
+  });
+});
+
 describe("stale import runs", () => {
   it("closes an import whose process stopped writing progress, and leaves a live one alone", async () => {
     const { rows } = await pool().query<{ id: number }>(

@@ -7,7 +7,7 @@ import { resolveConfigId } from "../partitions/configs";
 import { requirePrompt, type ResolvedPrompt } from "../summaries/prompts";
 import { currentProvider, PriceTable, type LlmSettingsValues } from "../summaries/settings";
 import { config } from "../config";
-import { estimateRun } from "./estimate";
+import { estimateRunByUser } from "./estimate";
 import { wakeRun } from "./queue";
 import {
   ACTIVE_STATUSES,
@@ -122,7 +122,11 @@ export async function estimateRequest(req: CreateRunRequest, overrides: Override
 }
 
 function estimateOf(r: ResolvedRequest, overrides: Overrides): Promise<RunEstimate> {
-  return estimateRun({
+  return estimateOfByUser(r, overrides).then((e) => e.estimate);
+}
+
+function estimateOfByUser(r: ResolvedRequest, overrides: Overrides) {
+  return estimateRunByUser({
     configId: r.configId,
     prompt: r.prompt,
     provider: r.provider,
@@ -171,7 +175,7 @@ export async function createJobRun(
       `A cost cap needs a price for ${r.provider.provider}/${r.model} (Settings -> prices); without one the cost cannot be counted.`,
     );
   }
-  const estimate = await estimateOf(r, overrides);
+  const { estimate, workByUser } = await estimateOfByUser(r, overrides);
   const key = raceKey(r);
   const client = await pool().connect();
   let runId: number;
@@ -210,7 +214,11 @@ export async function createJobRun(
       ],
     );
     runId = rows[0]!.id;
-    await client.query(`INSERT INTO job_run_items (run_id, user_id) SELECT $1, unnest($2::int[])`, [runId, r.userIds]);
+    // partitions_total: the estimate's partitions to work on per user; claims take the largest first (worker.ts).
+    await client.query(
+      `INSERT INTO job_run_items (run_id, user_id, partitions_total) SELECT $1, u, w FROM unnest($2::int[], $3::int[]) AS x(u, w)`,
+      [runId, r.userIds, r.userIds.map((u) => workByUser.get(u) ?? 0)],
+    );
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);

@@ -39,6 +39,8 @@ const SWEEP_MS = 5000;
 const POLL_MS = 500;
 /** Users claimed at once when the built-in provider summarises. */
 const BUILTIN_BATCH = 16;
+/** Users' lanes of a drain with the built-in provider (unless LIBER_JOBS_CONCURRENCY or --concurrency say otherwise). */
+const BUILTIN_LANES = 2;
 /** Backoff of a user whose step failed with a retryable error: 5 s, 10 s, 20 s... (LIBER_JOBS_RETRY_SECONDS) up to 5 min. */
 const retryDelaySeconds = (attempt: number) =>
   Math.min(300, config().LIBER_JOBS_RETRY_SECONDS * 2 ** Math.max(0, attempt - 1));
@@ -186,7 +188,12 @@ export async function drainRun(
   const params = provider.resolveParams(opts.overrides?.params);
   // Twice the LLM concurrency by default: the database work of some users (plan, claim, writes)
   // overlaps the LLM calls of others, while the provider's own limit keeps the calls in flight at its concurrency.
-  const concurrency = opts.concurrency ?? config().LIBER_JOBS_CONCURRENCY ?? 2 * maxConcurrency;
+  // The built-in provider is CPU work on this process' one event loop: more lanes add no speed,
+  // they only hoard users (lanes x BUILTIN_BATCH) that other worker processes could take.
+  const concurrency =
+    opts.concurrency ??
+    config().LIBER_JOBS_CONCURRENCY ??
+    (provider.provider === "builtin" ? BUILTIN_LANES : 2 * maxConcurrency);
 
   const controller = new AbortController();
   const counters = new RunCounters(runId);
@@ -307,23 +314,32 @@ export async function drainRun(
         },
       );
       for (const n of result.notes) notes.add(n);
-      await counters.flush();
+      // The run's counters go with the first item's update (one statement), not a round trip of their own.
+      let withCounters: RunCounters | null = counters;
       for (const item of batch) {
         const c = perUser.get(item.userId)!;
         const failed = result.failed.get(item.userId);
         if (!failed) {
-          await finishItem(runId, item, workerId, { status: "done", ...c });
+          await finishItem(runId, item, workerId, { status: "done", ...c }, withCounters);
+          withCounters = null;
           continue;
         }
         const reason = `partition ${failed.seq}: ${failed.error ?? failed.errorKind ?? "failed"}`;
         const retry = isRetryable(failed) && item.attempts < maxAttempts;
-        await finishItem(runId, item, workerId, {
-          status: retry ? "retrying" : "failed",
-          ...c,
-          error: retry ? `${reason} (attempt ${item.attempts} of ${maxAttempts}; will retry)` : reason,
-          errorKind: failed.errorKind,
-          retryInSeconds: retry ? retryDelaySeconds(item.attempts) : null,
-        });
+        await finishItem(
+          runId,
+          item,
+          workerId,
+          {
+            status: retry ? "retrying" : "failed",
+            ...c,
+            error: retry ? `${reason} (attempt ${item.attempts} of ${maxAttempts}; will retry)` : reason,
+            errorKind: failed.errorKind,
+            retryInSeconds: retry ? retryDelaySeconds(item.attempts) : null,
+          },
+          withCounters,
+        );
+        withCounters = null;
       }
       processed += batch.length;
     } catch (err) {
@@ -352,10 +368,13 @@ export async function drainRun(
   // The built-in provider answers in about a millisecond: claim users in batches so that the
   // per-claim and per-flush round trips do not dominate. An LLM takes seconds: one at a time.
   const batchSize = provider.provider === "builtin" ? BUILTIN_BATCH : 1;
+  // Lanes that need users at the same moment share one claim (at the start: all of them), so a
+  // user costs a fraction of a claim's round trips and of its turn at the advisory lock.
+  const claims = new ClaimGroup((n) => claimItems(run, workerId, staleSeconds, n), batchSize);
   try {
     const lanes = Array.from({ length: Math.max(1, concurrency) }, async () => {
       while (!controller.signal.aborted && !opts.shouldStop?.()) {
-        const batch = await claimItems(run, workerId, staleSeconds, batchSize);
+        const batch = await claims.take();
         if (batch.length === 0) break;
         await processBatch(batch);
       }
@@ -386,7 +405,12 @@ async function loadRun(runId: number): Promise<RunRow | null> {
   return rows[0] ?? null;
 }
 
-/** Claims the next users of the run (pending, due for a retry, or left stale by a dead worker). */
+/**
+ * Claims the next users of the run (pending, due for a retry, or left stale by a dead worker),
+ * those with the most partitions to work on first (partitions_total holds the estimate's count
+ * until the user is worked on): a user's cascade is sequential, so the longest cascades must
+ * start first or the run ends with one long chain and few calls in flight.
+ */
 async function claimItems(run: RunRow, workerId: string, staleSeconds: number, limit: number): Promise<Claimed[]> {
   const client = await pool().connect();
   try {
@@ -394,7 +418,7 @@ async function claimItems(run: RunRow, workerId: string, staleSeconds: number, l
     await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
       `liber-job-claim:${run.config_id}:${run.prompt_version_id}`,
     ]);
-    const { rows } = await client.query<{ user_id: number; attempts: number; external_id: string }>(
+    const { rows } = await client.query<{ user_id: number; attempts: number; external_id: string; work: number }>(
       `WITH next AS (
          SELECT c.run_id, c.user_id FROM job_run_items c JOIN job_runs r ON r.id = c.run_id
          WHERE c.run_id = $1 AND r.status IN ('queued', 'running', 'retrying')
@@ -407,11 +431,11 @@ async function claimItems(run: RunRow, workerId: string, staleSeconds: number, l
                AND o.heartbeat_at >= now() - make_interval(secs => $3)
                AND r2.config_id = r.config_id AND r2.prompt_version_id = r.prompt_version_id
                AND r2.status IN ('queued', 'running', 'retrying'))
-         ORDER BY c.user_id LIMIT $4 FOR UPDATE OF c SKIP LOCKED)
+         ORDER BY c.partitions_total DESC, c.user_id LIMIT $4 FOR UPDATE OF c SKIP LOCKED)
        UPDATE job_run_items i SET status = 'running', worker = $2, heartbeat_at = now(), attempts = i.attempts + 1,
               next_attempt_at = NULL, updated_at = now()
        FROM next, users u WHERE i.run_id = next.run_id AND i.user_id = next.user_id AND u.id = i.user_id
-       RETURNING i.user_id, i.attempts, u.external_id`,
+       RETURNING i.user_id, i.attempts, u.external_id, i.partitions_total AS work`,
       [run.id, workerId, staleSeconds, limit],
     );
     if (rows.length > 0) {
@@ -422,6 +446,8 @@ async function claimItems(run: RunRow, workerId: string, staleSeconds: number, l
       );
     }
     await client.query("COMMIT");
+    // RETURNING keeps no order: the most work first again, so the group's first lanes start the longest cascades.
+    rows.sort((a, b) => b.work - a.work || a.user_id - b.user_id);
     return rows.map((r) => ({ userId: r.user_id, externalId: r.external_id, attempts: r.attempts }));
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -445,29 +471,46 @@ async function finishItem(
     errorKind?: string | null;
     retryInSeconds?: number | null;
   },
+  counters: RunCounters | null = null,
 ): Promise<void> {
-  // Only while the claim is still ours: a worker that was too slow and lost it changes nothing.
-  await pool().query(
-    `UPDATE job_run_items SET status = $4, worker = NULL, partitions_total = greatest(partitions_total, $5),
-            partitions_done = partitions_done + $6, calls = calls + $7, cache_hits = cache_hits + $8,
-            error = $9, error_kind = $10,
-            next_attempt_at = CASE WHEN $11::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $11::float8) END,
-            updated_at = now()
-     WHERE run_id = $1 AND user_id = $2 AND worker = $3 AND status = 'running'`,
-    [
-      runId,
-      item.userId,
-      workerId,
-      outcome.status,
-      outcome.partitionsTotal,
-      outcome.partitionsDone,
-      outcome.calls,
-      outcome.cacheHits,
-      outcome.error ?? null,
-      outcome.errorKind ?? null,
-      outcome.retryInSeconds ?? null,
-    ],
-  );
+  // The run's counter deltas, when given, are written by the same statement (one round trip).
+  const d = counters?.take() ?? null;
+  try {
+    // Only while the claim is still ours: a worker that was too slow and lost it changes nothing.
+    await pool().query(
+      `WITH item AS (
+         UPDATE job_run_items SET status = $4, worker = NULL, partitions_total = greatest(partitions_total, $5),
+              partitions_done = partitions_done + $6, calls = calls + $7, cache_hits = cache_hits + $8,
+              error = $9, error_kind = $10,
+              next_attempt_at = CASE WHEN $11::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $11::float8) END,
+              updated_at = now()
+         WHERE run_id = $1 AND user_id = $2 AND worker = $3 AND status = 'running' RETURNING 1),
+       run AS (
+         UPDATE job_runs SET partitions_done = partitions_done + $13, calls = calls + $14, cache_hits = cache_hits + $15,
+              retries = retries + $16, failed_calls = failed_calls + $17, prompt_tokens = prompt_tokens + $18,
+              completion_tokens = completion_tokens + $19, updated_at = now()
+         WHERE id = $1 AND $12::boolean RETURNING 1)
+       SELECT (SELECT count(*) FROM item) AS items, (SELECT count(*) FROM run) AS runs`,
+      [
+        runId,
+        item.userId,
+        workerId,
+        outcome.status,
+        outcome.partitionsTotal,
+        outcome.partitionsDone,
+        outcome.calls,
+        outcome.cacheHits,
+        outcome.error ?? null,
+        outcome.errorKind ?? null,
+        outcome.retryInSeconds ?? null,
+        d !== null,
+        ...counterValues(d),
+      ],
+    );
+  } catch (err) {
+    if (d) counters!.restore(d);
+    throw err;
+  }
 }
 
 async function releaseItem(runId: number, item: Claimed, workerId: string): Promise<void> {
@@ -562,9 +605,76 @@ export async function closeStaleImports(): Promise<number> {
   return rowCount ?? 0;
 }
 
+/**
+ * Claims for several lanes at once: a lane that needs users waits for the next claim, which
+ * takes `per` users for every lane waiting by then (one claim in flight at a time). A lane
+ * that gets none is done (nothing claimable now).
+ */
+export class ClaimGroup<T> {
+  private waiting: { resolve: (items: T[]) => void; reject: (err: unknown) => void }[] = [];
+  private claiming = false;
+
+  constructor(
+    private readonly claim: (limit: number) => Promise<T[]>,
+    private readonly per: number,
+  ) {}
+
+  take(): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.claiming || this.waiting.length === 0) return;
+    this.claiming = true;
+    const group = this.waiting.splice(0);
+    this.claim(group.length * this.per)
+      .then(
+        (items) => group.forEach((w, i) => w.resolve(items.slice(i * this.per, (i + 1) * this.per))),
+        (err) => group.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        this.claiming = false;
+        this.pump();
+      });
+  }
+}
+
+type CounterDeltas = {
+  partitions: number;
+  calls: number;
+  cacheHits: number;
+  retries: number;
+  failed: number;
+  promptTokens: number;
+  completionTokens: number;
+};
+
+const noDeltas = (): CounterDeltas => ({
+  partitions: 0,
+  calls: 0,
+  cacheHits: 0,
+  retries: 0,
+  failed: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+});
+
+/** Adds counter deltas to a run: $1 the run, $2..$8 the deltas (counterValues). */
+const RUN_COUNTERS_UPDATE = `UPDATE job_runs SET partitions_done = partitions_done + $2, calls = calls + $3, cache_hits = cache_hits + $4,
+     retries = retries + $5, failed_calls = failed_calls + $6, prompt_tokens = prompt_tokens + $7,
+     completion_tokens = completion_tokens + $8, updated_at = now() WHERE id = $1`;
+
+function counterValues(d: CounterDeltas | null): number[] {
+  const v = d ?? noDeltas();
+  return [v.partitions, v.calls, v.cacheHits, v.retries, v.failed, v.promptTokens, v.completionTokens];
+}
+
 /** Counter deltas of one drain, added to the run row in one UPDATE (several workers add at once). */
 class RunCounters {
-  private d = { partitions: 0, calls: 0, cacheHits: 0, retries: 0, failed: 0, promptTokens: 0, completionTokens: 0 };
+  private d = noDeltas();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly runId: number) {}
@@ -587,21 +697,27 @@ class RunCounters {
     if (t.status === "failed") this.d.failed++;
   }
 
+  /** Takes the deltas to write elsewhere (null when there are none); give them back with restore() if that fails. */
+  take(): CounterDeltas | null {
+    const d = this.d;
+    if (Object.values(d).every((v) => v === 0)) return null;
+    this.d = noDeltas();
+    return d;
+  }
+
+  restore(d: CounterDeltas): void {
+    for (const k of Object.keys(d) as (keyof CounterDeltas)[]) this.d[k] += d[k];
+  }
+
   flush(): Promise<void> {
     this.writing = this.writing.then(async () => {
-      const d = this.d;
-      if (Object.values(d).every((v) => v === 0)) return;
-      this.d = { partitions: 0, calls: 0, cacheHits: 0, retries: 0, failed: 0, promptTokens: 0, completionTokens: 0 };
+      const d = this.take();
+      if (!d) return;
       try {
-        await pool().query(
-          `UPDATE job_runs SET partitions_done = partitions_done + $2, calls = calls + $3, cache_hits = cache_hits + $4,
-             retries = retries + $5, failed_calls = failed_calls + $6, prompt_tokens = prompt_tokens + $7,
-             completion_tokens = completion_tokens + $8, updated_at = now() WHERE id = $1`,
-          [this.runId, d.partitions, d.calls, d.cacheHits, d.retries, d.failed, d.promptTokens, d.completionTokens],
-        );
+        await pool().query(RUN_COUNTERS_UPDATE, [this.runId, ...counterValues(d)]);
       } catch (err) {
         // Keep the deltas for the next flush (the database may be restarting).
-        for (const k of Object.keys(d) as (keyof typeof d)[]) this.d[k] += d[k];
+        this.restore(d);
         throw err;
       }
     });

@@ -1,25 +1,36 @@
 import type { Clock } from "./types";
 
-/** Caps how many requests are in flight at once; waiters are served first come, first served. */
+/**
+ * Caps how many requests are in flight at once. Waiters with a higher priority are served
+ * first (a job gives each call its user's remaining cascade length, so the longest chains are
+ * never held up behind short ones); equal priorities first come, first served.
+ */
 export class Semaphore {
   private active = 0;
-  private readonly waiters: Array<() => void> = [];
+  /** Sorted: highest priority first, then arrival order. */
+  private readonly waiters: Array<{ priority: number; wake: () => void }> = [];
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError("concurrency limit must be an integer >= 1");
   }
 
   /** Resolves with a release function once a slot is free; call it exactly once. */
-  async acquire(): Promise<() => void> {
+  async acquire(priority = 0): Promise<() => void> {
     if (this.active < this.limit) this.active++;
-    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else
+      await new Promise<void>((resolve) => {
+        // Insert after every waiter of the same or a higher priority (stable among equals).
+        let at = this.waiters.length;
+        while (at > 0 && this.waiters[at - 1]!.priority < priority) at--;
+        this.waiters.splice(at, 0, { priority, wake: resolve });
+      });
     // The slot passes straight from a releasing holder to the next waiter, so `active` stays put.
     let released = false;
     return () => {
       if (released) return;
       released = true;
       const next = this.waiters.shift();
-      if (next) next();
+      if (next) next.wake();
       else this.active--;
     };
   }

@@ -191,12 +191,20 @@ export class OpenAiProvider implements LlmProvider {
     let messages = chatMessages(request, format);
     let completion: ChatCompletion;
     try {
-      completion = await this.#send(messages, format, "primary", params, ledger, request.signal);
+      completion = await this.#send(messages, format, "primary", params, ledger, request.signal, request.priority);
     } catch (error) {
       if (!(error instanceof JsonSchemaRejected)) throw error;
       this.#format = format = "json_object";
       messages = chatMessages(request, format);
-      completion = await this.#send(messages, format, "json_object_fallback", params, ledger, request.signal);
+      completion = await this.#send(
+        messages,
+        format,
+        "json_object_fallback",
+        params,
+        ledger,
+        request.signal,
+        request.priority,
+      );
     }
 
     let answer = readAnswer(completion, params);
@@ -209,7 +217,7 @@ export class OpenAiProvider implements LlmProvider {
         { role: "assistant", content: answer.raw },
         { role: "user", content: repairInstruction(answer.reason) },
       ];
-      completion = await this.#send(repairMessages, format, "repair", params, ledger, request.signal);
+      completion = await this.#send(repairMessages, format, "repair", params, ledger, request.signal, request.priority);
       answer = readAnswer(completion, params);
       repaired = true;
     }
@@ -260,13 +268,14 @@ export class OpenAiProvider implements LlmProvider {
     params: SummariseParams,
     ledger: CallLedger,
     signal: AbortSignal | undefined,
+    priority = 0,
   ): Promise<ChatCompletion> {
     const body = this.#requestBody(messages, format, params);
     const estimatedPromptTokens = estimateChatTokens(messages);
 
     for (let retryIndex = 0; ; retryIndex++) {
       await this.#abortable(() => this.#tokenBucket?.take(estimatedPromptTokens, signal), params, ledger);
-      const release = await this.#slots.acquire();
+      const release = await this.#slots.acquire(priority);
       const startedAt = this.#clock.now();
       let outcome: RequestOutcome;
       try {

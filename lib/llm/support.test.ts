@@ -69,6 +69,21 @@ describe("limits", () => {
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it("Semaphore serves waiters by priority, first come first served among equals", async () => {
+    const slots = new Semaphore(1);
+    const holder = await slots.acquire();
+    const order: string[] = [];
+    const wait = (name: string, priority?: number) =>
+      slots.acquire(priority).then((release) => {
+        order.push(name);
+        release();
+      });
+    const all = Promise.all([wait("a"), wait("b", 5), wait("c", 1), wait("d", 5), wait("e")]);
+    holder();
+    await all;
+    expect(order).toEqual(["b", "d", "c", "a", "e"]);
+  });
+
   it("TokenBucket refills over time and carries debt from underestimates", async () => {
     const clock = manualClock();
     const bucket = new TokenBucket(600, clock); // 10 tokens per second

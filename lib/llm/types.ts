@@ -69,6 +69,12 @@ export interface SummariseRequest {
   params?: Partial<SummariseParams>;
   /** Cancels the call (a cancelled batch job); the error kind is then "aborted". */
   signal?: AbortSignal;
+  /**
+   * Among calls waiting for one of the provider's concurrency slots, higher goes first
+   * (default 0). The cascade passes the user's remaining partitions: the longest chains first.
+   * Not part of the cache key.
+   */
+  priority?: number;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -220,6 +220,11 @@ export class RunRecorder {
    * users flushing after each paid answer make few transactions, not one each.
    */
   async flush(force = false): Promise<void> {
+    const b = this.buffer;
+    // Nothing recorded since the last write: wait for the writes in flight, start no transaction
+    // (the totals alone are written with the next batch and by finish()).
+    if (b.traces.length === 0 && b.summaries.length === 0 && b.cacheEntries.length === 0 && b.cacheHitKeys.length === 0)
+      return this.queued ?? this.writes;
     const due =
       force || this.buffer.traces.length >= FLUSH_EVERY_TRACES || performance.now() - this.lastFlush >= FLUSH_EVERY_MS;
     if (!due) return this.writes;
@@ -412,6 +417,8 @@ async function runUserCascade(
       previous,
       inputHash: chain[i]!,
       previousInputHash: i === 0 ? "" : chain[i - 1]!,
+      // This user's partitions still to summarise, this one included: the provider serves the longest chains first.
+      remaining: work.length - work.indexOf(i),
     });
     steps.push(step);
     onStep();
@@ -437,6 +444,7 @@ async function summariseStep(
     previous: PreviousSummary | null;
     inputHash: string;
     previousInputHash: string;
+    remaining: number;
   },
 ): Promise<Extract<StepOutcome, { kind: "computed" }>> {
   const { provider, prompt, params } = opts;
@@ -495,6 +503,7 @@ async function summariseStep(
       context,
       params,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      priority: step.remaining,
     };
     trace.cacheKey = summariseCacheKey(provider, request);
 

@@ -92,11 +92,15 @@ export function registerJobs(program: Command): void {
           const stop = () => resolve();
           process.once("SIGINT", stop);
           process.once("SIGTERM", stop);
+          // Forked by `liber start` (lib/jobs/worker-process.ts): stop when the server goes, even after a kill -9.
+          if (process.send) process.once("disconnect", stop);
         });
         info("stopping: finishing the users in flight...");
         await worker.stop();
         await stopQueue();
       });
+      // An IPC channel to the server keeps this process alive: close it so that it exits.
+      if (process.connected) process.disconnect();
     });
 
   const jobs = program.command("jobs").description("job runs: list, show, cancel, resume, retry");

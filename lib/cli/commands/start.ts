@@ -9,7 +9,7 @@ import { seedDemoDataOnFirstRun } from "../../datasets/demo";
 import { ensureActivePartitions } from "../../partitions/recompute";
 import { installIngestFollowUps } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
-import { startWorker, type RunningWorker } from "../../jobs/worker";
+import { startWorkerProcess, type WorkerProcess } from "../../jobs/worker-process";
 import { ensureFirstAdmin, setupLink } from "../../auth/first-run";
 import { CLIENT_IP_HEADER, stampPeer } from "../../auth/request";
 import { info } from "../context";
@@ -35,11 +35,13 @@ export function registerStart(program: Command): void {
       void ensureActivePartitions(info).catch((err) => info(`partitions: ${(err as Error).message}`));
       // Pipeline: each committed ingest queues the follow-up of what it sealed; a worker in this process works the queue.
       installIngestFollowUps();
-      let worker: RunningWorker | null = null;
+      // The worker runs in a child process (`liber worker` on the same database), so that job work
+      // (the built-in summariser is CPU work) never runs on this server's event loop.
+      let worker: WorkerProcess | null = null;
       if (cfg.LIBER_JOBS_WORKER === "on") {
-        worker = await startWorker({ log: info });
+        worker = startWorkerProcess({ databaseUrl: database.url, log: info });
         info(
-          `jobs: worker ${worker.id} running in this process (more: \`liber worker\` on any machine that reaches the database)`,
+          `jobs: worker process ${worker.pid} started (more: \`liber worker\` on any machine that reaches the database)`,
         );
       }
       // Nothing is open by default: make sure someone can become admin (see lib/auth/first-run.ts).
