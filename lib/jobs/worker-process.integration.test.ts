@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
-import { activateCountConfig, ingestAndPartition, insertTestItems, userEvents } from "../uil/test-helpers";
+import { activateCountConfig, ingestAndPartition, insertTestItems, userEvents } from "../summaries/test-helpers";
 import { stopQueue } from "./queue";
 import { createJobRun, getJobRun } from "./runs";
 import { startWorkerProcess, type WorkerProcess } from "./worker-process";
