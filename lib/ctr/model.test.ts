@@ -86,8 +86,15 @@ describe("CtrModel", () => {
     const before = tf.memory().numTensors;
     const table = partitionTensor(dataset.partitions);
     const run = async (seed: number) => {
-      const m = model("deepfm", true, seed);
-      const config = { epochs: 2, batchSize: 32, learningRate: 1e-3, patience: 1, progressEvery: 5 };
+      // dropout and the L2 penalty on: both must stay seeded
+      const m = new CtrModel(
+        { ...small, backbone: "deepfm", liber: true, liberDropout: 0.2 },
+        dataset.vocab,
+        dataset.shape,
+        dataset.partitions.dim,
+        seed,
+      );
+      const config = { epochs: 2, batchSize: 32, learningRate: 1e-3, patience: 1, progressEvery: 5, liberL2: 1e-4 };
       const progress: number[] = [];
       await trainModel(m, dataset.train, dataset.valid, table, config, seed, (p) => progress.push(p.loss));
       const { probabilities } = await predict(m, dataset.test, table);

@@ -35,6 +35,8 @@ export interface ModelConfig {
   liberDim: number;
   adaptorHidden: number;
   experts: number;
+  /** dropout rate on the LIBER branch's output while training (0: none) */
+  liberDropout: number;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, "backbone" | "liber"> = {
@@ -44,7 +46,15 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, "backbone" | "liber"> = {
   liberDim: 32,
   adaptorHidden: 64,
   experts: 2,
+  liberDropout: 0,
 };
+
+/** Training-time options of a forward pass (dropout); predictions pass none. */
+export interface ForwardOptions {
+  training?: boolean;
+  /** seed of this step's dropout mask (vary it per step) */
+  dropoutSeed?: number;
+}
 
 /** The tensors of one batch (int32 ids, float32 ages). */
 export interface BatchInputs {
@@ -142,6 +152,11 @@ export class CtrModel {
     return [...this.params.values()];
   }
 
+  /** the weight matrices of the LIBER branch (for an L2 penalty) */
+  get liberWeights(): tf.Variable[] {
+    return [...this.params.entries()].filter(([n]) => n.startsWith("liber.") && n.endsWith(".w")).map(([, v]) => v);
+  }
+
   get parameterCount(): number {
     return this.variables.reduce((n, v) => n + v.size, 0);
   }
@@ -201,7 +216,7 @@ export class CtrModel {
   }
 
   /** LIBER fuse layer: adaptor (MoE) + target-aware attention -> [B, d] and weights [B, P]. */
-  private liberFuse(inputs: BatchInputs, partitionTable: tf.Tensor2D, target: tf.Tensor2D) {
+  private liberFuse(inputs: BatchInputs, partitionTable: tf.Tensor2D, target: tf.Tensor2D, options: ForwardOptions) {
     const { liberDim: d, experts } = this.config;
     const [B, P] = inputs.partRows.shape;
     // adapt each distinct partition once, then spread the adapted vectors over the slots
@@ -221,18 +236,21 @@ export class CtrModel {
     const pooled = tf.sum(tf.mul(keys, tf.expandDims(weights, 2)), 1) as tf.Tensor2D;
     // [pooled, pooled * query]: the explicit product lets the backbone read "does this life
     // period match this item" without having to learn a multiplication in its MLP.
-    return { pooled: tf.concat([pooled, tf.mul(pooled, query)], 1) as tf.Tensor2D, weights };
+    let out = tf.concat([pooled, tf.mul(pooled, query)], 1) as tf.Tensor2D;
+    const rate = this.config.liberDropout ?? 0;
+    if (options.training && rate > 0) out = tf.dropout(out, rate, undefined, options.dropoutSeed) as tf.Tensor2D;
+    return { pooled: out, weights };
   }
 
   /** Logits (and attention weights) of a batch. Call inside tf.tidy. */
-  forward(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  forward(inputs: BatchInputs, partitionTable: tf.Tensor2D | null, options: ForwardOptions = {}): ForwardOutput {
     if (this.config.liber && !partitionTable) throw new Error("the LIBER variant needs the partition table");
     return this.config.backbone === "din"
-      ? this.forwardDin(inputs, partitionTable)
-      : this.forwardDeepFm(inputs, partitionTable);
+      ? this.forwardDin(inputs, partitionTable, options)
+      : this.forwardDeepFm(inputs, partitionTable, options);
   }
 
-  private forwardDin(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  private forwardDin(inputs: BatchInputs, partitionTable: tf.Tensor2D | null, options: ForwardOptions): ForwardOutput {
     const [B, L] = inputs.histItems.shape;
     const C = inputs.histCats.shape[2];
     const target = this.itemRepresentation(inputs.item, inputs.itemCats); // [B, 2E]
@@ -259,7 +277,7 @@ export class CtrModel {
     const parts: tf.Tensor[] = [embeddingLookup(this.p("emb.user"), inputs.user), target, pooled];
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
-      const fused = this.liberFuse(inputs, partitionTable!, target);
+      const fused = this.liberFuse(inputs, partitionTable!, target, options);
       parts.push(fused.pooled);
       partitionWeights = fused.weights;
     }
@@ -269,7 +287,11 @@ export class CtrModel {
     return { logits, partitionWeights, historyWeights };
   }
 
-  private forwardDeepFm(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  private forwardDeepFm(
+    inputs: BatchInputs,
+    partitionTable: tf.Tensor2D | null,
+    options: ForwardOptions,
+  ): ForwardOutput {
     const B = inputs.user.shape[0];
     const E = this.config.embedDim;
     const itemEmb = embeddingLookup(this.p("emb.item"), inputs.item) as tf.Tensor2D;
@@ -287,7 +309,7 @@ export class CtrModel {
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
       const target = tf.concat([itemEmb, catEmb], 1) as tf.Tensor2D;
-      const fused = this.liberFuse(inputs, partitionTable!, target);
+      const fused = this.liberFuse(inputs, partitionTable!, target, options);
       fields.push(tf.add(matMul(fused.pooled, this.p("liber.to_field.w")), this.p("liber.to_field.b")) as tf.Tensor2D);
       partitionWeights = fused.weights;
     }
