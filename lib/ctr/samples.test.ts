@@ -4,6 +4,7 @@ import {
   buildSamples,
   parseLabelRule,
   partitionDonors,
+  withBlankPartitions,
   withDonorPartitions,
   type LogEvent,
   type PartitionVectorRef,
@@ -177,5 +178,21 @@ describe("the shuffled control (withDonorPartitions)", () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("the blank control (withBlankPartitions)", () => {
+  it("keeps slots and ages, points every filled slot at one zero vector", () => {
+    const { events, partitions, cats } = randomLog(3);
+    const d = buildSamples(events, cats, partitions, { shape: { maxPartitions: 3, historyLength: 4 } });
+    const c = withBlankPartitions(d);
+    expect(c.partitions.size).toBe(d.partitions.size + 1);
+    const zero = c.partitions.size - 1;
+    expect(Array.from(c.partitions.vectors.subarray(zero * c.partitions.dim)).every((v) => v === 0)).toBe(true);
+    for (const split of ["train", "valid", "test"] as const) {
+      expect(c[split].partAgeDays).toEqual(d[split].partAgeDays);
+      expect(c[split].label).toEqual(d[split].label);
+      d[split].partRows.forEach((r, k) => expect(c[split].partRows[k]).toBe(r === 0 ? 0 : zero));
+    }
   });
 });

@@ -274,6 +274,34 @@ export function withDonorPartitions(
   };
 }
 
+/**
+ * A second control: every filled partition slot points at one all-zero vector (a row appended
+ * to the table), ages kept. What LIBER's branch can still read is which slots are filled and
+ * their ages (the user's activity and recency), none of the summaries' content.
+ */
+export function withBlankPartitions(dataset: CtrDataset): CtrDataset {
+  const { size, dim } = dataset.partitions;
+  const vectors = new Float32Array((size + 1) * dim);
+  vectors.set(dataset.partitions.vectors);
+  const partitionIds = new Int32Array(size + 1);
+  partitionIds.set(dataset.partitions.partitionIds);
+  const blank = (batch: SampleBatch): SampleBatch => ({
+    ...batch,
+    partRows: batch.partRows.map((r) => (r === 0 ? 0 : size)),
+  });
+  return {
+    ...dataset,
+    partitions: { size: size + 1, dim, vectors, partitionIds },
+    train: blank(dataset.train),
+    valid: blank(dataset.valid),
+    test: blank(dataset.test),
+    meta: {
+      ...dataset.meta,
+      control: "every partition vector replaced by zeros, slots and ages kept (withBlankPartitions)",
+    },
+  };
+}
+
 /** Sorted sample times and the two cutoffs (Infinity when a quantile is >= 1). */
 export function sampleCutoffs(events: readonly LogEvent[], rule: LabelRule, [q1, q2]: [number, number]) {
   const times = events

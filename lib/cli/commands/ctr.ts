@@ -62,7 +62,7 @@ export function registerCtr(program: Command): void {
     )
     .option(
       "--control <kind>",
-      "shuffled: also train the LIBER architecture on another user's partitions (same seeds); reports control and liberMinusControl",
+      "shuffled: also train the LIBER architecture on another user's partition vectors (same seeds), reporting control and liberMinusControl; blank: on zero vectors (slots and ages kept)",
     )
     .option("--control-seed <n>", "seed of the control's user pairing", "12345")
     .option("--vectors <kind>", "summary | summary+shift (the shift text's vector appended)", "summary")
@@ -89,7 +89,8 @@ export function registerCtr(program: Command): void {
         if (Number.isNaN(d.getTime())) throw new CliError(`${flag}: not a date`);
         return d;
       };
-      if (flags.control !== undefined && flags.control !== "shuffled") throw new CliError("--control must be shuffled");
+      if (flags.control !== undefined && flags.control !== "shuffled" && flags.control !== "blank")
+        throw new CliError("--control must be shuffled or blank");
       if (flags.vectors !== "summary" && flags.vectors !== "summary+shift")
         throw new CliError("--vectors must be summary or summary+shift");
       if (flags.split !== "test" && flags.split !== "valid") throw new CliError("--split must be test or valid");
@@ -122,7 +123,7 @@ export function registerCtr(program: Command): void {
             to: date(flags.to, "--to"),
             shuffleLiber: flags.shuffleLiber,
             fitEncoder: flags.fitEncoder,
-            control: flags.control as "shuffled" | undefined,
+            control: flags.control as "shuffled" | "blank" | undefined,
             controlSeed: positiveInt(flags.controlSeed, "--control-seed"),
             vectors: flags.vectors as "summary" | "summary+shift",
             evaluateOn: flags.split as "test" | "valid",

@@ -52,7 +52,7 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
   if (loaded.controlDataset) {
     const c = describeDataset(loaded.controlDataset);
     log(
-      `ctr-eval: control (partitions of another user): ${c.train.withPartitions} / ${c.valid.withPartitions} / ${c.test.withPartitions} samples with a partition` +
+      `ctr-eval: control (${options.control === "blank" ? "zero vectors" : "partitions of another user"}): ${c.train.withPartitions} / ${c.valid.withPartitions} / ${c.test.withPartitions} samples with a partition` +
         ` (own: ${facts.train.withPartitions} / ${facts.valid.withPartitions} / ${facts.test.withPartitions})`,
     );
   }

@@ -19,6 +19,7 @@ import {
   buildSamples,
   partitionDonors,
   sampleCutoffs,
+  withBlankPartitions,
   withDonorPartitions,
   DEFAULT_LABEL_RULE,
   type LabelRule,
@@ -51,8 +52,11 @@ export interface LoadSamplesOptions {
   fitEncoder?: boolean;
   /** "summary" (default) or "summary+shift": the shift text's vector appended (zeros when none), D doubles */
   vectors?: "summary" | "summary+shift";
-  /** also build the control dataset: every user reads another user's partitions (partitionDonors) */
-  control?: "shuffled";
+  /**
+   * also build a control dataset: "shuffled" = every user reads another user's partition
+   * vectors (partitionDonors); "blank" = every vector zeroed, slots and ages kept
+   */
+  control?: "shuffled" | "blank";
   /** seed of the control's user pairing */
   controlSeed?: number;
 }
@@ -151,7 +155,9 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
   const controlDataset =
     options.control === "shuffled"
       ? withDonorPartitions(dataset, partitions, partitionDonors(partitions, options.controlSeed ?? 12345))
-      : undefined;
+      : options.control === "blank"
+        ? withBlankPartitions(dataset)
+        : undefined;
   const fittedAfter = !!encoder?.fitted_until && encoder.fitted_until.getTime() > validFrom;
   dataset.meta = {
     ...dataset.meta,
