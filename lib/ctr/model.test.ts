@@ -64,6 +64,26 @@ describe("CtrModel", () => {
     },
   );
 
+  it.each(["din", "deepfm"] as const)("%s with the activity feature reads the events-before count", (backbone) => {
+    const rows = Array.from({ length: 8 }, (_, i) => i);
+    const batch = selectRows(dataset.train, dataset.shape, rows);
+    const more = { ...batch, eventsBefore: batch.eventsBefore.map((n) => n + 500) };
+    const m = new CtrModel(
+      { ...small, backbone, liber: false, activityFeature: true },
+      dataset.vocab,
+      dataset.shape,
+      dataset.partitions.dim,
+      1,
+    );
+    const [a, b] = tf.tidy(() => [
+      m.forward(batchInputs(batch, dataset.shape), null).logits.arraySync(),
+      m.forward(batchInputs(more, dataset.shape), null).logits.arraySync(),
+    ]);
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-6)).toBe(true);
+    m.dispose();
+  });
+
   it("gives zero attention and a finite score to a sample without partitions", () => {
     const rows = [];
     for (let i = 0; i < dataset.train.size && rows.length < 2; i++)

@@ -37,6 +37,12 @@ export interface ModelConfig {
   experts: number;
   /** dropout rate on the LIBER branch's output while training (0: none) */
   liberDropout: number;
+  /**
+   * give the backbone the user's activity, log(1 + events before the sample), in both variants
+   * (DIN: one more MLP input; DeepFM: one more field): the information LIBER's partition slots
+   * carry without any summary content (see the `blank` control)
+   */
+  activityFeature?: boolean;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, "backbone" | "liber"> = {
@@ -69,6 +75,8 @@ export interface BatchInputs {
   partUnique: tf.Tensor1D;
   /** partRows re-indexed into partUnique [B, P] */
   partLocal: tf.Tensor2D;
+  /** [B] events of the user before the sample (the activity feature) */
+  eventsBefore?: tf.Tensor1D;
 }
 
 /**
@@ -120,14 +128,19 @@ export class CtrModel {
     const itemWidth = 2 * E; // [item embedding, category mean]: the attention query of both backbones
     if (config.backbone === "din") {
       this.mlpParams("din.attention", 8 * E, config.attentionMlp, 1);
-      const input = E + itemWidth + itemWidth + (config.liber ? 2 * config.liberDim : 0);
+      const input =
+        E + itemWidth + itemWidth + (config.liber ? 2 * config.liberDim : 0) + (config.activityFeature ? 1 : 0);
       this.mlpParams("din.mlp", input, config.mlp, 1);
     } else {
       this.param("fm.w.user", [vocab.users, 1], "zeros");
       this.param("fm.w.item", [vocab.items, 1], "zeros");
       this.param("fm.w.category", [vocab.categories, 1], "zeros");
       this.param("fm.bias", [1], "zeros");
-      const fields = 4 + (config.liber ? 1 : 0);
+      const fields = 4 + (config.liber ? 1 : 0) + (config.activityFeature ? 1 : 0);
+      if (config.activityFeature) {
+        this.param("activity.w", [1, E], "glorot");
+        this.param("activity.b", [E], "zeros");
+      }
       this.mlpParams("deepfm.mlp", fields * E, config.mlp, 1);
       if (config.liber) {
         this.param("liber.to_field.w", [2 * config.liberDim, E], "glorot");
@@ -242,6 +255,12 @@ export class CtrModel {
     return { pooled: out, weights };
   }
 
+  /** log(1 + events before the sample) / 10: [B, 1] (about 0..1 on MovieLens) */
+  private activity(inputs: BatchInputs): tf.Tensor2D {
+    if (!inputs.eventsBefore) throw new Error("the activity feature needs eventsBefore in the batch");
+    return tf.div(tf.log1p(tf.reshape(inputs.eventsBefore, [-1, 1])), 10) as tf.Tensor2D;
+  }
+
   /** Logits (and attention weights) of a batch. Call inside tf.tidy. */
   forward(inputs: BatchInputs, partitionTable: tf.Tensor2D | null, options: ForwardOptions = {}): ForwardOutput {
     if (this.config.liber && !partitionTable) throw new Error("the LIBER variant needs the partition table");
@@ -275,6 +294,7 @@ export class CtrModel {
     const historyWeights = maskedSoftmax(scores, tf.notEqual(inputs.histItems, 0));
     const pooled = tf.sum(tf.mul(history, tf.expandDims(historyWeights, 2)), 1);
     const parts: tf.Tensor[] = [embeddingLookup(this.p("emb.user"), inputs.user), target, pooled];
+    if (this.config.activityFeature) parts.push(this.activity(inputs));
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
       const fused = this.liberFuse(inputs, partitionTable!, target, options);
@@ -306,6 +326,8 @@ export class CtrModel {
       catEmb,
       histMean as tf.Tensor2D,
     ];
+    if (this.config.activityFeature)
+      fields.push(tf.add(matMul(this.activity(inputs), this.p("activity.w")), this.p("activity.b")) as tf.Tensor2D);
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
       const target = tf.concat([itemEmb, catEmb], 1) as tf.Tensor2D;

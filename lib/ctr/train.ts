@@ -75,6 +75,7 @@ export function batchInputs(batch: SampleBatch, shape: CtrShape): BatchInputs {
     partAgeDays: tf.tensor2d(batch.partAgeDays, [B, P], "float32"),
     partUnique: tf.tensor1d(unique, "int32"),
     partLocal: tf.tensor2d(local, [B, P], "int32"),
+    eventsBefore: tf.tensor1d(Float32Array.from(batch.eventsBefore), "float32"),
   };
 }
 

@@ -31,6 +31,7 @@ interface CtrEvalFlags {
   liberDropout: string;
   liberL2: string;
   patience: string;
+  activityFeature?: boolean;
   save: boolean;
 }
 
@@ -69,6 +70,10 @@ export function registerCtr(program: Command): void {
     .option("--split <name>", "test | valid: the split the metrics are computed on (valid: to choose settings)", "test")
     .option("--liber-dropout <x>", "dropout on the LIBER branch's output while training", "0")
     .option("--liber-l2 <x>", "L2 penalty on the LIBER branch's weight matrices", "0")
+    .option(
+      "--activity-feature",
+      "both variants' backbone also reads log(1 + events before the sample): a baseline with the user's activity",
+    )
     .option("--patience <n>", "epochs without a better validation AUC before stopping", "1")
     .option("--shuffle-liber", "old control: both variants read another random sample's LIBER features")
     .option("--no-save", "do not save the run in ctr_runs")
@@ -132,6 +137,7 @@ export function registerCtr(program: Command): void {
             model: {
               embedDim: positiveInt(flags.embedDim, "--embed-dim"),
               liberDropout: fraction(flags.liberDropout, "--liber-dropout", 1),
+              activityFeature: !!flags.activityFeature,
             },
             train: {
               liberL2: fraction(flags.liberL2, "--liber-l2", 1),
