@@ -34,4 +34,25 @@ describe("runCtrEval on a set where only the LIBER features carry signal", () =>
     },
     60_000,
   );
+
+  it("reports the control variant (LIBER architecture, shuffled partitions) beside both, paired by seed", async () => {
+    const control = shufflePartitionsAcrossUsers(dataset, 5);
+    const r = await runCtrEval({ dataset, backbone: "deepfm", ...settings, controlDataset: control });
+    expect(r.control).toBeDefined();
+    expect(r.liber.auc - r.control!.auc).toBeGreaterThan(0.1);
+    expect(r.liberMinusControl!.auc.mean).toBeCloseTo(r.liber.auc - r.control!.auc, 10);
+    expect(Math.abs(r.controlLift!.auc.mean)).toBeLessThan(0.05);
+    expect(r.slices.every((s) => s.control !== undefined && s.liberMinusControl !== undefined)).toBe(true);
+    const compact = compactResult(r);
+    expect(compact.control?.perSeed.map((s) => s.seed)).toEqual([1]);
+    // the validation split, for choosing settings without the test split
+    const v = await runCtrEval({ dataset, backbone: "deepfm", ...settings, evaluateOn: "valid" });
+    expect(v.split).toBe("valid");
+    expect(v.slices.reduce((n, s) => n + s.samples, 0)).toBe(dataset.valid.size);
+    expect(v.liber.perSeed[0]!.auc).toBeCloseTo(v.liber.perSeed[0]!.bestValidAuc, 10);
+    // a control with other samples is refused
+    await expect(
+      runCtrEval({ dataset, backbone: "deepfm", ...settings, controlDataset: { ...control, test: control.valid } }),
+    ).rejects.toThrow(/same samples/);
+  }, 90_000);
 });

@@ -19,6 +19,8 @@ import {
 } from "./train";
 
 export type Variant = "baseline" | "liber";
+/** the variants of an evaluation: "control" = the LIBER architecture fed another user's partitions */
+export type EvalVariant = Variant | "control";
 
 export interface CtrEvalOptions {
   dataset: CtrDataset;
@@ -28,6 +30,19 @@ export interface CtrEvalOptions {
   model?: Partial<Omit<ModelConfig, "backbone" | "liber">>;
   train?: Partial<TrainConfig>;
   onProgress?: (p: TrainProgress & { seed: number; variant: Variant }) => void;
+  /**
+   * The control of issue 13 item 7: the same samples with each user's partitions replaced by
+   * another user's (lib/ctr/samples.ts partitionDonors). Trained with the LIBER architecture,
+   * the same seeds, data order and initial weights; reported as `control` and `liberMinusControl`.
+   */
+  controlDataset?: CtrDataset;
+  onControlProgress?: (p: TrainProgress & { seed: number; variant: "control" }) => void;
+  /**
+   * The split the metrics are computed on: "test" (the report) or "valid" (for choosing
+   * settings without looking at the test split; early stopping also reads the validation split,
+   * so these figures are optimistic, but equally for every variant).
+   */
+  evaluateOn?: "test" | "valid";
   /** keep ROC points of the first seed (for charts) */
   withRoc?: boolean;
   /** called with each trained model before it is disposed (the CTR Lab explains predictions with it) */
@@ -46,6 +61,7 @@ export interface SeedMetrics {
   logloss: number;
   gauc: number;
   bestEpoch: number;
+  bestValidAuc: number;
   samplesPerSecond: number;
   epochs: EpochLog[];
 }
@@ -64,6 +80,8 @@ export interface SliceResult {
   baseline: { auc: number };
   liber: { auc: number };
   lift: PairedDifference;
+  control?: { auc: number };
+  liberMinusControl?: PairedDifference;
 }
 
 export interface CtrEvalResult {
@@ -75,6 +93,13 @@ export interface CtrEvalResult {
   baseline: VariantSummary;
   liber: VariantSummary;
   lift: { auc: PairedDifference; logloss: PairedDifference; gauc: PairedDifference };
+  control?: VariantSummary;
+  /** LIBER minus the shuffled control (paired by seed): the part of the lift the user's own partitions bring */
+  liberMinusControl?: { auc: PairedDifference; logloss: PairedDifference; gauc: PairedDifference };
+  /** "control - baseline": what the extra branch brings with another user's partitions */
+  controlLift?: { auc: PairedDifference; logloss: PairedDifference; gauc: PairedDifference };
+  /** the split the metrics were computed on */
+  split: "test" | "valid";
   slices: SliceResult[];
   roc?: { baseline: RocPoint[]; liber: RocPoint[] };
   backend: string;
@@ -99,34 +124,52 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
   if (dataset.train.size === 0 || dataset.test.size === 0) throw new Error("empty train or test split");
   const modelConfig = { ...DEFAULT_MODEL_CONFIG, ...options.model };
   const trainConfig = { ...DEFAULT_TRAIN_CONFIG, ...options.train };
-  const test = dataset.test;
+  const split = options.evaluateOn ?? "test";
+  const test = split === "valid" ? dataset.valid : dataset.test;
+  const control = options.controlDataset;
+  if (control) {
+    const same = (a: CtrDataset["train"], b: CtrDataset["train"]) =>
+      a.size === b.size && a.label.every((v, i) => v === b.label[i]) && a.ts.every((v, i) => v === b.ts[i]);
+    if (!same(dataset.train, control.train) || !same(dataset.valid, control.valid) || !same(dataset.test, control.test))
+      throw new Error("the control dataset must hold the same samples in the same order");
+  }
+  const variants: EvalVariant[] = control ? ["baseline", "liber", "control"] : ["baseline", "liber"];
   const sliceRows = HISTORY_SLICES.map((s) => {
     const rows: number[] = [];
     for (let i = 0; i < test.size; i++)
       if (test.eventsBefore[i]! >= s.min && test.eventsBefore[i]! < s.max) rows.push(i);
     return rows;
   });
-  const perSeed: Record<Variant, SeedMetrics[]> = { baseline: [], liber: [] };
-  const sliceAuc: Record<Variant, number[][]> = { baseline: sliceRows.map(() => []), liber: sliceRows.map(() => []) };
+  const perSeed: Record<EvalVariant, SeedMetrics[]> = { baseline: [], liber: [], control: [] };
+  const sliceAuc: Record<EvalVariant, number[][]> = {
+    baseline: sliceRows.map(() => []),
+    liber: sliceRows.map(() => []),
+    control: sliceRows.map(() => []),
+  };
   let roc: CtrEvalResult["roc"];
   const partitions = partitionTensor(dataset.partitions);
+  const controlPartitions = control ? partitionTensor(control.partitions) : null;
   try {
     for (const seed of seeds) {
-      const probsBySeed: Partial<Record<Variant, Float32Array>> = {};
-      for (const variant of ["baseline", "liber"] as const) {
+      const probsBySeed: Partial<Record<EvalVariant, Float32Array>> = {};
+      for (const variant of variants) {
+        const data = variant === "control" ? control! : dataset;
+        const evalSet = split === "valid" ? data.valid : data.test;
         const model = new CtrModel(
-          { ...modelConfig, backbone, liber: variant === "liber" },
-          dataset.vocab,
-          dataset.shape,
-          dataset.partitions.dim,
+          { ...modelConfig, backbone, liber: variant !== "baseline" },
+          data.vocab,
+          data.shape,
+          data.partitions.dim,
           seed,
         );
         try {
-          const table = variant === "liber" ? partitions : null;
-          const trained = await trainModel(model, dataset.train, dataset.valid, table, trainConfig, seed, (p) =>
-            options.onProgress?.({ ...p, seed, variant }),
+          const table = variant === "baseline" ? null : variant === "control" ? controlPartitions : partitions;
+          const trained = await trainModel(model, data.train, data.valid, table, trainConfig, seed, (p) =>
+            variant === "control"
+              ? options.onControlProgress?.({ ...p, seed, variant })
+              : options.onProgress?.({ ...p, seed, variant }),
           );
-          const { probabilities } = await predict(model, test, table);
+          const { probabilities } = await predict(model, evalSet, table);
           probsBySeed[variant] = probabilities;
           perSeed[variant].push({
             seed,
@@ -134,10 +177,12 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
             logloss: logloss(test.label, probabilities),
             gauc: gauc(test.label, probabilities, test.userKey).gauc,
             bestEpoch: trained.bestEpoch,
+            bestValidAuc: trained.bestValidAuc,
             samplesPerSecond: trained.samplesPerSecond,
             epochs: trained.epochs,
           });
-          await options.onTrained?.({ variant, seed, model, partitions: table, testProbabilities: probabilities });
+          if (variant !== "control")
+            await options.onTrained?.({ variant, seed, model, partitions: table, testProbabilities: probabilities });
           sliceRows.forEach((rows, k) => {
             sliceAuc[variant][k]!.push(
               auc(
@@ -159,23 +204,32 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
     }
   } finally {
     partitions.dispose();
+    controlPartitions?.dispose();
   }
   const baseline = summarise(perSeed.baseline);
   const liber = summarise(perSeed.liber);
-  const metric = (key: "auc" | "logloss" | "gauc") =>
-    pairedDifference(
-      baseline.perSeed.map((s) => s[key]),
-      liber.perSeed.map((s) => s[key]),
-    );
+  const controlSummary = control ? summarise(perSeed.control) : undefined;
+  const diff = (a: VariantSummary, b: VariantSummary) => {
+    const metric = (key: "auc" | "logloss" | "gauc") =>
+      pairedDifference(
+        a.perSeed.map((s) => s[key]),
+        b.perSeed.map((s) => s[key]),
+      );
+    return { auc: metric("auc"), logloss: metric("logloss"), gauc: metric("gauc") };
+  };
   return {
     backbone,
     seeds,
-    samples: { train: dataset.train.size, valid: dataset.valid.size, test: test.size },
+    samples: { train: dataset.train.size, valid: dataset.valid.size, test: dataset.test.size },
     modelConfig,
     trainConfig,
     baseline,
     liber,
-    lift: { auc: metric("auc"), logloss: metric("logloss"), gauc: metric("gauc") },
+    lift: diff(baseline, liber),
+    control: controlSummary,
+    liberMinusControl: controlSummary ? diff(controlSummary, liber) : undefined,
+    controlLift: controlSummary ? diff(baseline, controlSummary) : undefined,
+    split,
     slices: HISTORY_SLICES.map((s, k) => {
       const rows = sliceRows[k]!;
       return {
@@ -185,6 +239,12 @@ export async function runCtrEval(options: CtrEvalOptions): Promise<CtrEvalResult
         baseline: { auc: mean(sliceAuc.baseline[k]!) },
         liber: { auc: mean(sliceAuc.liber[k]!) },
         lift: pairedDifference(sliceAuc.baseline[k]!, sliceAuc.liber[k]!),
+        ...(control
+          ? {
+              control: { auc: mean(sliceAuc.control[k]!) },
+              liberMinusControl: pairedDifference(sliceAuc.control[k]!, sliceAuc.liber[k]!),
+            }
+          : {}),
       };
     }),
     roc,
@@ -199,16 +259,33 @@ export function compactResult(r: CtrEvalResult) {
     auc: v.auc,
     logloss: v.logloss,
     gauc: v.gauc,
-    perSeed: v.perSeed.map(({ seed, auc, logloss, gauc, bestEpoch }) => ({ seed, auc, logloss, gauc, bestEpoch })),
+    perSeed: v.perSeed.map(({ seed, auc, logloss, gauc, bestEpoch, bestValidAuc, samplesPerSecond }) => ({
+      seed,
+      auc,
+      logloss,
+      gauc,
+      bestEpoch,
+      bestValidAuc,
+      samplesPerSecond,
+    })),
   });
   const diff = (d: PairedDifference) => ({ mean: d.mean, ci95: d.ci95, sd: d.sd, n: d.n });
+  const diffs = (d: CtrEvalResult["lift"]) => ({ auc: diff(d.auc), logloss: diff(d.logloss), gauc: diff(d.gauc) });
   return {
     backbone: r.backbone,
     seeds: r.seeds,
+    split: r.split,
     samples: r.samples,
     baseline: variant(r.baseline),
     liber: variant(r.liber),
-    lift: { auc: diff(r.lift.auc), logloss: diff(r.lift.logloss), gauc: diff(r.lift.gauc) },
+    lift: diffs(r.lift),
+    ...(r.control && r.liberMinusControl && r.controlLift
+      ? {
+          control: variant(r.control),
+          liberMinusControl: diffs(r.liberMinusControl),
+          controlLift: diffs(r.controlLift),
+        }
+      : {}),
     slices: r.slices.map((s) => ({
       name: s.name,
       samples: s.samples,
@@ -216,6 +293,7 @@ export function compactResult(r: CtrEvalResult) {
       baseline: s.baseline,
       liber: s.liber,
       lift: diff(s.lift),
+      ...(s.control && s.liberMinusControl ? { control: s.control, liberMinusControl: diff(s.liberMinusControl) } : {}),
     })),
     backend: r.backend,
     seconds: r.seconds,

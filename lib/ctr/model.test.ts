@@ -64,6 +64,26 @@ describe("CtrModel", () => {
     },
   );
 
+  it.each(["din", "deepfm"] as const)("%s with the activity feature reads the events-before count", (backbone) => {
+    const rows = Array.from({ length: 8 }, (_, i) => i);
+    const batch = selectRows(dataset.train, dataset.shape, rows);
+    const more = { ...batch, eventsBefore: batch.eventsBefore.map((n) => n + 500) };
+    const m = new CtrModel(
+      { ...small, backbone, liber: false, activityFeature: true },
+      dataset.vocab,
+      dataset.shape,
+      dataset.partitions.dim,
+      1,
+    );
+    const [a, b] = tf.tidy(() => [
+      m.forward(batchInputs(batch, dataset.shape), null).logits.arraySync(),
+      m.forward(batchInputs(more, dataset.shape), null).logits.arraySync(),
+    ]);
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-6)).toBe(true);
+    m.dispose();
+  });
+
   it("gives zero attention and a finite score to a sample without partitions", () => {
     const rows = [];
     for (let i = 0; i < dataset.train.size && rows.length < 2; i++)
@@ -86,8 +106,15 @@ describe("CtrModel", () => {
     const before = tf.memory().numTensors;
     const table = partitionTensor(dataset.partitions);
     const run = async (seed: number) => {
-      const m = model("deepfm", true, seed);
-      const config = { epochs: 2, batchSize: 32, learningRate: 1e-3, patience: 1, progressEvery: 5 };
+      // dropout and the L2 penalty on: both must stay seeded
+      const m = new CtrModel(
+        { ...small, backbone: "deepfm", liber: true, liberDropout: 0.2 },
+        dataset.vocab,
+        dataset.shape,
+        dataset.partitions.dim,
+        seed,
+      );
+      const config = { epochs: 2, batchSize: 32, learningRate: 1e-3, patience: 1, progressEvery: 5, liberL2: 1e-4 };
       const progress: number[] = [];
       await trainModel(m, dataset.train, dataset.valid, table, config, seed, (p) => progress.push(p.loss));
       const { probabilities } = await predict(m, dataset.test, table);

@@ -35,6 +35,14 @@ export interface ModelConfig {
   liberDim: number;
   adaptorHidden: number;
   experts: number;
+  /** dropout rate on the LIBER branch's output while training (0: none) */
+  liberDropout: number;
+  /**
+   * give the backbone the user's activity, log(1 + events before the sample), in both variants
+   * (DIN: one more MLP input; DeepFM: one more field): the information LIBER's partition slots
+   * carry without any summary content (see the `blank` control)
+   */
+  activityFeature?: boolean;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, "backbone" | "liber"> = {
@@ -44,7 +52,15 @@ export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, "backbone" | "liber"> = {
   liberDim: 32,
   adaptorHidden: 64,
   experts: 2,
+  liberDropout: 0,
 };
+
+/** Training-time options of a forward pass (dropout); predictions pass none. */
+export interface ForwardOptions {
+  training?: boolean;
+  /** seed of this step's dropout mask (vary it per step) */
+  dropoutSeed?: number;
+}
 
 /** The tensors of one batch (int32 ids, float32 ages). */
 export interface BatchInputs {
@@ -59,6 +75,8 @@ export interface BatchInputs {
   partUnique: tf.Tensor1D;
   /** partRows re-indexed into partUnique [B, P] */
   partLocal: tf.Tensor2D;
+  /** [B] events of the user before the sample (the activity feature) */
+  eventsBefore?: tf.Tensor1D;
 }
 
 /**
@@ -110,14 +128,19 @@ export class CtrModel {
     const itemWidth = 2 * E; // [item embedding, category mean]: the attention query of both backbones
     if (config.backbone === "din") {
       this.mlpParams("din.attention", 8 * E, config.attentionMlp, 1);
-      const input = E + itemWidth + itemWidth + (config.liber ? 2 * config.liberDim : 0);
+      const input =
+        E + itemWidth + itemWidth + (config.liber ? 2 * config.liberDim : 0) + (config.activityFeature ? 1 : 0);
       this.mlpParams("din.mlp", input, config.mlp, 1);
     } else {
       this.param("fm.w.user", [vocab.users, 1], "zeros");
       this.param("fm.w.item", [vocab.items, 1], "zeros");
       this.param("fm.w.category", [vocab.categories, 1], "zeros");
       this.param("fm.bias", [1], "zeros");
-      const fields = 4 + (config.liber ? 1 : 0);
+      const fields = 4 + (config.liber ? 1 : 0) + (config.activityFeature ? 1 : 0);
+      if (config.activityFeature) {
+        this.param("activity.w", [1, E], "glorot");
+        this.param("activity.b", [E], "zeros");
+      }
       this.mlpParams("deepfm.mlp", fields * E, config.mlp, 1);
       if (config.liber) {
         this.param("liber.to_field.w", [2 * config.liberDim, E], "glorot");
@@ -140,6 +163,11 @@ export class CtrModel {
 
   get variables(): tf.Variable[] {
     return [...this.params.values()];
+  }
+
+  /** the weight matrices of the LIBER branch (for an L2 penalty) */
+  get liberWeights(): tf.Variable[] {
+    return [...this.params.entries()].filter(([n]) => n.startsWith("liber.") && n.endsWith(".w")).map(([, v]) => v);
   }
 
   get parameterCount(): number {
@@ -201,7 +229,7 @@ export class CtrModel {
   }
 
   /** LIBER fuse layer: adaptor (MoE) + target-aware attention -> [B, d] and weights [B, P]. */
-  private liberFuse(inputs: BatchInputs, partitionTable: tf.Tensor2D, target: tf.Tensor2D) {
+  private liberFuse(inputs: BatchInputs, partitionTable: tf.Tensor2D, target: tf.Tensor2D, options: ForwardOptions) {
     const { liberDim: d, experts } = this.config;
     const [B, P] = inputs.partRows.shape;
     // adapt each distinct partition once, then spread the adapted vectors over the slots
@@ -221,18 +249,27 @@ export class CtrModel {
     const pooled = tf.sum(tf.mul(keys, tf.expandDims(weights, 2)), 1) as tf.Tensor2D;
     // [pooled, pooled * query]: the explicit product lets the backbone read "does this life
     // period match this item" without having to learn a multiplication in its MLP.
-    return { pooled: tf.concat([pooled, tf.mul(pooled, query)], 1) as tf.Tensor2D, weights };
+    let out = tf.concat([pooled, tf.mul(pooled, query)], 1) as tf.Tensor2D;
+    const rate = this.config.liberDropout ?? 0;
+    if (options.training && rate > 0) out = tf.dropout(out, rate, undefined, options.dropoutSeed) as tf.Tensor2D;
+    return { pooled: out, weights };
+  }
+
+  /** log(1 + events before the sample) / 10: [B, 1] (about 0..1 on MovieLens) */
+  private activity(inputs: BatchInputs): tf.Tensor2D {
+    if (!inputs.eventsBefore) throw new Error("the activity feature needs eventsBefore in the batch");
+    return tf.div(tf.log1p(tf.reshape(inputs.eventsBefore, [-1, 1])), 10) as tf.Tensor2D;
   }
 
   /** Logits (and attention weights) of a batch. Call inside tf.tidy. */
-  forward(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  forward(inputs: BatchInputs, partitionTable: tf.Tensor2D | null, options: ForwardOptions = {}): ForwardOutput {
     if (this.config.liber && !partitionTable) throw new Error("the LIBER variant needs the partition table");
     return this.config.backbone === "din"
-      ? this.forwardDin(inputs, partitionTable)
-      : this.forwardDeepFm(inputs, partitionTable);
+      ? this.forwardDin(inputs, partitionTable, options)
+      : this.forwardDeepFm(inputs, partitionTable, options);
   }
 
-  private forwardDin(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  private forwardDin(inputs: BatchInputs, partitionTable: tf.Tensor2D | null, options: ForwardOptions): ForwardOutput {
     const [B, L] = inputs.histItems.shape;
     const C = inputs.histCats.shape[2];
     const target = this.itemRepresentation(inputs.item, inputs.itemCats); // [B, 2E]
@@ -257,9 +294,10 @@ export class CtrModel {
     const historyWeights = maskedSoftmax(scores, tf.notEqual(inputs.histItems, 0));
     const pooled = tf.sum(tf.mul(history, tf.expandDims(historyWeights, 2)), 1);
     const parts: tf.Tensor[] = [embeddingLookup(this.p("emb.user"), inputs.user), target, pooled];
+    if (this.config.activityFeature) parts.push(this.activity(inputs));
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
-      const fused = this.liberFuse(inputs, partitionTable!, target);
+      const fused = this.liberFuse(inputs, partitionTable!, target, options);
       parts.push(fused.pooled);
       partitionWeights = fused.weights;
     }
@@ -269,7 +307,11 @@ export class CtrModel {
     return { logits, partitionWeights, historyWeights };
   }
 
-  private forwardDeepFm(inputs: BatchInputs, partitionTable: tf.Tensor2D | null): ForwardOutput {
+  private forwardDeepFm(
+    inputs: BatchInputs,
+    partitionTable: tf.Tensor2D | null,
+    options: ForwardOptions,
+  ): ForwardOutput {
     const B = inputs.user.shape[0];
     const E = this.config.embedDim;
     const itemEmb = embeddingLookup(this.p("emb.item"), inputs.item) as tf.Tensor2D;
@@ -284,10 +326,12 @@ export class CtrModel {
       catEmb,
       histMean as tf.Tensor2D,
     ];
+    if (this.config.activityFeature)
+      fields.push(tf.add(matMul(this.activity(inputs), this.p("activity.w")), this.p("activity.b")) as tf.Tensor2D);
     let partitionWeights: tf.Tensor2D | undefined;
     if (this.config.liber) {
       const target = tf.concat([itemEmb, catEmb], 1) as tf.Tensor2D;
-      const fused = this.liberFuse(inputs, partitionTable!, target);
+      const fused = this.liberFuse(inputs, partitionTable!, target, options);
       fields.push(tf.add(matMul(fused.pooled, this.p("liber.to_field.w")), this.p("liber.to_field.b")) as tf.Tensor2D);
       partitionWeights = fused.weights;
     }

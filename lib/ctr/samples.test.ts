@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildSamples, parseLabelRule, type LogEvent, type PartitionVectorRef } from "./samples";
+import {
+  buildSamples,
+  parseLabelRule,
+  partitionDonors,
+  withBlankPartitions,
+  withDonorPartitions,
+  type LogEvent,
+  type PartitionVectorRef,
+} from "./samples";
 import { OOV, type CtrDataset, type SampleBatch } from "./schema";
 
 const DAY = 86_400_000;
@@ -135,5 +143,56 @@ describe("buildSamples", () => {
     }
     // the unseen items are out of vocabulary in the later splits
     for (let i = 0; i < other.test.size; i++) expect(other.test.item[i]).toBe(OOV);
+  });
+});
+
+describe("the shuffled control (withDonorPartitions)", () => {
+  it("gives every user another user's vectors and changes nothing else", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 1000 }), (seed, donorSeed) => {
+        const { events, partitions, cats } = randomLog(seed);
+        const d = buildSamples(events, cats, partitions, { shape: { maxPartitions: 3, historyLength: 4 } });
+        const donors = partitionDonors(partitions, donorSeed, 4);
+        const users = new Set(partitions.map((p) => p.userId));
+        // a derangement of the users with partitions
+        expect(new Set(donors.keys())).toEqual(users);
+        for (const [u, v] of donors) {
+          expect(v).not.toBe(u);
+          expect(users.has(v)).toBe(true);
+        }
+        expect(new Set(donors.values()).size).toBe(donors.size);
+        const c = withDonorPartitions(d, partitions, donors);
+        const ownerOfRow = (row: number) => partitions[row - 1]!.userId;
+        for (const split of ["train", "valid", "test"] as const) {
+          const a = d[split];
+          const b = c[split];
+          expect(b.label).toEqual(a.label);
+          expect(b.user).toEqual(a.user);
+          expect(b.histItems).toEqual(a.histItems);
+          expect(b.partAgeDays).toEqual(a.partAgeDays);
+          for (let k = 0; k < a.partRows.length; k++) {
+            expect(b.partRows[k] === 0).toBe(a.partRows[k] === 0);
+            if (a.partRows[k] !== 0) expect(ownerOfRow(b.partRows[k]!)).toBe(donors.get(ownerOfRow(a.partRows[k]!)));
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe("the blank control (withBlankPartitions)", () => {
+  it("keeps slots and ages, points every filled slot at one zero vector", () => {
+    const { events, partitions, cats } = randomLog(3);
+    const d = buildSamples(events, cats, partitions, { shape: { maxPartitions: 3, historyLength: 4 } });
+    const c = withBlankPartitions(d);
+    expect(c.partitions.size).toBe(d.partitions.size + 1);
+    const zero = c.partitions.size - 1;
+    expect(Array.from(c.partitions.vectors.subarray(zero * c.partitions.dim)).every((v) => v === 0)).toBe(true);
+    for (const split of ["train", "valid", "test"] as const) {
+      expect(c[split].partAgeDays).toEqual(d[split].partAgeDays);
+      expect(c[split].label).toEqual(d[split].label);
+      d[split].partRows.forEach((r, k) => expect(c[split].partRows[k]).toBe(r === 0 ? 0 : zero));
+    }
   });
 });

@@ -14,6 +14,7 @@
  *   enter as stored (the encoder's own fit, e.g. UIF's IDF, must end before c1: the loader
  *   checks that), ages enter as log(1 + days).
  */
+import { makeRng } from "./random";
 import { emptyBatch, OOV, type CtrDataset, type CtrShape, type SampleBatch } from "./schema";
 
 export interface LogEvent {
@@ -197,6 +198,106 @@ export function buildSamples(
       },
       splits: [q1, q2],
       vocabFrom: "behaviours before the validation cutoff",
+    },
+  };
+}
+
+/**
+ * A seeded derangement of the users that have partitions, pairing users active in the same
+ * period: users sorted by their first partition's seal time, cut into blocks of `block`, each
+ * block shuffled and rotated by one (a single leftover user joins the previous block). Every
+ * such user gets another user's partitions (withDonorPartitions), from a donor active in the
+ * same years, so era-level content (which films existed) stays comparable. Users without
+ * partitions keep none.
+ */
+export function partitionDonors(
+  partitions: readonly PartitionVectorRef[],
+  seed: number,
+  block = 8,
+): Map<number, number> {
+  const first = new Map<number, number>();
+  for (const p of partitions)
+    if (!first.has(p.userId) || p.sealedAt < first.get(p.userId)!) first.set(p.userId, p.sealedAt);
+  const users = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)! || a - b);
+  const rng = makeRng(seed);
+  const donors = new Map<number, number>();
+  for (let start = 0; start < users.length; start += block) {
+    let end = Math.min(users.length, start + block);
+    if (users.length - end === 1) end = users.length;
+    const group = users.slice(start, end);
+    for (let i = group.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [group[i], group[j]] = [group[j]!, group[i]!];
+    }
+    if (group.length > 1) group.forEach((u, i) => donors.set(u, group[(i + 1) % group.length]!));
+    if (end === users.length) break;
+  }
+  return donors;
+}
+
+/**
+ * The control of issue 13 item 7 ("shuffling the LIBER features across users removes the
+ * lift"): the same dataset where the k-th partition (in seal order) of every user u is
+ * replaced by the (k mod n)-th partition of u's donor (n = the donor's partition count).
+ * Samples, ids, histories, labels, order, and which slots are filled with which age stay
+ * exactly as they were: only the vectors' content belongs to another user. (The donor's
+ * partition may be sealed after the sample: it is another user's text, so it cannot carry this
+ * user's future; if it carries anything useful it helps the control, which makes
+ * LIBER-minus-control conservative.) `partitions` must be the list the dataset was built from.
+ */
+export function withDonorPartitions(
+  dataset: CtrDataset,
+  partitions: readonly PartitionVectorRef[],
+  donors: ReadonlyMap<number, number>,
+): CtrDataset {
+  const rowsByUser = new Map<number, number[]>();
+  partitions.forEach((p, i) => {
+    let rows = rowsByUser.get(p.userId);
+    if (!rows) rowsByUser.set(p.userId, (rows = []));
+    rows.push(i + 1);
+  });
+  const rowMap = new Int32Array(partitions.length + 1);
+  for (const [user, rows] of rowsByUser) {
+    const donorRows = rowsByUser.get(donors.get(user) ?? user) ?? rows;
+    rows.forEach((row, k) => (rowMap[row] = donorRows[k % donorRows.length]!));
+  }
+  const remap = (batch: SampleBatch): SampleBatch => ({ ...batch, partRows: batch.partRows.map((r) => rowMap[r]!) });
+  return {
+    ...dataset,
+    train: remap(dataset.train),
+    valid: remap(dataset.valid),
+    test: remap(dataset.test),
+    meta: {
+      ...dataset.meta,
+      control: "each user's partition vectors replaced by another user's (withDonorPartitions)",
+    },
+  };
+}
+
+/**
+ * A second control: every filled partition slot points at one all-zero vector (a row appended
+ * to the table), ages kept. What LIBER's branch can still read is which slots are filled and
+ * their ages (the user's activity and recency), none of the summaries' content.
+ */
+export function withBlankPartitions(dataset: CtrDataset): CtrDataset {
+  const { size, dim } = dataset.partitions;
+  const vectors = new Float32Array((size + 1) * dim);
+  vectors.set(dataset.partitions.vectors);
+  const partitionIds = new Int32Array(size + 1);
+  partitionIds.set(dataset.partitions.partitionIds);
+  const blank = (batch: SampleBatch): SampleBatch => ({
+    ...batch,
+    partRows: batch.partRows.map((r) => (r === 0 ? 0 : size)),
+  });
+  return {
+    ...dataset,
+    partitions: { size: size + 1, dim, vectors, partitionIds },
+    train: blank(dataset.train),
+    valid: blank(dataset.valid),
+    test: blank(dataset.test),
+    meta: {
+      ...dataset.meta,
+      control: "every partition vector replaced by zeros, slots and ages kept (withBlankPartitions)",
     },
   };
 }

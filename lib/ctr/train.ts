@@ -19,6 +19,8 @@ export interface TrainConfig {
   patience: number;
   /** report progress every this many batches */
   progressEvery: number;
+  /** L2 penalty on the LIBER branch's weight matrices (0: none) */
+  liberL2: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -27,6 +29,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   learningRate: 1e-3,
   patience: 1,
   progressEvery: 50,
+  liberL2: 0,
 };
 
 export interface TrainProgress {
@@ -72,6 +75,7 @@ export function batchInputs(batch: SampleBatch, shape: CtrShape): BatchInputs {
     partAgeDays: tf.tensor2d(batch.partAgeDays, [B, P], "float32"),
     partUnique: tf.tensor1d(unique, "int32"),
     partLocal: tf.tensor2d(local, [B, P], "int32"),
+    eventsBefore: tf.tensor1d(Float32Array.from(batch.eventsBefore), "float32"),
   };
 }
 
@@ -136,6 +140,7 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const optimizer = tf.train.adam(config.learningRate);
   const variables = model.variables;
+  const penalised = model.liberWeights;
   const epochs: EpochLog[] = [];
   let best: { auc: number; epoch: number; weights: Map<string, tf.Tensor> } | null = null;
   let stale = 0;
@@ -156,8 +161,17 @@ export async function trainModel(
         const loss = tf.tidy(() => {
           const inputs = batchInputs(batch, model.shape);
           const labels = tf.tensor1d(batch.label, "float32");
+          const dropoutSeed = seed * 1_000_003 + epoch * 10_007 + b;
           return optimizer.minimize(
-            () => tf.losses.sigmoidCrossEntropy(labels, model.forward(inputs, partitions).logits) as tf.Scalar,
+            () => {
+              const logits = model.forward(inputs, partitions, { training: true, dropoutSeed }).logits;
+              const loss = tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+              if (!(config.liberL2 > 0) || penalised.length === 0) return loss;
+              return tf.add(
+                loss,
+                tf.mul(config.liberL2, tf.addN(penalised.map((w) => tf.sum(tf.square(w))))),
+              ) as tf.Scalar;
+            },
             true,
             variables,
           )!;

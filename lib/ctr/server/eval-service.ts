@@ -6,6 +6,7 @@ import { selectBackend, type BackendName } from "../backend";
 import { compactResult, runCtrEval, type CtrEvalOptions } from "../evaluate";
 import type { Backbone } from "../model";
 import { describeDataset } from "../samples";
+import type { TrainProgress } from "../train";
 import { shufflePartitionsAcrossUsers } from "../synthetic";
 import { saveCtrRun } from "./runs";
 import { loadCtrSamples, type LoadSamplesOptions } from "./samples-store";
@@ -16,8 +17,10 @@ export interface DbCtrEvalOptions extends LoadSamplesOptions {
   backend?: BackendName;
   model?: CtrEvalOptions["model"];
   train?: CtrEvalOptions["train"];
-  /** the sanity control: LIBER features shuffled across users before training */
+  /** the old sanity control: both variants read another random sample's LIBER features */
   shuffleLiber?: boolean;
+  /** the split the reported metrics come from ("valid" to choose settings without the test split) */
+  evaluateOn?: "test" | "valid";
   /** save the run in ctr_runs (the result then carries its runId) */
   save?: boolean;
   createdBy?: string | null;
@@ -26,6 +29,13 @@ export interface DbCtrEvalOptions extends LoadSamplesOptions {
 
 export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
   const log = options.log ?? (() => {});
+  const progress = (p: TrainProgress & { seed: number; variant: string }) => {
+    if (p.validAuc !== undefined) {
+      log(
+        `  seed ${p.seed} ${p.variant}: epoch ${p.epoch} loss ${p.loss.toFixed(4)} valid AUC ${p.validAuc.toFixed(4)} (${Math.round(p.samplesPerSecond)} samples/s)`,
+      );
+    }
+  };
   const backend = await selectBackend(options.backend ?? "wasm");
   const loaded = await loadCtrSamples(options);
   let dataset = loaded.dataset;
@@ -34,6 +44,18 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
     `ctr-eval: ${facts.train.samples} train / ${facts.valid.samples} valid / ${facts.test.samples} test samples, ` +
       `${facts.partitions} partition vectors (${facts.dim}-d), backend ${backend}, load ${loaded.provenance.loadSeconds.toFixed(1)} s`,
   );
+  if (loaded.provenance.encoderFit)
+    log(
+      `ctr-eval: encoder version ${loaded.provenance.encoderFit.id} fitted as of the validation cutoff ${loaded.provenance.encoderFit.fittedUntil}` +
+        ` (${loaded.provenance.encoderFit.created ? "new" : "already stored"}), ${loaded.provenance.encoderFit.encoded} texts encoded`,
+    );
+  if (loaded.controlDataset) {
+    const c = describeDataset(loaded.controlDataset);
+    log(
+      `ctr-eval: control (${options.control === "blank" ? "zero vectors" : "partitions of another user"}): ${c.train.withPartitions} / ${c.valid.withPartitions} / ${c.test.withPartitions} samples with a partition` +
+        ` (own: ${facts.train.withPartitions} / ${facts.valid.withPartitions} / ${facts.test.withPartitions})`,
+    );
+  }
   if (loaded.provenance.partitionVectors === 0)
     log("ctr-eval: WARNING no partition vectors: the LIBER variant has nothing to read");
   if (options.shuffleLiber) dataset = shufflePartitionsAcrossUsers(dataset, 12345);
@@ -43,22 +65,38 @@ export async function ctrEvalOnDatabase(options: DbCtrEvalOptions) {
     seeds: options.seeds,
     model: options.model,
     train: options.train,
-    onProgress: (p) => {
-      if (p.validAuc !== undefined) {
-        log(
-          `  seed ${p.seed} ${p.variant}: epoch ${p.epoch} loss ${p.loss.toFixed(4)} valid AUC ${p.validAuc.toFixed(4)} (${Math.round(p.samplesPerSecond)} samples/s)`,
-        );
-      }
-    },
+    controlDataset: loaded.controlDataset,
+    evaluateOn: options.evaluateOn,
+    onProgress: (p) => progress(p),
+    onControlProgress: (p) => progress(p),
   });
+  const controlFacts = loaded.controlDataset ? describeDataset(loaded.controlDataset) : null;
   const out = {
     ...compactResult(result),
-    data: { ...facts, provenance: loaded.provenance, meta: dataset.meta },
+    data: {
+      ...facts,
+      ...(controlFacts
+        ? {
+            control: {
+              withPartitions: {
+                train: controlFacts.train.withPartitions,
+                valid: controlFacts.valid.withPartitions,
+                test: controlFacts.test.withPartitions,
+              },
+            },
+          }
+        : {}),
+      provenance: loaded.provenance,
+      meta: dataset.meta,
+    },
     settings: {
       model: result.modelConfig,
       train: result.trainConfig,
       shape: dataset.shape,
       shuffledLiber: !!options.shuffleLiber,
+      control: options.control ?? null,
+      vectors: loaded.provenance.vectors,
+      split: result.split,
     },
   };
   let runId: number | null = null;

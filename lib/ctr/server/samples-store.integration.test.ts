@@ -133,5 +133,42 @@ describe("loadCtrSamples over the database", () => {
     const fallback = await loadCtrSamples({ allowLateEncoder: true });
     expect(fallback.provenance.encoder?.id).toBe(late.rows[0]!.id);
     expect(fallback.provenance.encoderFittedAfterCutoff).toBe(true);
+
+    // --fit-encoder: a builtin version fitted on exactly the texts sealed before the validation
+    // cutoff, every summary encoded under it, and used; plus the shuffled control's dataset
+    const fitted = await loadCtrSamples({
+      shape: { historyLength: 4, maxPartitions: 3 },
+      fitEncoder: true,
+      control: "shuffled",
+    });
+    const cutoff = fitted.dataset.meta.cutoffs as { validFrom: string };
+    expect(fitted.provenance.encoderFit?.fittedUntil).toBe(cutoff.validFrom);
+    expect(fitted.provenance.encoder?.id).toBe(fitted.provenance.encoderFit?.id);
+    expect(fitted.provenance.encoderFittedAfterCutoff).toBe(false);
+    const { rows: fit } = await pool().query<{ fitted_until: Date; idf_documents: number }>(
+      `SELECT fitted_until, idf_documents FROM uif_encoder_versions WHERE id = $1`,
+      [fitted.provenance.encoderFit!.id],
+    );
+    expect(fit[0]!.fitted_until.toISOString()).toBe(cutoff.validFrom);
+    const sealedBefore = parts.filter((p) => p.sealed_at_ts.getTime() < Date.parse(cutoff.validFrom)).length;
+    expect(fit[0]!.idf_documents).toBe(sealedBefore); // one summary text each, no shift texts here
+    expect(sealedBefore).toBeLessThan(parts.length);
+    expect(fitted.provenance.partitionVectors).toBe(parts.length);
+    const control = fitted.controlDataset!;
+    expect(Array.from(control.test.label)).toEqual(Array.from(fitted.dataset.test.label));
+    for (const batch of ["train", "valid", "test"] as const) {
+      const own = fitted.dataset[batch];
+      const other = control[batch];
+      for (let k = 0; k < own.partRows.length; k++) {
+        expect(other.partRows[k] === 0).toBe(own.partRows[k] === 0);
+        if (own.partRows[k] === 0) continue;
+        const owner = (d: typeof fitted.dataset, row: number) =>
+          parts.find((p) => p.id === d.partitions.partitionIds[row])!.user_id;
+        expect(owner(control, other.partRows[k]!)).not.toBe(owner(fitted.dataset, own.partRows[k]!));
+      }
+    }
+    // a second fit as of the same cutoff reuses the stored version
+    const again = await loadCtrSamples({ shape: { historyLength: 4, maxPartitions: 3 }, fitEncoder: true });
+    expect(again.provenance.encoderFit).toMatchObject({ id: fitted.provenance.encoderFit!.id, created: false });
   });
 });

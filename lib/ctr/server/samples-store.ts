@@ -13,9 +13,14 @@
 import { pool } from "../../db/client";
 import { resolveConfigId } from "../../partitions/configs";
 import { getLabelledPrompt } from "../../summaries/prompts";
+import { encodeMissing, fitBuiltinVersion, resolveScope } from "../../uif/encoding";
+import { getEncoderVersion } from "../../uif/store";
 import {
   buildSamples,
+  partitionDonors,
   sampleCutoffs,
+  withBlankPartitions,
+  withDonorPartitions,
   DEFAULT_LABEL_RULE,
   type LabelRule,
   type LogEvent,
@@ -39,6 +44,21 @@ export interface LoadSamplesOptions {
   to?: Date;
   /** only these users (external ids) */
   users?: string[];
+  /**
+   * Fit (or reuse, it is stored by content) a builtin encoder version on the summaries of
+   * partitions sealed strictly before the validation cutoff, encode every summary under it,
+   * and use it. The leak-free default for an evaluation; stored so that it is auditable.
+   */
+  fitEncoder?: boolean;
+  /** "summary" (default) or "summary+shift": the shift text's vector appended (zeros when none), D doubles */
+  vectors?: "summary" | "summary+shift";
+  /**
+   * also build a control dataset: "shuffled" = every user reads another user's partition
+   * vectors (partitionDonors); "blank" = every vector zeroed, slots and ages kept
+   */
+  control?: "shuffled" | "blank";
+  /** seed of the control's user pairing */
+  controlSeed?: number;
 }
 
 export class CtrDataError extends Error {
@@ -47,11 +67,16 @@ export class CtrDataError extends Error {
 
 export interface LoadedSamples {
   dataset: CtrDataset;
+  /** the same samples with partitions read from another user (when `control` was asked) */
+  controlDataset?: CtrDataset;
   provenance: {
     configId: number;
     promptVersionId: number;
     encoder: { id: number; kind: string; version: string; dims: number; fittedUntil: string | null } | null;
     encoderFittedAfterCutoff: boolean;
+    /** what --fit-encoder did: the version fitted (or found) as of the cutoff, texts encoded */
+    encoderFit: { id: number; created: boolean; fittedUntil: string; encoded: number } | null;
+    vectors: "summary" | "summary+shift";
     events: number;
     partitionVectors: number;
     loadSeconds: number;
@@ -102,9 +127,37 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
   );
   const itemCategories = new Map(itemRows.map((r) => [r.id, r.categories]));
 
-  const encoder = await chooseEncoder(configId, promptVersionId, validFrom, options);
-  const partitions = encoder ? await loadPartitionVectors(configId, promptVersionId, encoder.id, userIds) : [];
-  const dataset = buildSamples(events, itemCategories, partitions, { labelRule: rule, shape: options.shape, splits });
+  let encoderFit: LoadedSamples["provenance"]["encoderFit"] = null;
+  let encoderVersionId = options.encoderVersionId;
+  if (options.fitEncoder) {
+    if (encoderVersionId !== undefined) throw new CtrDataError("fitEncoder and an explicit encoder exclude each other");
+    if (!Number.isFinite(validFrom)) throw new CtrDataError("no validation cutoff to fit the encoder at");
+    const scope = await resolveScope({ config: configId, prompt: promptVersionId });
+    const fit = await fitBuiltinVersion({ scope, asOf: new Date(validFrom), createdBy: "ctr-eval" });
+    const row = await getEncoderVersion(fit.encoder.id);
+    if (!row) throw new CtrDataError(`encoder version ${fit.encoder.id} vanished`);
+    const encoded = await encodeMissing(row, { scope, createdBy: "ctr-eval" });
+    encoderVersionId = row.id;
+    encoderFit = {
+      id: row.id,
+      created: fit.created,
+      fittedUntil: new Date(validFrom).toISOString(),
+      encoded: encoded.encoded + encoded.reused,
+    };
+  }
+  const vectorsKind = options.vectors ?? "summary";
+  const encoder = await chooseEncoder(configId, promptVersionId, validFrom, { ...options, encoderVersionId });
+  const partitions = encoder
+    ? await loadPartitionVectors(configId, promptVersionId, encoder.id, userIds, vectorsKind === "summary+shift")
+    : [];
+  const sampleOptions = { labelRule: rule, shape: options.shape, splits };
+  const dataset = buildSamples(events, itemCategories, partitions, sampleOptions);
+  const controlDataset =
+    options.control === "shuffled"
+      ? withDonorPartitions(dataset, partitions, partitionDonors(partitions, options.controlSeed ?? 12345))
+      : options.control === "blank"
+        ? withBlankPartitions(dataset)
+        : undefined;
   const fittedAfter = !!encoder?.fitted_until && encoder.fitted_until.getTime() > validFrom;
   dataset.meta = {
     ...dataset.meta,
@@ -114,9 +167,12 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
       ? { id: encoder.id, version: encoder.version, fittedUntil: encoder.fitted_until?.toISOString() ?? null }
       : null,
     encoderFittedAfterCutoff: fittedAfter,
+    vectors: vectorsKind,
   };
+  if (controlDataset) controlDataset.meta = { ...dataset.meta, control: controlDataset.meta.control };
   return {
     dataset,
+    controlDataset,
     provenance: {
       configId,
       promptVersionId,
@@ -130,6 +186,8 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
           }
         : null,
       encoderFittedAfterCutoff: fittedAfter,
+      encoderFit,
+      vectors: vectorsKind,
       events: events.length,
       partitionVectors: partitions.length,
       loadSeconds: (performance.now() - started) / 1000,
@@ -188,23 +246,38 @@ export async function loadPartitionVectors(
   promptVersionId: number,
   encoderVersionId: number,
   userIds: number[] | null,
+  withShift = false,
 ): Promise<PartitionVectorRef[]> {
-  const { rows } = await pool().query<{ user_id: number; partition_id: number; sealed_at_ts: Date; vector: Buffer }>(
+  const { rows } = await pool().query<{
+    user_id: number;
+    partition_id: number;
+    sealed_at_ts: Date;
+    vector: Buffer;
+    shift: Buffer | null;
+  }>(
     `SELECT * FROM (
-       SELECT DISTINCT ON (v.user_id, v.seq) v.user_id, p.id AS partition_id, p.sealed_at_ts, v.vector
+       SELECT DISTINCT ON (v.user_id, v.seq) v.user_id, p.id AS partition_id, p.sealed_at_ts, v.vector,
+              (SELECT s.vector FROM uif_partition_vectors s
+                WHERE $5 AND s.encoder_version_id = v.encoder_version_id AND s.summary_id = v.summary_id
+                  AND s.text_kind = 'shift' LIMIT 1) AS shift
        FROM uif_partition_vectors v
        JOIN partitions p ON p.user_id = v.user_id AND p.config_id = v.config_id AND p.seq = v.seq
        WHERE v.encoder_version_id = $1 AND v.config_id = $2 AND v.prompt_version_id = $3 AND v.text_kind = 'summary'
          AND ($4::int[] IS NULL OR v.user_id = ANY($4::int[]))
        ORDER BY v.user_id, v.seq, v.summary_created_at DESC) x
      ORDER BY user_id, sealed_at_ts, partition_id`,
-    [encoderVersionId, configId, promptVersionId, userIds],
+    [encoderVersionId, configId, promptVersionId, userIds, withShift],
   );
-  return rows.map((r) => ({
-    userId: r.user_id,
-    partitionId: r.partition_id,
-    sealedAt: r.sealed_at_ts.getTime(),
-    // float32 little-endian (UIF's vectorToBytes); copy so the vector owns aligned memory
-    vector: new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)),
-  }));
+  // float32 little-endian (UIF's vectorToBytes); copy so the vector owns aligned memory
+  const floats = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return rows.map((r) => {
+    const summary = floats(r.vector);
+    let vector = summary;
+    if (withShift) {
+      vector = new Float32Array(2 * summary.length);
+      vector.set(summary);
+      if (r.shift) vector.set(floats(r.shift), summary.length);
+    }
+    return { userId: r.user_id, partitionId: r.partition_id, sealedAt: r.sealed_at_ts.getTime(), vector };
+  });
 }
