@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD, E2E_ENV } from "./e2e/helpers/env";
+import { CHROMIUM_ARGS, DEBIAN_CHROMIUM } from "./lib/bench/chromium";
 import { freePort } from "./lib/db/free-port";
 
 /**
@@ -33,21 +34,9 @@ const port = Number(env[E2E_ENV.port]);
 const pgPort = Number(env[E2E_ENV.pgPort]);
 const baseURL = `http://127.0.0.1:${port}`;
 
-// Debian's Chromium where it is installed (CI, these machines), Playwright's own browser elsewhere.
-const DEBIAN_CHROMIUM = "/usr/bin/chromium";
 const launchOptions = {
   ...(fs.existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {}),
-  args: [
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    // Without these Chromium floods a closed network with refused connections.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    // WebGL through SwiftShader (software GPU) for the in-browser tfjs models.
-    "--enable-unsafe-swiftshader",
-  ],
+  args: CHROMIUM_ARGS,
 };
 
 export default defineConfig({

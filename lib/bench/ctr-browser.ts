@@ -18,6 +18,7 @@ import { encodeDataset } from "../ctr/arrow";
 import type { Backbone } from "../ctr/model";
 import { arrowStreamResponse } from "../ctr/server/samples-stream";
 import { freePort } from "../db/free-port";
+import { CHROMIUM_ARGS, DEBIAN_CHROMIUM } from "./chromium";
 import type { BrowserBenchReport, BrowserBenchRequest } from "./ctr-browser-worker";
 import { benchDataset } from "./ctr-training";
 
@@ -36,18 +37,6 @@ export type BrowserBenchResult = BrowserBenchReport & {
   batchSize: number;
   seconds: number;
 };
-
-const DEBIAN_CHROMIUM = "/usr/bin/chromium";
-/** The same flags as playwright.config.ts. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--enable-unsafe-swiftshader",
-];
 
 const load = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
 
