@@ -10,9 +10,9 @@ import { closeDatabase, query } from "./helpers/db";
 // partitions and a partition's summary on hover, download the trained model (tfjs format),
 // then reload and find the saved run.
 //
-// The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff),
-// so the run allows a late encoder (the page flags the leak); otherwise +LIBER would see no
-// partition vectors and there would be no attention to show.
+// The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff), so
+// the page first says there is no leak-free encoder for these settings; the test fits one as of
+// the validation cutoff (POST /api/ctr/encoder, editor) and the samples then read it, leak-free.
 
 test.afterAll(closeDatabase);
 
@@ -28,7 +28,22 @@ test("train both variants in the browser, explain a user, download the model, fi
   await page.getByLabel("Sample cap per split").fill("300");
   await page.getByLabel("Epochs").fill("1");
   await page.getByLabel("Backend").selectOption("wasm");
-  await page.getByLabel("Allow an encoder fitted after the validation cutoff").check();
+  // no leak-free encoder for this range yet: fit one as of its validation cutoff
+  const encoderStatus = page.getByTestId("ctr-encoder-status");
+  await expect(encoderStatus).toContainText("No encoder fitted before the validation cutoff", { timeout: 60_000 });
+  await expect(page.getByLabel("Allow an encoder fitted after the validation cutoff")).not.toBeChecked();
+  await page.getByRole("button", { name: "Fit a leak-free encoder as of the validation cutoff" }).click();
+  await expect(encoderStatus).toContainText(/Leak-free encoder #\d+/, { timeout: 180_000 });
+  const statusText = await encoderStatus.innerText();
+  const encoderId = Number(statusText.match(/Leak-free encoder #(\d+)/)![1]);
+  const fittedUntil = statusText.match(/fitted until ([^)]+)\)/)![1]!;
+  const cutoffShown = statusText.match(/validation cutoff of these settings: ([^)]+)\)/)![1]!;
+  expect(fittedUntil).toBe(cutoffShown);
+  const [fitted] = await query<{ until: string }>(
+    `SELECT to_char(fitted_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS until FROM uif_encoder_versions WHERE id = $1`,
+    [encoderId],
+  );
+  expect(fitted?.until).toBe(fittedUntil);
   await page.getByRole("button", { name: "Train both" }).click();
 
   await expect(page.getByTestId("ctr-backend")).toContainText("wasm", { timeout: 120_000 });
@@ -40,7 +55,9 @@ test("train both variants in the browser, explain a user, download the model, fi
   await expect(baseline).toContainText(/Baseline\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(liber).toContainText(/\+LIBER\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(lift).toContainText(/Lift.*[+-]?\d\.\d{4}/);
-  await expect(page.getByTestId("ctr-encoder")).toContainText(/Partition vectors of encoder #\d+.*leak/);
+  // the samples read the leak-free encoder just fitted: no leak flagged
+  await expect(page.getByTestId("ctr-encoder")).toContainText(`Partition vectors of encoder #${encoderId} `);
+  await expect(page.getByTestId("ctr-encoder")).not.toContainText("leak");
   // the first test sample is on or after the range's start
   const firstWhen = await page.getByRole("table", { name: "User predictions" }).getByRole("row").nth(1).innerText();
   expect(firstWhen.slice(0, 10) >= "2015-01-01").toBe(true);

@@ -14,6 +14,7 @@ import { formatDate, formatDateTime } from "@/components/ui/format";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import type { CtrWorkerApi, WorkerEvent, WorkerResult } from "./ctr-worker";
+import { EncoderPanel } from "./encoder-panel";
 import {
   addCurvePoint,
   DEFAULT_SETTINGS,
@@ -260,6 +261,7 @@ export function CtrLabScreen() {
             value={settings.partitions}
             onChange={(v) => set("partitions", v)}
           />
+          <EncoderPanel settings={settings} canFit={can("editor")} running={running} />
           <label className="col-span-2 flex items-start gap-2 self-end">
             <input
               type="checkbox"
@@ -270,8 +272,8 @@ export function CtrLabScreen() {
             <span className="text-slate-700">
               Allow an encoder fitted after the validation cutoff
               <span className="block text-xs text-slate-500">
-                Only when no encoder was fitted before it: its IDF then saw the test period (a leak, flagged in the
-                results).
+                Only when no encoder was fitted before it (prefer fitting one above): its IDF then saw the test period
+                (a leak, flagged in the results).
               </span>
             </span>
           </label>
@@ -950,7 +952,7 @@ function EncoderNote({ provenance }: { provenance: Record<string, unknown> }) {
       data-testid="ctr-encoder"
     >
       {!e
-        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (fit one as of the cutoff, or allow a later one in the settings)."
+        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (an editor can fit one as of the cutoff in the settings, or allow a later one)."
         : `Partition vectors of encoder #${e.id} (${e.version.slice(0, 12)}), fitted until ${formatDateTime(e.fittedUntil)}` +
           (meta.encoderFittedAfterCutoff
             ? ": fitted after the validation cutoff, so its IDF saw the evaluation period (leak)."

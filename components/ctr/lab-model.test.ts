@@ -6,6 +6,7 @@ import {
   explainUsers,
   formatMetric,
   progressFraction,
+  encoderSettings,
   samplesQuery,
   transferLabel,
   type ExplainData,
@@ -21,6 +22,16 @@ const event = (over: Partial<ProgressEvent>): ProgressEvent => ({
   loss: 0.6,
   samplesPerSecond: 100,
   ...over,
+});
+
+describe("encoderSettings", () => {
+  it("sends the label rule and only the dates that are set (what decides the validation cutoff)", () => {
+    expect(encoderSettings({ label: " rate>=4 ", from: "2015-01-01", to: "" })).toEqual({
+      label: "rate>=4",
+      from: "2015-01-01",
+    });
+    expect(encoderSettings({ label: "", from: "", to: "2018-01-01" })).toEqual({ label: "rate>=4", to: "2018-01-01" });
+  });
 });
 
 describe("samplesQuery", () => {

@@ -53,6 +53,15 @@ export function samplesQuery(
   return q.toString();
 }
 
+/** The settings that decide the validation cutoff, for GET (query) and POST (body) /api/ctr/encoder. */
+export function encoderSettings(s: Pick<LabSettings, "label" | "from" | "to">): {
+  label: string;
+  from?: string;
+  to?: string;
+} {
+  return { label: s.label.trim() || "rate>=4", ...(s.from ? { from: s.from } : {}), ...(s.to ? { to: s.to } : {}) };
+}
+
 /**
  * Rows kept when a split of `size` samples is capped to `cap`: evenly spaced over the split
  * (which is in time order), so a capped set still spans the whole range. cap <= 0 keeps all.
