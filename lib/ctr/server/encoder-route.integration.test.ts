@@ -8,7 +8,9 @@ import { activateConfig, createConfigVersion } from "../../partitions/configs";
 import { ingest, insertItems } from "../../partitions/test-helpers";
 import { getLabelledPrompt } from "../../summaries/prompts";
 import type { CtrEncoderFit, CtrEncoderStatus } from "../contract";
+import { decodeDataset } from "../arrow";
 import { loadCtrSamples } from "./samples-store";
+import { ctrSamplesResponse } from "./samples-stream";
 
 useTestDatabase();
 
@@ -130,6 +132,37 @@ describe("GET/POST /api/ctr/encoder", () => {
     expect(loaded.provenance.encoderFittedAfterCutoff).toBe(false);
     expect(loaded.provenance.partitionVectors).toBeGreaterThan(0);
     expect((await (await get("viewer")).json()).leakFree.id).toBe(fit.id);
+
+    // the shuffled control as streamed to the Lab: the same samples, every filled slot holding another user's partition
+    const own = decodeDataset(
+      new Uint8Array(await (await ctrSamplesResponse({ label: "rate>=4", history: 4, partitions: 3 })).arrayBuffer()),
+    );
+    const control = decodeDataset(
+      new Uint8Array(
+        await (
+          await ctrSamplesResponse({ label: "rate>=4", history: 4, partitions: 3, control: "shuffled" })
+        ).arrayBuffer(),
+      ),
+    );
+    const owners = new Map(
+      (await pool().query<{ id: number; user_id: number }>(`SELECT id, user_id FROM partitions`)).rows.map((r) => [
+        r.id,
+        r.user_id,
+      ]),
+    );
+    let swapped = 0;
+    for (const split of ["train", "valid", "test"] as const) {
+      expect(Array.from(control[split].label)).toEqual(Array.from(own[split].label));
+      expect(Array.from(control[split].ts)).toEqual(Array.from(own[split].ts));
+      for (let k = 0; k < own[split].partRows.length; k++) {
+        expect(control[split].partRows[k] === 0).toBe(own[split].partRows[k] === 0);
+        if (own[split].partRows[k] === 0) continue;
+        const ownerOf = (d: typeof own, row: number) => owners.get(d.partitions.partitionIds[row]!);
+        expect(ownerOf(control, control[split].partRows[k]!)).not.toBe(ownerOf(own, own[split].partRows[k]!));
+        swapped++;
+      }
+    }
+    expect(swapped).toBeGreaterThan(0);
 
     // a second fit reuses the stored version
     const again = (await (await post("editor", { label: "rate>=4" })).json()) as { fit: CtrEncoderFit };
