@@ -49,6 +49,12 @@ describe("samplesQuery", () => {
       samplesQuery({ label: "rate>=4", from: "", to: "", history: 20, partitions: 32, allowLateEncoder: true }),
     );
     expect(late.get("allowLateEncoder")).toBe("true");
+    expect(late.has("control")).toBe(false);
+    const control = new URLSearchParams(
+      samplesQuery({ label: "rate>=4", from: "2015-01-01", to: "", history: 20, partitions: 32 }, "control"),
+    );
+    expect(control.get("control")).toBe("shuffled");
+    expect(control.get("from")).toBe("2015-01-01");
   });
   it("falls back to the default label rule when empty", () => {
     expect(
