@@ -8,7 +8,8 @@ import { closeDatabase, query } from "./helpers/db";
 // browser's worker (wasm backend, served from public/tfjs/) on a small range (2015 on, capped
 // per split) for one epoch, see both metric rows and the lift, one user's predictions with the attention over
 // partitions and a partition's summary on hover, download the trained model (tfjs format),
-// then reload and find the saved run.
+// then reload and find the saved run. A third variant, the control (shuffled across users), is
+// trained too and reported as "LIBER − control".
 //
 // The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff), so
 // the page first says there is no leak-free encoder for these settings; the test fits one as of
@@ -44,7 +45,9 @@ test("train both variants in the browser, explain a user, download the model, fi
     [encoderId],
   );
   expect(fitted?.until).toBe(fittedUntil);
-  await page.getByRole("button", { name: "Train both" }).click();
+  // and the sanity control: +LIBER on partition vectors shuffled across users
+  await page.getByLabel("Also train a control (shuffled across users)").check();
+  await page.getByRole("button", { name: "Train all three" }).click();
 
   await expect(page.getByTestId("ctr-backend")).toContainText("wasm", { timeout: 120_000 });
   const baseline = page.getByTestId("metrics-baseline");
@@ -55,6 +58,10 @@ test("train both variants in the browser, explain a user, download the model, fi
   await expect(baseline).toContainText(/Baseline\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(liber).toContainText(/\+LIBER\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(lift).toContainText(/Lift.*[+-]?\d\.\d{4}/);
+  await expect(page.getByTestId("metrics-control")).toContainText(
+    /Control \(shuffled across users\)\s*0\.\d{4}\s*\d+\.\d{4}/,
+  );
+  await expect(page.getByTestId("metrics-liber-minus-control")).toContainText(/LIBER − control.*[+-]?\d\.\d{4}/);
   // the samples read the leak-free encoder just fitted: no leak flagged
   await expect(page.getByTestId("ctr-encoder")).toContainText(`Partition vectors of encoder #${encoderId} `);
   await expect(page.getByTestId("ctr-encoder")).not.toContainText("leak");
