@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { ctrModelFromFiles, loadCtrModel } from "../lib/ctr/export";
 import { signIn } from "./helpers/auth";
 import { closeDatabase, query } from "./helpers/db";
@@ -17,9 +17,23 @@ import { closeDatabase, query } from "./helpers/db";
 
 test.afterAll(closeDatabase);
 
-test("train both variants in the browser, explain a user, download the model, find the saved run", async ({ page }) => {
+test("train both variants in the browser, explain a user, download the model, find the saved run", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(300_000);
   await signIn(page, "admin");
+
+  // A viewer sees that there is no leak-free encoder for the range, but no button to fit one.
+  const viewer = await viewerPage(page, browser);
+  await viewer.goto("/ctr-lab");
+  await viewer.getByLabel("From (optional)").fill("2015-01-01");
+  const viewerStatus = viewer.getByTestId("ctr-encoder-status");
+  await expect(viewerStatus).toContainText("No encoder fitted before the validation cutoff", { timeout: 60_000 });
+  await expect(viewerStatus).toContainText("An editor can fit a leak-free encoder");
+  await expect(viewer.getByRole("button", { name: /Fit a leak-free encoder/ })).toHaveCount(0);
+  await viewer.context().close();
+
   await page.goto("/ctr-lab");
   await expect(page.getByRole("heading", { name: "CTR Lab" })).toBeVisible();
 
@@ -133,3 +147,26 @@ test("train both variants in the browser, explain a user, download the model, fi
   await expect(row).toContainText("browser");
   await expect(row).toContainText("deepfm");
 });
+
+/** A browser context signed in as a fresh viewer (created by the admin through the API). */
+async function viewerPage(adminPage: Page, browser: Browser): Promise<Page> {
+  const credentials = { name: `ctr-viewer-${Date.now()}`, role: "viewer", password: "ctr-viewer-password" };
+  const status = await adminPage.evaluate(
+    (body) =>
+      fetch("/api/accounts", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
+    credentials,
+  );
+  expect(status, "the admin creates a viewer").toBeLessThan(300);
+  const baseURL = test.info().project.use.baseURL!;
+  const context = await browser.newContext({ baseURL });
+  const signedIn = await context.request.post("/api/auth/sign-in", {
+    data: { name: credentials.name, password: credentials.password },
+    headers: { origin: baseURL },
+  });
+  expect(signedIn.status()).toBe(200);
+  return context.newPage();
+}
