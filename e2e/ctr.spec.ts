@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { ctrModelFromFiles, loadCtrModel } from "../lib/ctr/export";
 import { signIn } from "./helpers/auth";
 import { closeDatabase, query } from "./helpers/db";
@@ -8,17 +8,32 @@ import { closeDatabase, query } from "./helpers/db";
 // browser's worker (wasm backend, served from public/tfjs/) on a small range (2015 on, capped
 // per split) for one epoch, see both metric rows and the lift, one user's predictions with the attention over
 // partitions and a partition's summary on hover, download the trained model (tfjs format),
-// then reload and find the saved run.
+// then reload and find the saved run. A third variant, the control (shuffled across users), is
+// trained too and reported as "LIBER − control".
 //
-// The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff),
-// so the run allows a late encoder (the page flags the leak); otherwise +LIBER would see no
-// partition vectors and there would be no attention to show.
+// The demo's only UIF encoder is fitted on all demo summaries (after the validation cutoff), so
+// the page first says there is no leak-free encoder for these settings; the test fits one as of
+// the validation cutoff (POST /api/ctr/encoder, editor) and the samples then read it, leak-free.
 
 test.afterAll(closeDatabase);
 
-test("train both variants in the browser, explain a user, download the model, find the saved run", async ({ page }) => {
+test("train both variants in the browser, explain a user, download the model, find the saved run", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(300_000);
   await signIn(page, "admin");
+
+  // A viewer sees that there is no leak-free encoder for the range, but no button to fit one.
+  const viewer = await viewerPage(page, browser);
+  await viewer.goto("/ctr-lab");
+  await viewer.getByLabel("From (optional)").fill("2015-01-01");
+  const viewerStatus = viewer.getByTestId("ctr-encoder-status");
+  await expect(viewerStatus).toContainText("No encoder fitted before the validation cutoff", { timeout: 60_000 });
+  await expect(viewerStatus).toContainText("An editor can fit a leak-free encoder");
+  await expect(viewer.getByRole("button", { name: /Fit a leak-free encoder/ })).toHaveCount(0);
+  await viewer.context().close();
+
   await page.goto("/ctr-lab");
   await expect(page.getByRole("heading", { name: "CTR Lab" })).toBeVisible();
 
@@ -28,8 +43,25 @@ test("train both variants in the browser, explain a user, download the model, fi
   await page.getByLabel("Sample cap per split").fill("300");
   await page.getByLabel("Epochs").fill("1");
   await page.getByLabel("Backend").selectOption("wasm");
-  await page.getByLabel("Allow an encoder fitted after the validation cutoff").check();
-  await page.getByRole("button", { name: "Train both" }).click();
+  // no leak-free encoder for this range yet: fit one as of its validation cutoff
+  const encoderStatus = page.getByTestId("ctr-encoder-status");
+  await expect(encoderStatus).toContainText("No encoder fitted before the validation cutoff", { timeout: 60_000 });
+  await expect(page.getByLabel("Allow an encoder fitted after the validation cutoff")).not.toBeChecked();
+  await page.getByRole("button", { name: "Fit a leak-free encoder as of the validation cutoff" }).click();
+  await expect(encoderStatus).toContainText(/Leak-free encoder #\d+/, { timeout: 180_000 });
+  const statusText = await encoderStatus.innerText();
+  const encoderId = Number(statusText.match(/Leak-free encoder #(\d+)/)![1]);
+  const fittedUntil = statusText.match(/fitted until ([^)]+)\)/)![1]!;
+  const cutoffShown = statusText.match(/validation cutoff of these settings: ([^)]+)\)/)![1]!;
+  expect(fittedUntil).toBe(cutoffShown);
+  const [fitted] = await query<{ until: string }>(
+    `SELECT to_char(fitted_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS until FROM uif_encoder_versions WHERE id = $1`,
+    [encoderId],
+  );
+  expect(fitted?.until).toBe(fittedUntil);
+  // and the sanity control: +LIBER on partition vectors shuffled across users
+  await page.getByLabel("Also train a control (shuffled across users)").check();
+  await page.getByRole("button", { name: "Train all three" }).click();
 
   await expect(page.getByTestId("ctr-backend")).toContainText("wasm", { timeout: 120_000 });
   const baseline = page.getByTestId("metrics-baseline");
@@ -40,7 +72,13 @@ test("train both variants in the browser, explain a user, download the model, fi
   await expect(baseline).toContainText(/Baseline\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(liber).toContainText(/\+LIBER\s*0\.\d{4}\s*\d+\.\d{4}/);
   await expect(lift).toContainText(/Lift.*[+-]?\d\.\d{4}/);
-  await expect(page.getByTestId("ctr-encoder")).toContainText(/Partition vectors of encoder #\d+.*leak/);
+  await expect(page.getByTestId("metrics-control")).toContainText(
+    /Control \(shuffled across users\)\s*0\.\d{4}\s*\d+\.\d{4}/,
+  );
+  await expect(page.getByTestId("metrics-liber-minus-control")).toContainText(/LIBER − control.*[+-]?\d\.\d{4}/);
+  // the samples read the leak-free encoder just fitted: no leak flagged
+  await expect(page.getByTestId("ctr-encoder")).toContainText(`Partition vectors of encoder #${encoderId} `);
+  await expect(page.getByTestId("ctr-encoder")).not.toContainText("leak");
   // the first test sample is on or after the range's start
   const firstWhen = await page.getByRole("table", { name: "User predictions" }).getByRole("row").nth(1).innerText();
   expect(firstWhen.slice(0, 10) >= "2015-01-01").toBe(true);
@@ -109,3 +147,26 @@ test("train both variants in the browser, explain a user, download the model, fi
   await expect(row).toContainText("browser");
   await expect(row).toContainText("deepfm");
 });
+
+/** A browser context signed in as a fresh viewer (created by the admin through the API). */
+async function viewerPage(adminPage: Page, browser: Browser): Promise<Page> {
+  const credentials = { name: `ctr-viewer-${Date.now()}`, role: "viewer", password: "ctr-viewer-password" };
+  const status = await adminPage.evaluate(
+    (body) =>
+      fetch("/api/accounts", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
+    credentials,
+  );
+  expect(status, "the admin creates a viewer").toBeLessThan(300);
+  const baseURL = test.info().project.use.baseURL!;
+  const context = await browser.newContext({ baseURL });
+  const signedIn = await context.request.post("/api/auth/sign-in", {
+    data: { name: credentials.name, password: credentials.password },
+    headers: { origin: baseURL },
+  });
+  expect(signedIn.status()).toBe(200);
+  return context.newPage();
+}

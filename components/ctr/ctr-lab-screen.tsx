@@ -14,6 +14,7 @@ import { formatDate, formatDateTime } from "@/components/ui/format";
 import { PageHeader, Section } from "@/components/ui/page-header";
 import { EmptyState, ErrorState, Skeleton } from "@/components/ui/states";
 import type { CtrWorkerApi, WorkerEvent, WorkerResult } from "./ctr-worker";
+import { EncoderPanel } from "./encoder-panel";
 import {
   addCurvePoint,
   DEFAULT_SETTINGS,
@@ -24,13 +25,18 @@ import {
   type ExplainRow,
   type ExplainUser,
   type LabSettings,
+  type LabVariant,
   type ProgressEvent,
   type Variant,
 } from "./lab-model";
 
 const RUNS_KEY = ["ctr", "runs"] as const;
-const COLOURS: Record<Variant, string> = { baseline: "#475569", liber: "#0284c7" };
-const VARIANT_LABEL: Record<Variant, string> = { baseline: "Baseline", liber: "+LIBER" };
+const COLOURS: Record<LabVariant, string> = { baseline: "#475569", liber: "#0284c7", control: "#a16207" };
+const VARIANT_LABEL: Record<LabVariant, string> = {
+  baseline: "Baseline",
+  liber: "+LIBER",
+  control: "Control (shuffled across users)",
+};
 
 type Phase = "idle" | "transfer" | "backend" | "training" | "done" | "failed";
 
@@ -40,7 +46,9 @@ interface RunState {
   data: Extract<WorkerEvent, { kind: "data" }> | null;
   backend: string | null;
   timings: BackendTiming[] | null;
-  progress: Partial<Record<Variant, ProgressEvent>>;
+  progress: Partial<Record<LabVariant, ProgressEvent>>;
+  /** this run also trains the control */
+  control: boolean;
   curve: CurvePoint[];
   result: WorkerResult | null;
   error: string | null;
@@ -54,6 +62,7 @@ const IDLE: RunState = {
   backend: null,
   timings: null,
   progress: {},
+  control: false,
   curve: [],
   result: null,
   error: null,
@@ -125,13 +134,20 @@ export function CtrLabScreen() {
             baseline,
             liber,
             lift,
+            ...(compact.control
+              ? {
+                  control: compact.control,
+                  liberMinusControl: compact.liberMinusControl,
+                  controlLift: compact.controlLift,
+                }
+              : {}),
             slices,
             backend: compact.backend,
             seconds: compact.seconds,
             roc: result.roc,
           },
-          curves: (["baseline", "liber"] as const).flatMap((variant) =>
-            result[variant].perSeed.map((s) => ({ variant, seed: s.seed, epochs: s.epochs })),
+          curves: (["baseline", "liber", "control"] as const).flatMap(
+            (variant) => result[variant]?.perSeed.map((s) => ({ variant, seed: s.seed, epochs: s.epochs })) ?? [],
           ),
           durationMs: r.durationMs,
         }),
@@ -148,7 +164,7 @@ export function CtrLabScreen() {
     if (running) return;
     setSavedId(null);
     save.reset();
-    setRun({ ...IDLE, phase: "transfer", startedAt: performance.now() });
+    setRun({ ...IDLE, phase: "transfer", control: settings.control, startedAt: performance.now() });
     const onEvent = (ev: WorkerEvent) => {
       setRun((r) => {
         switch (ev.kind) {
@@ -174,6 +190,7 @@ export function CtrLabScreen() {
         progress: {
           baseline: r.progress.baseline && { ...r.progress.baseline, done: true },
           liber: r.progress.liber && { ...r.progress.liber, done: true },
+          control: r.progress.control && { ...r.progress.control, done: true },
         },
       }));
       if (can("editor")) save.mutate({ result, settings, durationMs: Math.round(result.result.seconds * 1000) });
@@ -260,6 +277,7 @@ export function CtrLabScreen() {
             value={settings.partitions}
             onChange={(v) => set("partitions", v)}
           />
+          <EncoderPanel settings={settings} canFit={can("editor")} running={running} />
           <label className="col-span-2 flex items-start gap-2 self-end">
             <input
               type="checkbox"
@@ -270,8 +288,23 @@ export function CtrLabScreen() {
             <span className="text-slate-700">
               Allow an encoder fitted after the validation cutoff
               <span className="block text-xs text-slate-500">
-                Only when no encoder was fitted before it: its IDF then saw the test period (a leak, flagged in the
-                results).
+                Only when no encoder was fitted before it (prefer fitting one above): its IDF then saw the test period
+                (a leak, flagged in the results).
+              </span>
+            </span>
+          </label>
+          <label className="col-span-2 flex items-start gap-2 self-end">
+            <input
+              type="checkbox"
+              className="mt-1"
+              checked={settings.control}
+              onChange={(e) => set("control", e.target.checked)}
+            />
+            <span className="text-slate-700">
+              Also train a control (shuffled across users)
+              <span className="block text-xs text-slate-500">
+                The +LIBER architecture on the same samples with every user&apos;s partition vectors taken from another
+                user (same slots and ages): &quot;LIBER − control&quot; is what the user&apos;s own summaries add.
               </span>
             </span>
           </label>
@@ -281,7 +314,7 @@ export function CtrLabScreen() {
               disabled={running}
               className="rounded-md bg-sky-700 px-4 py-2 font-medium text-white hover:bg-sky-800 disabled:opacity-50"
             >
-              {running ? "Training…" : "Train both"}
+              {running ? "Training…" : settings.control ? "Train all three" : "Train both"}
             </button>
             {running && (
               <button
@@ -329,18 +362,20 @@ export function CtrLabScreen() {
               )}
             </p>
             <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
-              {(["baseline", "liber"] as const).map((v) => {
-                const p = run.progress[v];
-                return (
-                  <div key={v}>
-                    <Bar
-                      label={`${VARIANT_LABEL[v]}${p ? `: epoch ${p.epoch}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}${p.validAuc !== undefined ? `, valid AUC ${p.validAuc.toFixed(4)}` : ""}, ${Math.round(p.samplesPerSecond)} samples/s` : ": waiting"}`}
-                      fraction={progressFraction(p)}
-                      colour={COLOURS[v]}
-                    />
-                  </div>
-                );
-              })}
+              {(run.control ? (["baseline", "liber", "control"] as const) : (["baseline", "liber"] as const)).map(
+                (v) => {
+                  const p = run.progress[v];
+                  return (
+                    <div key={v}>
+                      <Bar
+                        label={`${VARIANT_LABEL[v]}${p ? `: epoch ${p.epoch}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}${p.validAuc !== undefined ? `, valid AUC ${p.validAuc.toFixed(4)}` : ""}, ${Math.round(p.samplesPerSecond)} samples/s` : ": waiting"}`}
+                        fraction={progressFraction(p)}
+                        colour={COLOURS[v]}
+                      />
+                    </div>
+                  );
+                },
+              )}
             </div>
             {run.curve.length > 1 && (
               <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
@@ -549,6 +584,20 @@ function Results({
       signed: true,
     },
   ];
+  if (compact.control && compact.liberMinusControl)
+    rows.push(
+      { name: VARIANT_LABEL.control, testId: "metrics-control", m: compact.control },
+      {
+        name: "LIBER − control",
+        testId: "metrics-liber-minus-control",
+        m: {
+          auc: compact.liberMinusControl.auc.mean,
+          logloss: compact.liberMinusControl.logloss.mean,
+          gauc: compact.liberMinusControl.gauc.mean,
+        },
+        signed: true,
+      },
+    );
   // Each variant's ROC has its own FPR points: one data array per line on a numeric x axis.
   const roc = full.roc;
   return (
@@ -950,7 +999,7 @@ function EncoderNote({ provenance }: { provenance: Record<string, unknown> }) {
       data-testid="ctr-encoder"
     >
       {!e
-        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (fit one as of the cutoff, or allow a later one in the settings)."
+        ? "No UIF encoder fitted before the validation cutoff has vectors: +LIBER saw no partition vectors (an editor can fit one as of the cutoff in the settings, or allow a later one)."
         : `Partition vectors of encoder #${e.id} (${e.version.slice(0, 12)}), fitted until ${formatDateTime(e.fittedUntil)}` +
           (meta.encoderFittedAfterCutoff
             ? ": fitted after the validation cutoff, so its IDF saw the evaluation period (leak)."

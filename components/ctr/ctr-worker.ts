@@ -9,7 +9,7 @@ import * as Comlink from "comlink";
 import { measureBackends, selectBackend, type BackendName, type BackendTiming } from "@/lib/ctr/backend";
 import { runCtrEval, compactResult, type CtrEvalResult, type Variant } from "@/lib/ctr/evaluate";
 import { ctrModelArtifacts, ctrModelFiles, type CtrModelFiles } from "@/lib/ctr/export";
-import { predict } from "@/lib/ctr/train";
+import { predict, type TrainProgress } from "@/lib/ctr/train";
 import { selectRows, type CtrDataset } from "@/lib/ctr/schema";
 import { readDatasetResponse, type TransferProgress } from "@/lib/ctr/stream-client";
 import {
@@ -18,6 +18,7 @@ import {
   explainUsers,
   samplesQuery,
   type ExplainData,
+  type LabVariant,
   type LabSettings,
   type ProgressEvent,
 } from "./lab-model";
@@ -52,6 +53,20 @@ function capDataset(dataset: CtrDataset, cap: number): CtrDataset {
   return { ...dataset, train: cut("train"), valid: cut("valid"), test: cut("test") };
 }
 
+function progressEvent(p: TrainProgress & { variant: LabVariant }, epochs: number): WorkerEvent {
+  return {
+    kind: "progress",
+    variant: p.variant,
+    epoch: p.epoch,
+    batch: p.batch,
+    batches: p.batches,
+    epochs,
+    loss: p.loss,
+    validAuc: p.validAuc,
+    samplesPerSecond: p.samplesPerSecond,
+  };
+}
+
 let explain: ExplainData | null = null;
 /** the last run's trained models, serialised (tfjs format) for download */
 let trainedModels: Partial<Record<Variant, tf.io.ModelArtifacts>> = {};
@@ -72,6 +87,18 @@ const api = {
     const response = await fetch(`/api/ctr/samples?${samplesQuery(settings)}`, { credentials: "same-origin" });
     const full = await readDatasetResponse(response, (progress) => onEvent({ kind: "transfer", progress }));
     const dataset = capDataset(full, settings.sampleCap);
+    // the control: the same samples with every user's partition vectors read from another user
+    // (the server's seeded derangement); capped with the same rows
+    let controlDataset: CtrDataset | undefined;
+    if (settings.control) {
+      const controlResponse = await fetch(`/api/ctr/samples?${samplesQuery(settings, "control")}`, {
+        credentials: "same-origin",
+      });
+      const controlFull = await readDatasetResponse(controlResponse, (progress) =>
+        onEvent({ kind: "transfer", progress }),
+      );
+      controlDataset = capDataset(controlFull, settings.sampleCap);
+    }
     onEvent({
       kind: "data",
       samples: { train: dataset.train.size, valid: dataset.valid.size, test: dataset.test.size },
@@ -99,6 +126,7 @@ const api = {
     const batches = Math.ceil(dataset.train.size / batchSize);
     const result = await runCtrEval({
       dataset,
+      controlDataset,
       backbone: settings.backbone,
       seeds: [settings.seed],
       train: { epochs: settings.epochs, batchSize, progressEvery: Math.max(1, Math.floor(batches / 20)) },
@@ -115,18 +143,8 @@ const api = {
         if (variant === "liber")
           kept.weights = (await predict(model, test, partitions, { withWeights: true })).partitionWeights ?? null;
       },
-      onProgress: (p) =>
-        onEvent({
-          kind: "progress",
-          variant: p.variant,
-          epoch: p.epoch,
-          batch: p.batch,
-          batches: p.batches,
-          epochs: settings.epochs,
-          loss: p.loss,
-          validAuc: p.validAuc,
-          samplesPerSecond: p.samplesPerSecond,
-        }),
+      onProgress: (p) => onEvent(progressEvent(p, settings.epochs)),
+      onControlProgress: (p) => onEvent(progressEvent(p, settings.epochs)),
     });
     // the test metrics go into each saved model's metadata
     const compact = compactResult(result);

@@ -6,6 +6,7 @@ import {
   explainUsers,
   formatMetric,
   progressFraction,
+  encoderSettings,
   samplesQuery,
   transferLabel,
   type ExplainData,
@@ -23,6 +24,16 @@ const event = (over: Partial<ProgressEvent>): ProgressEvent => ({
   ...over,
 });
 
+describe("encoderSettings", () => {
+  it("sends the label rule and only the dates that are set (what decides the validation cutoff)", () => {
+    expect(encoderSettings({ label: " rate>=4 ", from: "2015-01-01", to: "" })).toEqual({
+      label: "rate>=4",
+      from: "2015-01-01",
+    });
+    expect(encoderSettings({ label: "", from: "", to: "2018-01-01" })).toEqual({ label: "rate>=4", to: "2018-01-01" });
+  });
+});
+
 describe("samplesQuery", () => {
   it("sends the label rule, shape and only the dates that are set", () => {
     const q = new URLSearchParams(
@@ -38,6 +49,12 @@ describe("samplesQuery", () => {
       samplesQuery({ label: "rate>=4", from: "", to: "", history: 20, partitions: 32, allowLateEncoder: true }),
     );
     expect(late.get("allowLateEncoder")).toBe("true");
+    expect(late.has("control")).toBe(false);
+    const control = new URLSearchParams(
+      samplesQuery({ label: "rate>=4", from: "2015-01-01", to: "", history: 20, partitions: 32 }, "control"),
+    );
+    expect(control.get("control")).toBe("shuffled");
+    expect(control.get("from")).toBe("2015-01-01");
   });
   it("falls back to the default label rule when empty", () => {
     expect(

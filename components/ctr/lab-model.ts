@@ -6,6 +6,8 @@ import type { BackendName } from "@/lib/ctr/backend";
 import type { Backbone } from "@/lib/ctr/model";
 
 export type Variant = "baseline" | "liber";
+/** the variants trained in the Lab: the control (optional) is the LIBER architecture on another user's partitions */
+export type LabVariant = Variant | "control";
 
 export interface LabSettings {
   backbone: Backbone;
@@ -22,6 +24,8 @@ export interface LabSettings {
   backend: BackendName | "auto";
   /** use an encoder fitted after the validation cutoff when no leak-free one exists (its IDF saw the test period) */
   allowLateEncoder: boolean;
+  /** also train a control: +LIBER on partition vectors shuffled across users (same samples, slots and ages) */
+  control: boolean;
 }
 
 export const DEFAULT_SETTINGS: LabSettings = {
@@ -36,11 +40,13 @@ export const DEFAULT_SETTINGS: LabSettings = {
   sampleCap: 5000,
   backend: "auto",
   allowLateEncoder: false,
+  control: false,
 };
 
 /** The query string of GET /api/ctr/samples for these settings (only what the API reads). */
 export function samplesQuery(
   s: Pick<LabSettings, "label" | "from" | "to" | "history" | "partitions"> & { allowLateEncoder?: boolean },
+  dataset: "own" | "control" = "own",
 ): string {
   const q = new URLSearchParams({
     label: s.label.trim() || "rate>=4",
@@ -50,7 +56,17 @@ export function samplesQuery(
   if (s.from) q.set("from", s.from);
   if (s.to) q.set("to", s.to);
   if (s.allowLateEncoder) q.set("allowLateEncoder", "true");
+  if (dataset === "control") q.set("control", "shuffled");
   return q.toString();
+}
+
+/** The settings that decide the validation cutoff, for GET (query) and POST (body) /api/ctr/encoder. */
+export function encoderSettings(s: Pick<LabSettings, "label" | "from" | "to">): {
+  label: string;
+  from?: string;
+  to?: string;
+} {
+  return { label: s.label.trim() || "rate>=4", ...(s.from ? { from: s.from } : {}), ...(s.to ? { to: s.to } : {}) };
 }
 
 /**
@@ -65,7 +81,7 @@ export function cappedRows(size: number, cap: number): Int32Array {
 }
 
 export interface ProgressEvent {
-  variant: Variant;
+  variant: LabVariant;
   epoch: number;
   batch: number;
   batches: number;
@@ -102,6 +118,7 @@ export interface CurvePoint {
  * values there, e.g. the end-of-epoch event brings the validation AUC to the last batch's x.
  */
 export function addCurvePoint(curve: CurvePoint[], p: ProgressEvent): CurvePoint[] {
+  if (p.variant === "control") return curve; // the curves compare baseline and +LIBER
   const x = Math.round((p.epoch - 1 + (p.batches > 0 ? p.batch / p.batches : 1)) * 1000) / 1000;
   const lossKey = p.variant === "baseline" ? "baselineLoss" : "liberLoss";
   const aucKey = p.variant === "baseline" ? "baselineAuc" : "liberAuc";

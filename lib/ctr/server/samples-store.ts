@@ -26,6 +26,7 @@ import {
   type LogEvent,
   type PartitionVectorRef,
 } from "../samples";
+import type { CtrEncoderFit, CtrEncoderRef, CtrEncoderStatus } from "../contract";
 import type { CtrDataset, CtrShape } from "../schema";
 
 export interface LoadSamplesOptions {
@@ -75,7 +76,7 @@ export interface LoadedSamples {
     encoder: { id: number; kind: string; version: string; dims: number; fittedUntil: string | null } | null;
     encoderFittedAfterCutoff: boolean;
     /** what --fit-encoder did: the version fitted (or found) as of the cutoff, texts encoded */
-    encoderFit: { id: number; created: boolean; fittedUntil: string; encoded: number } | null;
+    encoderFit: CtrEncoderFit | null;
     vectors: "summary" | "summary+shift";
     events: number;
     partitionVectors: number;
@@ -83,8 +84,24 @@ export interface LoadedSamples {
   };
 }
 
-export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<LoadedSamples> {
-  const started = performance.now();
+/** The part of the options that decides the samples' events and hence the validation cutoff. */
+export type CutoffOptions = Pick<
+  LoadSamplesOptions,
+  "config" | "promptVersionId" | "labelRule" | "splits" | "from" | "to" | "users"
+>;
+
+interface LoadedEvents {
+  configId: number;
+  promptVersionId: number;
+  rule: LabelRule;
+  splits: [number, number];
+  userIds: number[] | null;
+  events: LogEvent[];
+  /** the validation cutoff (ms): samples at or after it are validation or test */
+  validFrom: number;
+}
+
+async function loadEvents(options: CutoffOptions): Promise<LoadedEvents> {
   const q = pool();
   const configId = await resolveConfigId(options.config ?? "active");
   if (configId === null) throw new CtrDataError(`no partition config "${options.config ?? "active"}"`);
@@ -120,6 +137,79 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
   }));
   if (events.length === 0) throw new CtrDataError("no behaviours in the chosen range");
   const { validFrom } = sampleCutoffs(events, rule, splits);
+  return { configId, promptVersionId, rule, splits, userIds, events, validFrom };
+}
+
+/**
+ * Fits (or reuses: versions are stored by content) a builtin encoder version on the summaries of
+ * partitions sealed strictly before `validFrom`, and encodes every summary under it.
+ */
+async function fitEncoderAsOf(
+  configId: number,
+  promptVersionId: number,
+  validFrom: number,
+  createdBy: string,
+): Promise<CtrEncoderFit> {
+  if (!Number.isFinite(validFrom)) throw new CtrDataError("no validation cutoff to fit the encoder at");
+  const scope = await resolveScope({ config: configId, prompt: promptVersionId });
+  const fit = await fitBuiltinVersion({ scope, asOf: new Date(validFrom), createdBy });
+  const row = await getEncoderVersion(fit.encoder.id);
+  if (!row) throw new CtrDataError(`encoder version ${fit.encoder.id} vanished`);
+  const encoded = await encodeMissing(row, { scope, createdBy });
+  return {
+    id: row.id,
+    created: fit.created,
+    fittedUntil: new Date(validFrom).toISOString(),
+    encoded: encoded.encoded + encoded.reused,
+  };
+}
+
+const encoderRef = (e: EncoderRow): CtrEncoderRef => ({
+  id: e.id,
+  kind: e.kind,
+  version: e.version,
+  dims: e.dims,
+  fittedUntil: e.fitted_until?.toISOString() ?? null,
+});
+
+/**
+ * Which encoder the samples of these settings would read (the CTR Lab asks before training):
+ * the leak-free one (fitted_until <= validation cutoff, with vectors) if any, and the newest
+ * later one that `allowLateEncoder` would fall back to.
+ */
+export async function ctrEncoderStatus(options: CutoffOptions = {}): Promise<CtrEncoderStatus> {
+  const { configId, promptVersionId, validFrom } = await loadEvents(options);
+  const leakFree = await chooseEncoder(configId, promptVersionId, validFrom, {});
+  const newest = leakFree
+    ? null
+    : await chooseEncoder(configId, promptVersionId, validFrom, { allowLateEncoder: true });
+  return {
+    configId,
+    promptVersionId,
+    validFrom: Number.isFinite(validFrom) ? new Date(validFrom).toISOString() : null,
+    leakFree: leakFree ? encoderRef(leakFree) : null,
+    late: newest ? encoderRef(newest) : null,
+  };
+}
+
+/**
+ * Fits (or reuses) the builtin encoder as of the validation cutoff of these settings, encodes
+ * every summary under it (what `liber ctr-eval --fit-encoder` does), and returns the new status:
+ * the samples of the same settings then read it without `allowLateEncoder`.
+ */
+export async function fitCtrEncoder(
+  options: CutoffOptions,
+  createdBy: string,
+): Promise<{ fit: CtrEncoderFit; status: CtrEncoderStatus }> {
+  const { configId, promptVersionId, validFrom } = await loadEvents(options);
+  const fit = await fitEncoderAsOf(configId, promptVersionId, validFrom, createdBy);
+  return { fit, status: await ctrEncoderStatus(options) };
+}
+
+export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<LoadedSamples> {
+  const started = performance.now();
+  const q = pool();
+  const { configId, promptVersionId, rule, splits, userIds, events, validFrom } = await loadEvents(options);
 
   const { rows: itemRows } = await q.query<{ id: number; categories: string[] }>(
     `SELECT id, categories FROM items WHERE id IN (SELECT DISTINCT item_id FROM behaviors WHERE ($1::int[] IS NULL OR user_id = ANY($1::int[])))`,
@@ -131,19 +221,8 @@ export async function loadCtrSamples(options: LoadSamplesOptions = {}): Promise<
   let encoderVersionId = options.encoderVersionId;
   if (options.fitEncoder) {
     if (encoderVersionId !== undefined) throw new CtrDataError("fitEncoder and an explicit encoder exclude each other");
-    if (!Number.isFinite(validFrom)) throw new CtrDataError("no validation cutoff to fit the encoder at");
-    const scope = await resolveScope({ config: configId, prompt: promptVersionId });
-    const fit = await fitBuiltinVersion({ scope, asOf: new Date(validFrom), createdBy: "ctr-eval" });
-    const row = await getEncoderVersion(fit.encoder.id);
-    if (!row) throw new CtrDataError(`encoder version ${fit.encoder.id} vanished`);
-    const encoded = await encodeMissing(row, { scope, createdBy: "ctr-eval" });
-    encoderVersionId = row.id;
-    encoderFit = {
-      id: row.id,
-      created: fit.created,
-      fittedUntil: new Date(validFrom).toISOString(),
-      encoded: encoded.encoded + encoded.reused,
-    };
+    encoderFit = await fitEncoderAsOf(configId, promptVersionId, validFrom, "ctr-eval");
+    encoderVersionId = encoderFit.id;
   }
   const vectorsKind = options.vectors ?? "summary";
   const encoder = await chooseEncoder(configId, promptVersionId, validFrom, { ...options, encoderVersionId });

@@ -23,6 +23,8 @@ export interface SamplesQuery {
   to?: Date;
   users?: string;
   allowLateEncoder?: boolean;
+  /** the shuffled-across-users control's dataset instead (same samples, another user's partition vectors) */
+  control?: "shuffled";
 }
 
 export async function ctrSamplesBytes(query: SamplesQuery) {
@@ -32,6 +34,7 @@ export async function ctrSamplesBytes(query: SamplesQuery) {
       config: query.config,
       encoderVersionId: query.encoder,
       allowLateEncoder: query.allowLateEncoder,
+      control: query.control,
       labelRule: parseLabelRule(query.label),
       shape: { historyLength: query.history, maxPartitions: query.partitions },
       from: query.from,
@@ -42,7 +45,9 @@ export async function ctrSamplesBytes(query: SamplesQuery) {
         .filter(Boolean),
     };
     const loaded = await loadCtrSamples(options);
-    return { bytes: encodeDataset(loaded.dataset), provenance: loaded.provenance };
+    const dataset = query.control ? loaded.controlDataset : loaded.dataset;
+    if (!dataset) throw new CtrDataError(`no ${query.control} control dataset`);
+    return { bytes: encodeDataset(dataset), provenance: loaded.provenance };
   } catch (err) {
     if (err instanceof CtrDataError || (err instanceof Error && /label rule/.test(err.message)))
       throw unprocessable(err.message);

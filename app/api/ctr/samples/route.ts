@@ -17,7 +17,8 @@ const query = z.object({
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .optional(),
+  control: z.enum(["shuffled"]).optional(),
 });
 
-/** GET /api/ctr/samples?label=&history=&partitions=&from=&to=&users=&config=&encoder=: CTR samples as Arrow IPC. */
+/** GET /api/ctr/samples?label=&history=&partitions=&from=&to=&users=&config=&encoder=&allowLateEncoder=&control=shuffled: CTR samples as Arrow IPC. */
 export const GET = route({ access: "viewer", query }, async ({ query }) => ctrSamplesResponse(query));
