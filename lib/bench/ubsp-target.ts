@@ -25,7 +25,11 @@ export const ubspBenchTarget: BenchTarget<UbspBenchReport> = {
     cmd
       .option("--events <n>", "events in the pure throughput run", "5000000")
       .option("--appends <n>", "timed appends per history size (the median is reported)", "50")
-      .option("--repeat <n>", "MovieLens imports with and without the hook (medians)", "2")
+      .option(
+        "--repeat <n>",
+        "MovieLens imports with and without the hook (medians), after one untimed warm-up import",
+        "3",
+      )
       .option("--dataset <dir>", "a MovieLens folder for the import and recompute measures", DEMO_DATASET_DIR)
       .option("--no-db", "only the pure throughput"),
   run: async (opts, log) => {
