@@ -24,7 +24,10 @@ interface Encoder {
 /** The default encoder: the newest builtin version (what the demo encoded with). */
 async function defaultEncoder(): Promise<Encoder> {
   const [row] = await query<Encoder>(
-    `SELECT id, version, dims FROM uif_encoder_versions WHERE kind = 'builtin' ORDER BY id DESC LIMIT 1`,
+    // The app's default (lib/uif/store.ts latestEncoderVersion): the latest horizon, then the newest id. The CTR
+    // spec, which runs first, fits a leak-free version as of an earlier cutoff: newer id, not the default.
+    `SELECT id, version, dims FROM uif_encoder_versions WHERE kind = 'builtin'
+      ORDER BY fitted_until DESC NULLS LAST, id DESC LIMIT 1`,
   );
   expect(row, "the first start fits a builtin encoder on the demo summaries").toBeDefined();
   return row!;
