@@ -278,36 +278,20 @@ export function CtrLabScreen() {
             onChange={(v) => set("partitions", v)}
           />
           <EncoderPanel settings={settings} canFit={can("editor")} running={running} />
-          <label className="col-span-2 flex items-start gap-2 self-end">
-            <input
-              type="checkbox"
-              className="mt-1"
-              checked={settings.allowLateEncoder}
-              onChange={(e) => set("allowLateEncoder", e.target.checked)}
-            />
-            <span className="text-slate-700">
-              Allow an encoder fitted after the validation cutoff
-              <span className="block text-xs text-slate-500">
-                Only when no encoder was fitted before it (prefer fitting one above): its IDF then saw the test period
-                (a leak, flagged in the results).
-              </span>
-            </span>
-          </label>
-          <label className="col-span-2 flex items-start gap-2 self-end">
-            <input
-              type="checkbox"
-              className="mt-1"
-              checked={settings.control}
-              onChange={(e) => set("control", e.target.checked)}
-            />
-            <span className="text-slate-700">
-              Also train a control (shuffled across users)
-              <span className="block text-xs text-slate-500">
-                The +LIBER architecture on the same samples with every user&apos;s partition vectors taken from another
-                user (same slots and ages): &quot;LIBER − control&quot; is what the user&apos;s own summaries add.
-              </span>
-            </span>
-          </label>
+          <CheckboxField
+            label="Allow an encoder fitted after the validation cutoff"
+            hint="Only when no encoder was fitted before it (prefer fitting one above): its IDF then saw the test period (a leak, flagged in the results)."
+            checked={settings.allowLateEncoder}
+            onChange={(v) => set("allowLateEncoder", v)}
+          />
+          <CheckboxField
+            label="Also train a control (shuffled across users)"
+            hint={
+              "The +LIBER architecture on the same samples with every user's partition vectors taken from another user (same slots and ages): \"LIBER − control\" is what the user's own summaries add."
+            }
+            checked={settings.control}
+            onChange={(v) => set("control", v)}
+          />
           <div className="col-span-2 flex items-end gap-2">
             <button
               type="submit"
@@ -453,6 +437,28 @@ function Field({ label, hint, children }: { label: string; hint?: string; childr
       <span className="text-slate-700">{label}</span>
       {children}
       {hint && <span className="mt-0.5 block text-xs text-slate-500">{hint}</span>}
+    </label>
+  );
+}
+
+function CheckboxField({
+  label,
+  hint,
+  checked,
+  onChange,
+}: {
+  label: string;
+  hint: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label className="col-span-2 flex items-start gap-2 self-end">
+      <input type="checkbox" className="mt-1" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <span className="text-slate-700">
+        {label}
+        <span className="block text-xs text-slate-500">{hint}</span>
+      </span>
     </label>
   );
 }

@@ -16,6 +16,7 @@ import {
   type PartitionConfig,
   type UserPartitionState,
 } from "../liber/ubsp";
+import { mulberry32 } from "../liber/random";
 
 export interface BenchOptions {
   /** Total events over all users (default 5,000,000). */
@@ -100,17 +101,6 @@ export const BENCH_CONFIGS = {
   gapRule: { maxGapMs: 2 * HOUR },
   combined: { maxCount: 50, maxGapMs: 2 * HOUR, drift: { threshold: 0.4, minSize: 20 } },
 } satisfies Record<string, PartitionConfig>;
-
-/** Deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One sorted (ts, id) log per user; ids are globally unique like a behaviour table's. */
 export function generateStreams(total: number, users: number, seed = 42): BehaviorEvent[][] {

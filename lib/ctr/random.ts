@@ -2,18 +2,7 @@
  * Seeded randomness for the CTR code: data order, synthetic data and the seeds handed to
  * tfjs initialisers. Pure, no tfjs, same numbers in the browser and in Node.
  */
-
-/** mulberry32: a small, fast 32-bit PRNG; good enough for shuffles and synthetic data. */
-export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../liber/random";
 
 /** Standard normal draw (Box-Muller) from a uniform source. */
 export function normal(rng: () => number): number {
@@ -36,7 +25,7 @@ export function shuffleInPlace<T extends { length: number; [i: number]: number }
 export function permutation(n: number, seed: number): Int32Array {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  return shuffleInPlace(order, makeRng(seed));
+  return shuffleInPlace(order, mulberry32(seed));
 }
 
 /**

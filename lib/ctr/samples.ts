@@ -14,7 +14,7 @@
  *   enter as stored (the encoder's own fit, e.g. UIF's IDF, must end before c1: the loader
  *   checks that), ages enter as log(1 + days).
  */
-import { makeRng } from "./random";
+import { mulberry32 } from "../liber/random";
 import { emptyBatch, OOV, type CtrDataset, type CtrShape, type SampleBatch } from "./schema";
 
 export interface LogEvent {
@@ -219,7 +219,7 @@ export function partitionDonors(
   for (const p of partitions)
     if (!first.has(p.userId) || p.sealedAt < first.get(p.userId)!) first.set(p.userId, p.sealedAt);
   const users = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)! || a - b);
-  const rng = makeRng(seed);
+  const rng = mulberry32(seed);
   const donors = new Map<number, number>();
   for (let start = 0; start < users.length; start += block) {
     let end = Math.min(users.length, start + block);

@@ -7,7 +7,8 @@
  * `pMiss` otherwise. A model that ignores the partition vectors cannot beat AUC 0.5 by much;
  * one that reads them can. Used by the tests, the benchmark and the CTR Lab's demo.
  */
-import { makeRng, normal } from "./random";
+import { mulberry32 } from "../liber/random";
+import { normal } from "./random";
 import { emptyBatch, OOV, selectRows, type CtrDataset, type CtrShape, type SampleBatch } from "./schema";
 
 export interface SyntheticOptions {
@@ -41,7 +42,7 @@ export function makeSyntheticDataset(options: SyntheticOptions): CtrDataset {
     pMiss = 0.15,
   } = options;
   const shape: CtrShape = { historyLength: 5, categoriesPerItem: 2, maxPartitions: 4, ...options.shape };
-  const rng = makeRng(seed);
+  const rng = mulberry32(seed);
   const items = groups * itemsPerGroup;
   // item index i+2 (0 pad, 1 OOV); its group and category = group + 2 (+ a second, random one)
   const itemGroup = Array.from({ length: items }, (_, i) => Math.floor(i / itemsPerGroup));
@@ -115,7 +116,7 @@ export function makeSyntheticDataset(options: SyntheticOptions): CtrDataset {
  * that survives this did not come from the partition vectors.
  */
 export function shufflePartitionsAcrossUsers(dataset: CtrDataset, seed: number): CtrDataset {
-  const rng = makeRng(seed);
+  const rng = mulberry32(seed);
   const P = dataset.shape.maxPartitions;
   const shuffleSplit = (batch: SampleBatch): SampleBatch => {
     const out: SampleBatch = {

@@ -237,13 +237,7 @@ export class BehaviorLoader {
     source: string,
     opts: { write: boolean; allOrNothing?: boolean },
   ): Promise<EventBatchOutcome> {
-    const outcome: EventBatchOutcome = {
-      inserted: 0,
-      duplicates: batch.duplicatesInBatch,
-      rejected: [],
-      usersCreated: 0,
-      itemsCreated: 0,
-    };
+    const outcome = emptyOutcome(batch);
     const n = batch.size;
     const keep = new Uint8Array(n).fill(1);
 
@@ -470,13 +464,7 @@ export class BehaviorLoader {
     batch: EventBatch,
     opts: { write: boolean; allOrNothing?: boolean },
   ): Promise<EventBatchOutcome> {
-    const outcome: EventBatchOutcome = {
-      inserted: 0,
-      duplicates: batch.duplicatesInBatch,
-      rejected: [],
-      usersCreated: 0,
-      itemsCreated: 0,
-    };
+    const outcome = emptyOutcome(batch);
     const lines: string[] = new Array(batch.size);
     for (let i = 0; i < batch.size; i++) lines[i] = batch.stageLine(i);
     if (opts.write) this.handed = null; // the merge's rows are only known to the database: the hook reads them
@@ -670,6 +658,11 @@ async function setBasedForeignKeyChecks(client: pg.PoolClient): Promise<{ setBas
        AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'behaviors'::regclass AND NOT tgisinternal) AS ok,
        pg_get_serial_sequence('behaviors', 'id')::regclass::oid::text AS seq`);
   return { setBased: rows[0]!.ok, idSequence: rows[0]!.seq };
+}
+
+/** A batch's outcome before anything is written: only its in-batch repeats are known. */
+function emptyOutcome(batch: EventBatch): EventBatchOutcome {
+  return { inserted: 0, duplicates: batch.duplicatesInBatch, rejected: [], usersCreated: 0, itemsCreated: 0 };
 }
 
 /** A PostgreSQL array literal of integers (safe to inline: numbers only). */

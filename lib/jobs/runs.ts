@@ -4,6 +4,7 @@ import { pool } from "../db/client";
 import type { LlmProvider, SummariseParams } from "../llm";
 import { orderedSteps } from "../pipeline/pipeline";
 import { resolveConfigId } from "../partitions/configs";
+import { requireAllUsersFound } from "../users/profile";
 import { requirePrompt, type ResolvedPrompt } from "../summaries/prompts";
 import { currentProvider, PriceTable, type LlmSettingsValues } from "../summaries/settings";
 import { config } from "../config";
@@ -86,16 +87,7 @@ export async function scopeUsers(scope: RunScope, configId: number, promptVersio
       `SELECT id, external_id FROM users WHERE external_id = ANY($1::text[]) ORDER BY id`,
       [wanted],
     );
-    if (rows.length < wanted.length) {
-      const found = new Set(rows.map((r) => r.external_id));
-      const missing = wanted.filter((w) => !found.has(w));
-      throw notFound(
-        `User${missing.length > 1 ? "s" : ""} ${missing
-          .slice(0, 10)
-          .map((m) => `"${m}"`)
-          .join(", ")}`,
-      );
-    }
+    requireAllUsersFound(wanted, rows);
     return rows.map((r) => r.id);
   }
   if ("pending" in scope) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { mulberry32 } from "../liber/random";
 import type { Clock } from "./types";
 
 /**
@@ -112,14 +113,8 @@ export type EmbeddingReply = Exclude<ScriptedReply, { type: "completion" }> | { 
 
 /** The vector the test server answers for a text: seeded by its sha256, values in [-1, 1). */
 export function testEmbedding(text: string, dims: number): number[] {
-  let seed = createHash("sha256").update(text, "utf8").digest().readUInt32LE(0);
-  return Array.from({ length: dims }, () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const random = mulberry32(createHash("sha256").update(text, "utf8").digest().readUInt32LE(0));
+  return Array.from({ length: dims }, () => random() * 2 - 1);
 }
 
 /** Prompt tokens the test server reports for an embeddings input: ceil(chars / 4) per text. */

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
-import { mulberry32 } from "../bench/ubsp-pure";
+import { mulberry32 } from "../liber/random";
 import { contentHashOfIds, replay, type PartitionConfig } from "../liber/ubsp";
 import { advanceActivePartitions, advanceInsertedBehaviors, beginPartitionTracking } from "./advance";
 import { activateConfig, createConfigVersion, DEFAULT_CONFIG, ensureActiveConfig, getConfig } from "./configs";

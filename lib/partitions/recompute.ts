@@ -1,6 +1,6 @@
-import { notFound } from "../api/errors";
 import { pool } from "../db/client";
 import { partitionConfigSchema } from "../liber/ubsp";
+import { requireAllUsersFound } from "../users/profile";
 import { replayUsers } from "./advance";
 import { ensureActiveConfig, requireConfig } from "./configs";
 import { ItemCategories, lockConfigExclusive } from "./store";
@@ -95,16 +95,7 @@ async function namedUsers(externalIds: readonly string[]): Promise<Target[]> {
        FROM users u WHERE u.external_id = ANY($1::text[]) ORDER BY u.id`,
     [wanted],
   );
-  if (rows.length < wanted.length) {
-    const found = new Set(rows.map((r) => r.external_id));
-    const missing = wanted.filter((w) => !found.has(w));
-    throw notFound(
-      `User${missing.length > 1 ? "s" : ""} ${missing
-        .slice(0, 10)
-        .map((m) => `"${m}"`)
-        .join(", ")}`,
-    );
-  }
+  requireAllUsersFound(wanted, rows);
   return rows.map((r) => ({ userId: r.id, events: r.n }));
 }
 

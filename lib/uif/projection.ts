@@ -1,4 +1,5 @@
 import { UMAP } from "umap-js";
+import { mulberry32 } from "../liber/random";
 
 /** 2-D projections of vectors (pure, deterministic). */
 
@@ -53,7 +54,7 @@ function topEigenvectors(
   maxIterations = 500,
   tolerance = 1e-15,
 ): Float64Array[] {
-  const random = seededRandom(12345);
+  const random = mulberry32(12345);
   let q = Array.from({ length: k }, () => Float64Array.from({ length: d }, () => random() - 0.5));
   orthonormalise(q);
   for (let it = 0; it < maxIterations; it++) {
@@ -114,18 +115,6 @@ function fixSigns(points: number[][]): number[][] {
   return points;
 }
 
-/** mulberry32: a small seeded generator in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * UMAP to 2-D with a seeded generator. Rows are first reduced to at most 32 PCA components
  * (the usual practice: faster neighbour search, less noise). Fewer than 3 rows: PCA.
@@ -146,7 +135,7 @@ function umapSetup(rows: readonly ArrayLike<number>[], opts: UmapOptions): { uma
     nNeighbors: Math.max(2, Math.min(opts.nNeighbors ?? 15, n - 1)),
     minDist: opts.minDist ?? 0.1,
     nEpochs: opts.nEpochs ?? 200,
-    random: seededRandom(opts.seed ?? 42),
+    random: mulberry32(opts.seed ?? 42),
   });
   return { umap, reduced };
 }

@@ -15,6 +15,19 @@ export async function requireUserId(externalId: string): Promise<number> {
   return id;
 }
 
+/** A 404 ApiError naming (up to 10 of) the requested external ids that `found` lacks; nothing when all are there. */
+export function requireAllUsersFound(wanted: readonly string[], found: readonly { external_id: string }[]): void {
+  if (found.length >= wanted.length) return;
+  const present = new Set(found.map((r) => r.external_id));
+  const missing = wanted.filter((w) => !present.has(w));
+  throw notFound(
+    `User${missing.length > 1 ? "s" : ""} ${missing
+      .slice(0, 10)
+      .map((m) => `"${m}"`)
+      .join(", ")}`,
+  );
+}
+
 function asAttributes(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -5,54 +5,35 @@
  * encoder, partition config, prompt) rides in the samples schema's metadata and in the
  * X-Liber-Ctr header.
  */
-import { unprocessable } from "../../api/errors";
 import { encodeDataset } from "../arrow";
-import { parseLabelRule } from "../samples";
-import { CtrDataError, loadCtrSamples, type LoadSamplesOptions } from "./samples-store";
+import { asUnprocessable, cutoffOptions, type CtrDataQuery } from "./query";
+import { CtrDataError, loadCtrSamples } from "./samples-store";
 
 export const ARROW_STREAM_TYPE = "application/vnd.apache.arrow.stream";
 const CHUNK = 256 * 1024;
 
-export interface SamplesQuery {
-  config?: string;
+export interface SamplesQuery extends CtrDataQuery {
   encoder?: number;
-  label: string;
   history: number;
   partitions: number;
-  from?: Date;
-  to?: Date;
-  users?: string;
   allowLateEncoder?: boolean;
   /** the shuffled-across-users control's dataset instead (same samples, another user's partition vectors) */
   control?: "shuffled";
 }
 
-export async function ctrSamplesBytes(query: SamplesQuery) {
-  let options: LoadSamplesOptions;
-  try {
-    options = {
-      config: query.config,
+export function ctrSamplesBytes(query: SamplesQuery) {
+  return asUnprocessable(async () => {
+    const loaded = await loadCtrSamples({
+      ...cutoffOptions(query),
       encoderVersionId: query.encoder,
       allowLateEncoder: query.allowLateEncoder,
       control: query.control,
-      labelRule: parseLabelRule(query.label),
       shape: { historyLength: query.history, maxPartitions: query.partitions },
-      from: query.from,
-      to: query.to,
-      users: query.users
-        ?.split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    };
-    const loaded = await loadCtrSamples(options);
+    });
     const dataset = query.control ? loaded.controlDataset : loaded.dataset;
     if (!dataset) throw new CtrDataError(`no ${query.control} control dataset`);
     return { bytes: encodeDataset(dataset), provenance: loaded.provenance };
-  } catch (err) {
-    if (err instanceof CtrDataError || (err instanceof Error && /label rule/.test(err.message)))
-      throw unprocessable(err.message);
-    throw err;
-  }
+  });
 }
 
 export async function ctrSamplesResponse(query: SamplesQuery): Promise<Response> {

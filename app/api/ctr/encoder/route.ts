@@ -1,17 +1,11 @@
-import { z } from "zod";
 import { route } from "@/lib/auth/route";
 import { encoderStatusFor, fitEncoderFor } from "@/lib/ctr/server/encoder-service";
+import { ctrDataQuerySchema } from "@/lib/ctr/server/query";
 
 export const dynamic = "force-dynamic";
 
 // The settings that decide the samples' validation cutoff (as GET /api/ctr/samples reads them).
-const settings = z.object({
-  config: z.string().trim().min(1).max(100).optional(),
-  label: z.string().trim().min(1).max(200).default("rate>=4"),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-  users: z.string().trim().max(20_000).optional(),
-});
+const settings = ctrDataQuerySchema;
 
 /** GET /api/ctr/encoder?label=&from=&to=&users=&config=: the leak-free encoder of these settings, if any. */
 export const GET = route({ access: "viewer", query: settings }, async ({ query }) => encoderStatusFor(query));

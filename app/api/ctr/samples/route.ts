@@ -1,18 +1,14 @@
 import { z } from "zod";
 import { route } from "@/lib/auth/route";
+import { ctrDataQuerySchema } from "@/lib/ctr/server/query";
 import { ctrSamplesResponse } from "@/lib/ctr/server/samples-stream";
 
 export const dynamic = "force-dynamic";
 
-const query = z.object({
-  config: z.string().trim().min(1).max(100).optional(),
+const query = ctrDataQuerySchema.extend({
   encoder: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
-  label: z.string().trim().min(1).max(200).default("rate>=4"),
   history: z.coerce.number().int().min(1).max(200).default(20),
   partitions: z.coerce.number().int().min(1).max(256).default(32),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-  users: z.string().trim().max(20_000).optional(),
   allowLateEncoder: z
     .enum(["true", "false"])
     .transform((v) => v === "true")
