@@ -2,7 +2,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyJson, copyText, copyTextArray } from "../db/copy";
+import { textArrayLiteral } from "../db/copy";
+import { CopyTextWriter } from "../db/copy-writer";
 import {
   advanceHandedBehaviors,
   advanceInsertedBehaviors,
@@ -66,8 +67,6 @@ const STAGE_EVENT_COLUMNS = "file, line, user_ext, item_ext, ts_ms, kind, value,
 const STAGE_COLUMNS = {
   liber_stage_events: `file int NOT NULL, line int NOT NULL, user_ext text NOT NULL, item_ext text NOT NULL,
     ts_ms bigint NOT NULL, kind text NOT NULL, value float8, text text, source text NOT NULL, sid text NOT NULL`,
-  liber_stage_items: "external_id text NOT NULL, title text, categories text[], tags text[], attributes jsonb",
-  liber_stage_users: "external_id text NOT NULL, attributes jsonb NOT NULL",
 } as const;
 type StageTable = keyof typeof STAGE_COLUMNS;
 
@@ -87,6 +86,11 @@ export class BehaviorLoader {
   /** Sources without any event when first seen by this loader, and no collision since. */
   private readonly sourcesKnownEmpty = new Set<string>();
   private readonly sourcesKnownPresent = new Set<string>();
+  /**
+   * Users and items this transaction holds FOR KEY SHARE (or created: invisible to others, so
+   * nobody can delete them), so each is locked once per import rather than once per batch.
+   */
+  private readonly keyShared = { users: new BoundedIdSet(), items: new BoundedIdSet() };
   /** Per user: events inserted by this transaction, and their first and last ts (ms); see flushCounters. */
   private readonly counters = new Map<number, UserCounter>();
   /**
@@ -133,74 +137,125 @@ export class BehaviorLoader {
   /** Creates new items and updates existing ones (title, given categories/tags, merged attributes). */
   async upsertItems(records: readonly ItemRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
-    await this.stage(
-      "liber_stage_items",
-      "external_id, title, categories, tags, attributes",
-      records.map(
-        (r) =>
-          `${copyText(r.externalId)}\t${copyText(r.title)}\t${copyTextArray(r.categories)}\t` +
-          `${copyTextArray(r.tags)}\t${copyJson(r.attributes ?? {})}\n`,
-      ),
-    );
+    // One statement over the records passed as arrays: no staging table to create and fill.
     // Rows whose content would not change are left alone, so that re-imports write nothing.
-    const updated = await this.client.query(`
-      UPDATE items i SET
-        title = s.title,
-        categories = coalesce(s.categories, i.categories),
-        tags = coalesce(s.tags, i.tags),
-        attributes = i.attributes || s.attributes
-      FROM liber_stage_items s
-      WHERE i.external_id = s.external_id
-        AND (i.title, i.categories, i.tags, i.attributes) IS DISTINCT FROM
-            (s.title, coalesce(s.categories, i.categories), coalesce(s.tags, i.tags), i.attributes || s.attributes)`);
-    const created = await this.client.query(`
-      INSERT INTO items (external_id, title, categories, tags, attributes)
-      SELECT s.external_id, s.title, coalesce(s.categories, '{}'), coalesce(s.tags, '{}'), s.attributes
-      FROM liber_stage_items s
-      WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.external_id = s.external_id)
-      ON CONFLICT (external_id) DO NOTHING`);
-    // The events that follow refer to these items: cache their ids now, in one join.
-    const { rows } = await this.client.query<{ id: number; external_id: string }>(
-      `SELECT i.id, i.external_id FROM items i JOIN liber_stage_items s ON s.external_id = i.external_id`,
-    );
-    this.cacheIds(this.itemIds, rows);
-    return { created: created.rowCount ?? 0, updated: updated.rowCount ?? 0 };
+    // All parts see the statement's snapshot: the UPDATE only finds items that existed, the
+    // INSERT only makes the others, and the final SELECT reads the existing ones' ids.
+    const { rows } = await this.client.query<[id: number, externalId: string, created: boolean, updated: number]>({
+      text: `
+      WITH s AS (
+        SELECT external_id, title, categories::text[] AS categories, tags::text[] AS tags,
+               attributes::jsonb AS attributes
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            AS x(external_id, title, categories, tags, attributes)),
+      upd AS (
+        UPDATE items i SET
+          title = s.title,
+          categories = coalesce(s.categories, i.categories),
+          tags = coalesce(s.tags, i.tags),
+          attributes = i.attributes || s.attributes
+        FROM s
+        WHERE i.external_id = s.external_id
+          AND (i.title, i.categories, i.tags, i.attributes) IS DISTINCT FROM
+              (s.title, coalesce(s.categories, i.categories), coalesce(s.tags, i.tags), i.attributes || s.attributes)
+        RETURNING 1),
+      made AS (
+        INSERT INTO items (external_id, title, categories, tags, attributes)
+        SELECT s.external_id, s.title, coalesce(s.categories, '{}'), coalesce(s.tags, '{}'), s.attributes
+        FROM s
+        WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.external_id = s.external_id)
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING id, external_id)
+      SELECT id, external_id, true, (SELECT count(*) FROM upd)::int FROM made
+      UNION ALL
+      SELECT i.id, i.external_id, false, (SELECT count(*) FROM upd)::int
+        FROM items i WHERE i.external_id = ANY($1::text[])`,
+      values: [
+        records.map((r) => r.externalId),
+        records.map((r) => r.title),
+        records.map((r) => (r.categories ? textArrayLiteral(r.categories) : null)),
+        records.map((r) => (r.tags ? textArrayLiteral(r.tags) : null)),
+        records.map((r) => JSON.stringify(r.attributes ?? {})),
+      ],
+      rowMode: "array",
+    });
+    // The events that follow refer to these items: cache their ids now.
+    await this.cacheResolved(this.itemIds, "items", rows, records);
+    for (const [id, , created] of rows) if (created) this.keyShared.items.add(id);
+    return { created: rows.filter((r) => r[2]).length, updated: rows[0]?.[3] ?? 0 };
   }
 
   /** Sets categories and/or tags of existing items (those given); unknown ids are ignored. */
   async setItemLabels(records: readonly ItemLabels[]): Promise<number> {
     if (records.length === 0) return 0;
-    await this.stage(
-      "liber_stage_items",
-      "external_id, categories, tags",
-      records.map((r) => `${copyText(r.externalId)}\t${copyTextArray(r.categories)}\t${copyTextArray(r.tags)}\n`),
+    const res = await this.client.query(
+      `UPDATE items i SET categories = coalesce(s.categories, i.categories), tags = coalesce(s.tags, i.tags)
+         FROM (SELECT external_id, categories::text[] AS categories, tags::text[] AS tags
+                 FROM unnest($1::text[], $2::text[], $3::text[]) AS x(external_id, categories, tags)) s
+        WHERE i.external_id = s.external_id
+          AND (i.categories, i.tags) IS DISTINCT FROM (coalesce(s.categories, i.categories), coalesce(s.tags, i.tags))`,
+      [
+        records.map((r) => r.externalId),
+        records.map((r) => (r.categories ? textArrayLiteral(r.categories) : null)),
+        records.map((r) => (r.tags ? textArrayLiteral(r.tags) : null)),
+      ],
     );
-    const res = await this.client.query(`
-      UPDATE items i SET categories = coalesce(s.categories, i.categories), tags = coalesce(s.tags, i.tags)
-      FROM liber_stage_items s
-      WHERE i.external_id = s.external_id
-        AND (i.categories, i.tags) IS DISTINCT FROM (coalesce(s.categories, i.categories), coalesce(s.tags, i.tags))`);
     return res.rowCount ?? 0;
   }
 
   /** Creates users and merges the given attributes into existing ones. */
   async upsertUsers(records: readonly UserRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
-    await this.stage(
-      "liber_stage_users",
-      "external_id, attributes",
-      records.map((r) => `${copyText(r.externalId)}\t${copyJson(r.attributes)}\n`),
+    const { rows } = await this.client.query<[id: number, externalId: string, created: boolean, updated: number]>({
+      text: `
+      WITH s AS (
+        SELECT external_id, attributes::jsonb AS attributes
+          FROM unnest($1::text[], $2::text[]) AS x(external_id, attributes)),
+      upd AS (
+        UPDATE users u SET attributes = u.attributes || s.attributes
+        FROM s
+        WHERE u.external_id = s.external_id AND u.attributes IS DISTINCT FROM u.attributes || s.attributes
+        RETURNING 1),
+      made AS (
+        INSERT INTO users (external_id, attributes)
+        SELECT s.external_id, s.attributes FROM s
+        WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = s.external_id)
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING id, external_id)
+      SELECT id, external_id, true, (SELECT count(*) FROM upd)::int FROM made
+      UNION ALL
+      SELECT u.id, u.external_id, false, (SELECT count(*) FROM upd)::int
+        FROM users u WHERE u.external_id = ANY($1::text[])`,
+      values: [records.map((r) => r.externalId), records.map((r) => JSON.stringify(r.attributes))],
+      rowMode: "array",
+    });
+    await this.cacheResolved(this.userIds, "users", rows, records);
+    for (const [id, , created] of rows) if (created) this.keyShared.users.add(id);
+    return { created: rows.filter((r) => r[2]).length, updated: rows[0]?.[3] ?? 0 };
+  }
+
+  /**
+   * Caches the ids an upsert returned. A record committed by a concurrent writer while the
+   * INSERT waited on it is in neither half of the answer (the statement's snapshot predates
+   * it): a second statement reads those.
+   */
+  private async cacheResolved(
+    cache: Map<string, number>,
+    table: "users" | "items",
+    rows: [id: number, externalId: string, ...rest: unknown[]][],
+    records: readonly { externalId: string }[],
+  ): Promise<void> {
+    this.cacheIds(
+      cache,
+      rows.map(([id, external_id]) => ({ id, external_id })),
     );
-    const updated = await this.client.query(`
-      UPDATE users u SET attributes = u.attributes || s.attributes
-      FROM liber_stage_users s
-      WHERE u.external_id = s.external_id AND u.attributes IS DISTINCT FROM u.attributes || s.attributes`);
-    const created = await this.client.query(`
-      INSERT INTO users (external_id, attributes)
-      SELECT s.external_id, s.attributes FROM liber_stage_users s
-      WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = s.external_id)
-      ON CONFLICT (external_id) DO NOTHING`);
-    return { created: created.rowCount ?? 0, updated: updated.rowCount ?? 0 };
+    const late = records.map((r) => r.externalId).filter((id) => !cache.has(id));
+    if (late.length === 0) return;
+    const again = await this.client.query<{ id: number; external_id: string }>(
+      `SELECT id, external_id FROM ${table} WHERE external_id = ANY($1::text[])`,
+      [late],
+    );
+    this.cacheIds(cache, again.rows);
   }
 
   /**
@@ -298,9 +353,49 @@ export class BehaviorLoader {
     for (let i = 0; i < n; i++) if (keep[i]) rows.push(i);
     if (rows.length === 0) return outcome;
     if (this.handed && this.handed.ids.length + rows.length > HANDED_LIMIT) this.handed = null;
-    // Ids are drawn first (in the batch's order) when the rows go to the UBSP hook or must be
-    // written in key order; otherwise the column default draws them.
-    let ids = this.handed || this.policy.insertInKeyOrder ? await this.drawIds(rows.length) : null;
+
+    const userIdOf = new Int32Array(n);
+    const itemIdOf = new Int32Array(n);
+    const usersToLock: number[] = [];
+    const itemsToLock: number[] = [];
+    for (const i of rows) {
+      const userId = this.userIds.get(batch.users[i]!)!;
+      const itemId = this.itemIds.get(batch.items[i]!)!;
+      userIdOf[i] = userId;
+      itemIdOf[i] = itemId;
+      if (this.setBasedForeignKeys) {
+        if (this.keyShared.users.add(userId)) usersToLock.push(userId);
+        if (this.keyShared.items.add(itemId)) itemsToLock.push(itemId);
+      }
+    }
+
+    // One round trip before the COPY (arrays and counts are inlined: a multi-statement query
+    // cannot take parameters, and they are integers only):
+    // - what the foreign-key triggers would do per row, once per user and item and transaction
+    //   (before the savepoint, so that a rollback to it keeps the locks);
+    // - the batch's ids, drawn first (in the batch's order) when the rows go to the UBSP hook
+    //   or are written in key order; otherwise the column default draws them.
+    const wantIds = this.handed !== null || this.policy.insertInKeyOrder === true;
+    const setUp: string[] = [];
+    if (usersToLock.length > 0)
+      setUp.push(
+        `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
+      );
+    if (itemsToLock.length > 0)
+      setUp.push(
+        `SELECT count(*) FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemsToLock)}'::int[]) FOR KEY SHARE) x`,
+      );
+    const drawAt = wantIds
+      ? setUp.push(`SELECT min(v)::float8 AS lo, max(v)::float8 AS hi FROM (${this.drawSql(rows.length)}) x`) - 1
+      : -1;
+    setUp.push("SAVEPOINT liber_batch");
+    if (this.setBasedForeignKeys) setUp.push("SET LOCAL session_replication_role = replica");
+    const results = [await this.client.query(setUp.join(";\n"))].flat();
+    let ids: number[] | null = null;
+    if (wantIds) {
+      const { lo, hi } = results[drawAt]!.rows[0] as { lo: number; hi: number };
+      ids = await this.idsFromDraw(lo, hi, rows.length);
+    }
     if (this.policy.insertInKeyOrder) {
       // Rows written in source event id order (their ids still follow the batch's order).
       const sids = batch.sourceEventIds;
@@ -310,25 +405,19 @@ export class BehaviorLoader {
       ids = sorted.map((row) => drawn[rank.get(row)!]!);
       rows = sorted;
     }
-    const lines: string[] = new Array(rows.length);
+
     const perUser = new Map<number, UserCounter>();
-    const userIdsInBatch = new Set<number>();
-    const itemIdsInBatch = new Set<number>();
     const handed = this.handed;
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k]!;
-      const userId = this.userIds.get(batch.users[i]!)!;
-      const itemId = this.itemIds.get(batch.items[i]!)!;
-      lines[k] = ids ? `${ids[k]}\t${userId}\t${itemId}${batch.tails[i]}` : `${userId}\t${itemId}${batch.tails[i]}`;
-      userIdsInBatch.add(userId);
-      itemIdsInBatch.add(itemId);
+      const userId = userIdOf[i]!;
       const ts = batch.tsMs[i]!;
       if (handed) {
         const value = batch.values[i] ?? null;
         handed.userIds.push(userId);
         handed.ids.push(ids![k]!);
         handed.tsMs.push(ts);
-        handed.itemIds.push(itemId);
+        handed.itemIds.push(itemIdOf[i]!);
         // WEIGHT_SQL (lib/partitions/store.ts): the rating for kind "rate" when usable, else 1.
         handed.weights.push(batch.kinds[i] === "rate" && value !== null && value >= 0 && value < Infinity ? value : 1);
       }
@@ -341,30 +430,17 @@ export class BehaviorLoader {
       }
     }
     const columns = `${ids ? "id, " : ""}user_id, item_id, ts, kind, value, text, source, source_event_id`;
-
-    // Three round trips: before the COPY, the COPY, after it. The arrays are inlined as
-    // literals (integers only) because a multi-statement query cannot take parameters.
-    const before = ["SAVEPOINT liber_batch"];
-    if (this.setBasedForeignKeys) {
-      // What the foreign-key triggers would do per row, once per user and item.
-      before.push(
-        `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(userIdsInBatch)}'::int[]) FOR KEY SHARE) x`,
-        `SELECT count(*) FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemIdsInBatch)}'::int[]) FOR KEY SHARE) x`,
-        "SET LOCAL session_replication_role = replica",
-      );
-    }
     const after = [
       ...(this.setBasedForeignKeys ? ["SET LOCAL session_replication_role = origin"] : []),
       "RELEASE SAVEPOINT liber_batch",
     ];
-    await this.client.query(before.join(";\n"));
     try {
       await pipeline(
-        Readable.from(chunked(lines)),
+        Readable.from(behaviorCopyData(batch, rows, ids, userIdOf, itemIdOf)),
         this.client.query(copyFrom(`COPY behaviors (${columns}) FROM STDIN`)),
       );
       await this.client.query(after.join(";\n"));
-      outcome.inserted = lines.length;
+      outcome.inserted = rows.length;
       for (const [userId, c] of perUser) this.count(userId, c);
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
@@ -377,29 +453,27 @@ export class BehaviorLoader {
       for (let i = 0; i < n; i++) if (keep[i]) staged.push(batch.stageLine(i));
       await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, staged);
       outcome.inserted = await this.mergeStagedEvents(true);
-      outcome.duplicates += lines.length - outcome.inserted;
+      outcome.duplicates += rows.length - outcome.inserted;
       await this.client.query("RELEASE SAVEPOINT liber_batch");
     }
     return outcome;
   }
 
+  /** A statement drawing `count` new behaviour ids from the sequence (one row each, column v). */
+  private drawSql(count: number): string {
+    if (!Number.isSafeInteger(count) || count < 1) throw new Error(`bad id count: ${count}`);
+    return `SELECT nextval('${this.idSequence}'::regclass) AS v FROM generate_series(1, ${count})`;
+  }
+
   /**
-   * `count` new behaviour ids from the sequence, ascending. Usually one round trip returning two
-   * numbers: nextval in one statement gives consecutive values unless a concurrent writer draws
-   * at the same moment; then (the drawn ones are given up: gaps are harmless) the list itself.
+   * The ids drawn, ascending, from the min and max of one drawSql statement. nextval in one
+   * statement gives consecutive values unless a concurrent writer draws at the same moment;
+   * then (the drawn ones are given up: gaps are harmless) a second statement draws a list.
    */
-  private async drawIds(count: number): Promise<number[]> {
-    const draw = `SELECT nextval('${this.idSequence}'::regclass) AS v FROM generate_series(1, $1::int)`;
-    const { rows } = await this.client.query<[number, number]>({
-      text: `SELECT min(v)::float8, max(v)::float8 FROM (${draw}) x`,
-      values: [count],
-      rowMode: "array",
-    });
-    const [lo, hi] = rows[0]!;
+  private async idsFromDraw(lo: number, hi: number, count: number): Promise<number[]> {
     if (hi - lo + 1 === count) return Array.from({ length: count }, (_, k) => lo + k);
     const list = await this.client.query<[number]>({
-      text: `${draw.replace("AS v", "::float8")} ORDER BY 1`,
-      values: [count],
+      text: `SELECT v::float8 FROM (${this.drawSql(count)}) x ORDER BY 1`,
       rowMode: "array",
     });
     return list.rows.map((r) => r[0]);
@@ -440,6 +514,8 @@ export class BehaviorLoader {
       [missing],
     );
     this.cacheIds(cache, rows);
+    const shared = table === "users" ? this.keyShared.users : this.keyShared.items;
+    for (const r of rows) if (r.created) shared.add(r.id);
     // A row committed by a concurrent writer while the INSERT waited on it is in neither half
     // (the statement's snapshot predates it): a second statement sees it.
     const late = missing.filter((id) => !cache.has(id));
@@ -665,6 +741,21 @@ function emptyOutcome(batch: EventBatch): EventBatchOutcome {
   return { inserted: 0, duplicates: batch.duplicatesInBatch, rejected: [], usersCreated: 0, itemsCreated: 0 };
 }
 
+/**
+ * A set of ids that forgets everything past a million entries (a forgotten id is only locked
+ * again, which is harmless). add() says whether the id was new.
+ */
+class BoundedIdSet {
+  private readonly ids = new Set<number>();
+
+  add(id: number): boolean {
+    if (this.ids.has(id)) return false;
+    if (this.ids.size >= 1_000_000) this.ids.clear();
+    this.ids.add(id);
+    return true;
+  }
+}
+
 /** A PostgreSQL array literal of integers (safe to inline: numbers only). */
 function intArray(values: Iterable<number>): string {
   let out = "";
@@ -673,6 +764,46 @@ function intArray(values: Iterable<number>): string {
     out += out ? `,${v}` : `${v}`;
   }
   return `{${out}}`;
+}
+
+/**
+ * The behaviors COPY data of the given batch rows, in ~1 MB chunks built while the database
+ * reads the previous one: [id,] user_id, item_id, ts, kind, value, text, source, source_event_id.
+ */
+function* behaviorCopyData(
+  batch: EventBatch,
+  rows: readonly number[],
+  ids: readonly number[] | null,
+  /** By batch row. */
+  userIdOf: Int32Array,
+  itemIdOf: Int32Array,
+): Generator<Buffer> {
+  const out = new CopyTextWriter();
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    if (ids) {
+      out.integer(ids[k]!);
+      out.tab();
+    }
+    out.integer(userIdOf[i]!);
+    out.tab();
+    out.integer(itemIdOf[i]!);
+    out.tab();
+    out.timestamp(batch.tsMs[i]!);
+    out.tab();
+    out.text(batch.kinds[i]!);
+    out.tab();
+    out.number(batch.values[i] ?? null);
+    out.tab();
+    out.text(batch.texts[i] ?? null);
+    out.tab();
+    out.text(batch.sources[i]!);
+    out.tab();
+    out.text(batch.sourceEventIds[i]!);
+    out.endRow();
+    if (out.hasFullChunks) yield* out.takeFullChunks();
+  }
+  yield* out.finish();
 }
 
 /** Joins COPY lines into ~1 MB strings: far fewer stream writes than one per row. */

@@ -56,58 +56,25 @@ export function canonicalEventId(e: Pick<BehaviorEvent, "user" | "item" | "tsMs"
     .digest("hex");
 }
 
-// ---- PostgreSQL COPY text format -------------------------------------------------------------
-
-const DAY_MS = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
-const dayPrefixes = new Map<number, string>();
-
-/**
- * new Date(ms).toISOString() for 1970..9999, about three times faster: the date part is cached
- * per day and the time of day is assembled from lookup tables (it runs once per event).
- */
-export function isoTimestamp(ms: number): string {
-  const day = Math.floor(ms / DAY_MS);
-  let prefix = dayPrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    if (dayPrefixes.size > 100_000) dayPrefixes.clear();
-    dayPrefixes.set(day, prefix);
-  }
-  let rest = ms - day * DAY_MS;
-  const milli = rest % 1000;
-  rest = (rest - milli) / 1000;
-  const second = rest % 60;
-  rest = (rest - second) / 60;
-  return `${prefix}${TWO_DIGITS[(rest - (rest % 60)) / 60]}:${TWO_DIGITS[rest % 60]}:${TWO_DIGITS[second]}.${THREE_DIGITS[milli]}Z`;
-}
-
 /**
  * A batch of events, stored column by column (few objects per row: the garbage collector was
- * a third of the parsing time with one object per event). The part of each behaviors COPY line
- * that follows the two ids is built as events are added, so that this work overlaps with the
- * database writing the previous batch. Repeats of a (source, source event id) within the batch
- * are dropped here and counted as duplicates.
+ * a third of the parsing time with one object per event). The loader writes the COPY data
+ * from these columns (lib/db/copy-writer.ts). Repeats of a (source, source event id) within
+ * the batch are dropped here and counted as duplicates.
  */
 export class EventBatch {
   readonly users: string[] = [];
   readonly items: string[] = [];
   readonly tsMs: number[] = [];
   readonly sourceEventIds: string[] = [];
-  /** "\t<ts>\t<kind>\t<value>\t<text>\t<source>\t<source event id>\n" of the behaviors COPY line. */
-  readonly tails: string[] = [];
   readonly files: number[] = [];
   readonly lines: number[] = [];
-  /** Kept for the staging path (which re-encodes the rows with external ids). */
   readonly kinds: string[] = [];
   readonly values: (number | null)[] = [];
   readonly texts: (string | null)[] = [];
   readonly sources: string[] = [];
   duplicatesInBatch = 0;
   private readonly seen = new Map<string, Set<string>>();
-  private lastSource = "";
-  private lastSourceCopy = "";
 
   get size(): number {
     return this.users.length;
@@ -136,14 +103,6 @@ export class EventBatch {
     this.sources.push(e.source);
     this.files.push(origin.file);
     this.lines.push(origin.line);
-    if (e.source !== this.lastSource) {
-      this.lastSource = e.source;
-      this.lastSourceCopy = copyText(e.source);
-    }
-    this.tails.push(
-      `\t${isoTimestamp(e.tsMs)}\t${e.kind}\t${copyNumber(e.value)}\t${copyText(e.text)}\t` +
-        `${this.lastSourceCopy}\t${copyText(e.sourceEventId)}\n`,
-    );
   }
 
   /** Row i as a line of the staging table (file, line, user_ext, item_ext, ts_ms, kind, value, text, source, sid). */
