@@ -40,6 +40,8 @@ export function toBehaviorEvent(
   value: unknown,
   nowMs: number,
 ): { ok: true; event: BehaviorEvent } | { ok: false; message: string } {
+  const plain = plainEventFields(value);
+  if (plain) return finishEvent(plain, nowMs);
   const parsed = behaviorEventSchema.safeParse(value);
   if (!parsed.success) {
     return {
@@ -49,7 +51,15 @@ export function toBehaviorEvent(
         .join("; "),
     };
   }
-  const e = parsed.data;
+  return finishEvent(parsed.data, nowMs);
+}
+
+type EventFields = z.output<typeof behaviorEventSchema>;
+
+function finishEvent(
+  e: EventFields,
+  nowMs: number,
+): { ok: true; event: BehaviorEvent } | { ok: false; message: string } {
   let tsMs: number;
   if (typeof e.ts === "number") {
     tsMs = Math.round(e.ts);
@@ -60,8 +70,51 @@ export function toBehaviorEvent(
   }
   const badTs = checkTimestampMs(tsMs, nowMs);
   if (badTs) return { ok: false, message: `ts: ${badTs}` };
-  const event = { user: e.user, item: e.item, tsMs, kind: e.kind, value: e.value ?? null, text: e.text ?? null };
-  return { ok: true, event: { ...event, source: e.source, sourceEventId: e.sourceEventId ?? canonicalEventId(event) } };
+  const value = e.value ?? null;
+  const text = e.text ?? null;
+  const sourceEventId =
+    e.sourceEventId ?? canonicalEventId({ user: e.user, item: e.item, tsMs, kind: e.kind, value, text });
+  return {
+    ok: true,
+    event: { user: e.user, item: e.item, tsMs, kind: e.kind, value, text, source: e.source, sourceEventId },
+  };
+}
+
+const EVENT_KEYS = new Set(Object.keys(behaviorEventSchema.shape));
+
+/**
+ * What behaviorEventSchema gives for an event that is plainly valid, checked by hand; null for
+ * anything else, which then goes through the schema (the definition, and its error messages).
+ * About five times cheaper per event than the schema: a 1,000-event request spent more time
+ * and garbage in it than in its database writes. lib/ingest/api.test.ts checks that whatever
+ * this accepts, the schema accepts with the same result.
+ */
+export function plainEventFields(value: unknown): EventFields | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  for (const key in o) if (!EVENT_KEYS.has(key) || !Object.hasOwn(o, key)) return null;
+  if (typeof o.user !== "string" || typeof o.item !== "string" || typeof o.kind !== "string") return null;
+  const user = o.user.trim();
+  const item = o.item.trim();
+  if (user.length < 1 || user.length > LIMITS.externalId || item.length < 1 || item.length > LIMITS.externalId)
+    return null;
+  const ts = o.ts;
+  if (!(typeof ts === "string" || (typeof ts === "number" && Number.isFinite(ts)))) return null;
+  if (!KIND_PATTERN.test(o.kind)) return null;
+  const v = o.value;
+  if (!(v === undefined || v === null || (typeof v === "number" && Number.isFinite(v)))) return null;
+  const text = o.text;
+  if (!(text === undefined || text === null || (typeof text === "string" && text.length <= LIMITS.text))) return null;
+  const source = o.source === undefined ? "api" : o.source;
+  if (typeof source !== "string" || !SOURCE_PATTERN.test(source)) return null;
+  const sid = o.sourceEventId;
+  if (!(sid === undefined || (typeof sid === "string" && sid.length >= 1 && sid.length <= LIMITS.sourceEventId)))
+    return null;
+  const fields: EventFields = { user, item, ts, kind: o.kind, source };
+  if (v !== undefined) fields.value = v;
+  if (text !== undefined) fields.text = text;
+  if (sid !== undefined) fields.sourceEventId = sid;
+  return fields;
 }
 
 export type IngestMode = "atomic" | "partial";

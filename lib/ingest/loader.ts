@@ -7,7 +7,7 @@ import { CopyTextWriter } from "../db/copy-writer";
 import {
   advanceHandedBehaviors,
   advanceInsertedBehaviors,
-  beginPartitionTracking,
+  BEGIN_PARTITION_TRACKING_SQL,
   type AdvanceSummary,
   type InsertedRows,
 } from "../partitions/advance";
@@ -19,7 +19,7 @@ export type UnknownPolicy = "create" | "reject";
 export interface LoaderPolicy {
   unknownItems: UnknownPolicy;
   unknownUsers: UnknownPolicy;
-  /** false: always let the per-row foreign-key triggers run (see setBasedForeignKeyChecks). */
+  /** false: always let the per-row foreign-key triggers run (see SET_BASED_CHECK_SQL). */
   setBasedForeignKeys?: boolean;
   /** false: always go through the staging table (see copyEvents). */
   directCopy?: boolean;
@@ -60,6 +60,8 @@ interface UserCounter {
  * transaction's rows back from the table instead (a cursor: memory stays bounded).
  */
 const HANDED_LIMIT = 2_000_000;
+/** Up to this many events, a batch asks which are logged already without first asking whether its source has any. */
+const SMALL_BATCH = 5_000;
 /** Entries of each id cache (external id -> id) before it is emptied. */
 const ID_CACHE_LIMIT = 500_000;
 const STAGE_EVENT_COLUMNS = "file, line, user_ext, item_ext, ts_ms, kind, value, text, source, sid";
@@ -87,6 +89,12 @@ export class BehaviorLoader {
   private readonly sourcesKnownEmpty = new Set<string>();
   private readonly sourcesKnownPresent = new Set<string>();
   /**
+   * Categories of the items resolved by resolveIds (read in the same query), handed to the UBSP
+   * hook so that it need not read them again. Null once this transaction may have changed an
+   * item's categories (upsertItems, setItemLabels) or past ID_CACHE_LIMIT: the hook reads them.
+   */
+  private knownCategories: Map<number, readonly string[] | null> | null = new Map();
+  /**
    * Users and items this transaction holds FOR KEY SHARE (or created: invisible to others, so
    * nobody can delete them), so each is locked once per import rather than once per batch.
    */
@@ -104,7 +112,7 @@ export class BehaviorLoader {
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly policy: LoaderPolicy,
-    /** See setBasedForeignKeyChecks(). */
+    /** See SET_BASED_CHECK_SQL. */
     readonly setBasedForeignKeys: boolean,
     /** behaviors.id's sequence (regclass text), resolved once: per row it costs ~4 us. */
     private readonly idSequence: string,
@@ -113,10 +121,12 @@ export class BehaviorLoader {
   static async open(pool: pg.Pool, policy: LoaderPolicy): Promise<BehaviorLoader> {
     const client = await pool.connect();
     try {
-      await client.query("BEGIN");
-      await beginPartitionTracking(client); // UBSP: see commit()
-      const { setBased, idSequence } = await setBasedForeignKeyChecks(client);
-      return new BehaviorLoader(client, policy, policy.setBasedForeignKeys !== false && setBased, idSequence);
+      // One round trip: BEGIN, the UBSP hook's tracking (see commit()), and what the writes may do.
+      const results = (await client.query(
+        `BEGIN; ${BEGIN_PARTITION_TRACKING_SQL}; ${SET_BASED_CHECK_SQL}`,
+      )) as unknown as pg.QueryResult[];
+      const { ok, seq } = results[2]!.rows[0] as { ok: boolean; seq: string };
+      return new BehaviorLoader(client, policy, policy.setBasedForeignKeys !== false && ok, seq);
     } catch (err) {
       client.release(err as Error);
       throw err;
@@ -137,6 +147,7 @@ export class BehaviorLoader {
   /** Creates new items and updates existing ones (title, given categories/tags, merged attributes). */
   async upsertItems(records: readonly ItemRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
+    this.knownCategories = null;
     // One statement over the records passed as arrays: no staging table to create and fill.
     // Rows whose content would not change are left alone, so that re-imports write nothing.
     // All parts see the statement's snapshot: the UPDATE only finds items that existed, the
@@ -188,6 +199,7 @@ export class BehaviorLoader {
   /** Sets categories and/or tags of existing items (those given); unknown ids are ignored. */
   async setItemLabels(records: readonly ItemLabels[]): Promise<number> {
     if (records.length === 0) return 0;
+    this.knownCategories = null;
     const res = await this.client.query(
       `UPDATE items i SET categories = coalesce(s.categories, i.categories), tags = coalesce(s.tags, i.tags)
          FROM (SELECT external_id, categories::text[] AS categories, tags::text[] AS tags
@@ -325,7 +337,8 @@ export class BehaviorLoader {
     // Which of these events are logged already? Not worth asking while the source had no
     // events when this import started and no batch has collided since (a repeat across
     // batches, or a concurrent writer, then shows up as a unique violation: see below).
-    if (!this.sourcesKnownEmpty.has(source) && !this.sourcesKnownPresent.has(source)) {
+    // A small batch asks directly: as cheap as asking first.
+    if (n > SMALL_BATCH && !this.sourcesKnownEmpty.has(source) && !this.sourcesKnownPresent.has(source)) {
       const { rows } = await this.client.query<{ present: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = $1) AS present`,
         [source],
@@ -492,28 +505,40 @@ export class BehaviorLoader {
     // Sorted: concurrent loaders creating the same new ids then insert them in the same order.
     const missing = [...externalIds].filter((id) => !cache.has(id)).sort();
     if (missing.length === 0) return { created: 0 };
-    if (policy === "reject") {
-      const { rows } = await this.client.query<{ id: number; external_id: string }>(
-        `SELECT id, external_id FROM ${table} WHERE external_id = ANY($1::text[])`,
-        [missing],
-      );
-      this.cacheIds(cache, rows);
-      return { created: 0 };
-    }
-    // One round trip: the rows made now (RETURNING) and those that existed (the SELECT's
-    // snapshot does not see the CTE's inserts, so nothing is counted twice).
-    const { rows } = await this.client.query<{ id: number; external_id: string; created: boolean }>(
-      `WITH made AS (
-         INSERT INTO ${table} (external_id${table === "items" ? ", title" : ""})
-         SELECT x${table === "items" ? ", x" : ""} FROM unnest($1::text[]) AS x
-         ON CONFLICT (external_id) DO NOTHING
-         RETURNING id, external_id)
-       SELECT id, external_id, true AS created FROM made
-       UNION ALL
-       SELECT id, external_id, false FROM ${table} WHERE external_id = ANY($1::text[])`,
-      [missing],
-    );
+    // Items come with their categories, which the UBSP hook needs at commit (see knownCategories).
+    const withCategories = table === "items" && this.knownCategories !== null;
+    const categories = withCategories ? ", categories" : "";
+    // The answer as one JSON text: parsing rows (and text[] values) one by one made most of a
+    // 1,000-event API request's garbage.
+    const asJson = (select: string) =>
+      `SELECT coalesce(json_agg(json_build_array(id, external_id, created${categories})), '[]')::text AS j FROM (${select}) x`;
+    const sql =
+      policy === "reject"
+        ? asJson(
+            `SELECT id, external_id, false AS created${categories} FROM ${table} WHERE external_id = ANY($1::text[])`,
+          )
+        : // One round trip: the rows made now (RETURNING) and those that existed (the SELECT's
+          // snapshot does not see the CTE's inserts, so nothing is counted twice).
+          `WITH made AS (
+             INSERT INTO ${table} (external_id${table === "items" ? ", title" : ""})
+             SELECT x${table === "items" ? ", x" : ""} FROM unnest($1::text[]) AS x
+             ON CONFLICT (external_id) DO NOTHING
+             RETURNING id, external_id${categories})
+           ${asJson(`SELECT id, external_id, true AS created${categories} FROM made
+                     UNION ALL
+                     SELECT id, external_id, false${categories} FROM ${table} WHERE external_id = ANY($1::text[])`)}`;
+    const answer = await this.client.query<{ j: string }>(sql, [missing]);
+    const rows = (
+      JSON.parse(answer.rows[0]!.j) as [
+        id: number,
+        externalId: string,
+        created: boolean,
+        categories?: string[] | null,
+      ][]
+    ).map(([id, external_id, created, categories]) => ({ id, external_id, created, categories }));
     this.cacheIds(cache, rows);
+    if (withCategories) this.rememberCategories(rows);
+    if (policy === "reject") return { created: 0 };
     const shared = table === "users" ? this.keyShared.users : this.keyShared.items;
     for (const r of rows) if (r.created) shared.add(r.id);
     // A row committed by a concurrent writer while the INSERT waited on it is in neither half
@@ -527,6 +552,15 @@ export class BehaviorLoader {
       this.cacheIds(cache, again.rows);
     }
     return { created: rows.filter((r) => r.created).length };
+  }
+
+  private rememberCategories(rows: readonly { id: number; categories?: string[] | null }[]): void {
+    if (this.knownCategories === null) return;
+    if (this.knownCategories.size + rows.length > ID_CACHE_LIMIT) {
+      this.knownCategories = null; // bounded, like the id caches; the hook reads them instead
+      return;
+    }
+    for (const r of rows) this.knownCategories.set(r.id, r.categories ?? null);
   }
 
   private cacheIds(cache: Map<string, number>, rows: { id: number; external_id: string }[]): void {
@@ -692,7 +726,10 @@ export class BehaviorLoader {
       await this.flushCounters();
       const started = performance.now();
       const partitions = this.handed
-        ? await advanceHandedBehaviors(this.client, this.handed)
+        ? await advanceHandedBehaviors(this.client, {
+            ...this.handed,
+            ...(this.knownCategories ? { knownCategories: this.knownCategories } : {}),
+          })
         : await advanceInsertedBehaviors(this.client);
       this.handed = null;
       const partitionsMs = performance.now() - started;
@@ -726,15 +763,12 @@ export class BehaviorLoader {
  * users and items FOR KEY SHARE first, which is exactly what the triggers guarantee; it then
  * runs with session_replication_role = replica (SET LOCAL: never outlives the transaction).
  * Only when the role may set that (superuser, e.g. the embedded server) and behaviors has no
- * triggers of its own, which replica mode would silently skip.
+ * triggers of its own, which replica mode would silently skip. Also reads behaviors.id's sequence.
  */
-async function setBasedForeignKeyChecks(client: pg.PoolClient): Promise<{ setBased: boolean; idSequence: string }> {
-  const { rows } = await client.query<{ ok: boolean; seq: string }>(`
-    SELECT current_setting('is_superuser') = 'on'
-       AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'behaviors'::regclass AND NOT tgisinternal) AS ok,
-       pg_get_serial_sequence('behaviors', 'id')::regclass::oid::text AS seq`);
-  return { setBased: rows[0]!.ok, idSequence: rows[0]!.seq };
-}
+const SET_BASED_CHECK_SQL = `
+  SELECT current_setting('is_superuser') = 'on'
+     AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'behaviors'::regclass AND NOT tgisinternal) AS ok,
+     pg_get_serial_sequence('behaviors', 'id')::regclass::oid::text AS seq`;
 
 /** A batch's outcome before anything is written: only its in-batch repeats are known. */
 function emptyOutcome(batch: EventBatch): EventBatchOutcome {
@@ -778,7 +812,9 @@ function* behaviorCopyData(
   userIdOf: Int32Array,
   itemIdOf: Int32Array,
 ): Generator<Buffer> {
-  const out = new CopyTextWriter();
+  // Small batches (API requests) get a small first chunk: a 1 MB buffer per request only
+  // makes work for the garbage collector.
+  const out = new CopyTextWriter(Math.min(1 << 20, Math.max(16_384, rows.length * 128)));
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
     if (ids) {

@@ -86,8 +86,11 @@ export async function advanceActivePartitions(
 const TRACKING_SETTING = "liber.ubsp_inserted_after";
 const LAST_BEHAVIOR_ID = `coalesce(pg_sequence_last_value(pg_get_serial_sequence('behaviors', 'id')::regclass), 0)`;
 
+/** The statement of beginPartitionTracking, for callers that send it with others in one round trip. */
+export const BEGIN_PARTITION_TRACKING_SQL = `SELECT set_config('${TRACKING_SETTING}', ${LAST_BEHAVIOR_ID}::text, true)`;
+
 export async function beginPartitionTracking(client: Queryable): Promise<void> {
-  await client.query(`SELECT set_config('${TRACKING_SETTING}', ${LAST_BEHAVIOR_ID}::text, true)`);
+  await client.query(BEGIN_PARTITION_TRACKING_SQL);
 }
 
 const hookSkipped = new AsyncLocalStorage<true>();
@@ -148,6 +151,8 @@ export interface InsertedRows {
   tsMs: number[];
   itemIds: number[];
   weights: number[];
+  /** Categories of some of these items as they stand now, when the writer read them anyway. */
+  knownCategories?: ReadonlyMap<number, readonly string[] | null>;
 }
 
 /**
@@ -162,6 +167,7 @@ export interface InsertedRows {
 export async function advanceHandedBehaviors(client: pg.ClientBase, rows: InsertedRows): Promise<AdvanceSummary> {
   if (hookSkipped.getStore() || rows.ids.length === 0) return NOTHING;
   const items = new ItemCategories();
+  if (rows.knownCategories) items.preset(rows.knownCategories);
   await items.load(client, new Set(rows.itemIds));
   // Rows per user, in (ts, id) order within each user; users in id order (like the read path).
   const byUser = new Map<number, number[]>();

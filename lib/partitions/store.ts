@@ -56,13 +56,18 @@ export class ItemCategories {
     for (const id of missing) if (!this.byItem.has(id)) this.byItem.set(id, NO_CATEGORIES);
   }
 
+  /** Categories already read by the caller (null: none), so that load() does not read them again. */
+  preset(known: ReadonlyMap<number, readonly string[] | null>): void {
+    for (const [id, categories] of known) this.byItem.set(id, categories ? dedupe(categories) : NO_CATEGORIES);
+  }
+
   get(itemId: number): readonly string[] {
     return this.byItem.get(itemId) ?? NO_CATEGORIES;
   }
 }
 
 /** The partitioner expects distinct categories per event; an item's list may repeat one. */
-function dedupe(categories: string[]): readonly string[] {
+function dedupe(categories: readonly string[]): readonly string[] {
   return new Set(categories).size === categories.length ? categories : [...new Set(categories)];
 }
 
