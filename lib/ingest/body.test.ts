@@ -53,4 +53,13 @@ describe("parseEventPayload", () => {
     expect(await status(() => parseEventPayload(bytes("1\n2\n3\n"), "application/x-ndjson", 2))).toBe(413);
     expect(await status(() => parseEventPayload(new Uint8Array([0x5b, 0xff, 0x5d]), "application/json"))).toBe(400);
   });
+  it("makes an event holding U+0000 (in a value or a key, however deep) that event's error", () => {
+    const body = '[{"a":"x"},{"b":{"c":["ok","y\\u0000"]}},{"d\\u0000":1},{"e":"\\\\u0000 is text"}]';
+    expect(parseEventPayload(bytes(body), "application/json")).toEqual([
+      { index: 0, value: { a: "x" } },
+      { index: 1, error: expect.stringMatching(/^b\.c\.1: /) },
+      { index: 2, error: expect.stringMatching(/^d\u0000: /) },
+      { index: 3, value: { e: "\\u0000 is text" } },
+    ]);
+  });
 });

@@ -89,6 +89,12 @@ export class BehaviorLoader {
   private readonly sourcesKnownEmpty = new Set<string>();
   private readonly sourcesKnownPresent = new Set<string>();
   /**
+   * Statements due after the last COPY (back to normal trigger mode, release its savepoint),
+   * sent in front of the next multi-statement round trip, or on their own before any other
+   * statement (see flushDeferred).
+   */
+  private deferred: string[] = [];
+  /**
    * Categories of the items resolved by resolveIds (read in the same query), handed to the UBSP
    * hook so that it need not read them again. Null once this transaction may have changed an
    * item's categories (upsertItems, setItemLabels) or past ID_CACHE_LIMIT: the hook reads them.
@@ -138,6 +144,7 @@ export class BehaviorLoader {
    * latest): cheaper here than TRUNCATE, which truncates the table's file in place.
    */
   private async stage(table: StageTable, columns: string, lines: readonly string[]): Promise<void> {
+    await this.flushDeferred();
     await this.client.query(
       `DROP TABLE IF EXISTS ${table}; CREATE TEMP TABLE ${table} (${STAGE_COLUMNS[table]}) ON COMMIT DROP`,
     );
@@ -148,6 +155,7 @@ export class BehaviorLoader {
   async upsertItems(records: readonly ItemRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
     this.knownCategories = null;
+    await this.flushDeferred();
     // One statement over the records passed as arrays: no staging table to create and fill.
     // Rows whose content would not change are left alone, so that re-imports write nothing.
     // All parts see the statement's snapshot: the UPDATE only finds items that existed, the
@@ -200,6 +208,7 @@ export class BehaviorLoader {
   async setItemLabels(records: readonly ItemLabels[]): Promise<number> {
     if (records.length === 0) return 0;
     this.knownCategories = null;
+    await this.flushDeferred();
     const res = await this.client.query(
       `UPDATE items i SET categories = coalesce(s.categories, i.categories), tags = coalesce(s.tags, i.tags)
          FROM (SELECT external_id, categories::text[] AS categories, tags::text[] AS tags
@@ -218,6 +227,7 @@ export class BehaviorLoader {
   /** Creates users and merges the given attributes into existing ones. */
   async upsertUsers(records: readonly UserRecord[]): Promise<{ created: number; updated: number }> {
     if (records.length === 0) return { created: 0, updated: 0 };
+    await this.flushDeferred();
     const { rows } = await this.client.query<[id: number, externalId: string, created: boolean, updated: number]>({
       text: `
       WITH s AS (
@@ -339,6 +349,7 @@ export class BehaviorLoader {
     // batches, or a concurrent writer, then shows up as a unique violation: see below).
     // A small batch asks directly: as cheap as asking first.
     if (n > SMALL_BATCH && !this.sourcesKnownEmpty.has(source) && !this.sourcesKnownPresent.has(source)) {
+      await this.flushDeferred();
       const { rows } = await this.client.query<{ present: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = $1) AS present`,
         [source],
@@ -349,6 +360,7 @@ export class BehaviorLoader {
     if (!this.sourcesKnownEmpty.has(source)) {
       const candidates: string[] = [];
       for (let i = 0; i < n; i++) if (keep[i]) candidates.push(batch.sourceEventIds[i]!);
+      await this.flushDeferred();
       logged = (
         await this.client.query<{ sid: string }>(
           `SELECT source_event_id AS sid FROM behaviors WHERE source = $1 AND source_event_id = ANY($2::text[])`,
@@ -389,7 +401,7 @@ export class BehaviorLoader {
     // - the batch's ids, drawn first (in the batch's order) when the rows go to the UBSP hook
     //   or are written in key order; otherwise the column default draws them.
     const wantIds = this.handed !== null || this.policy.insertInKeyOrder === true;
-    const setUp: string[] = [];
+    const setUp: string[] = this.takeDeferred();
     if (usersToLock.length > 0)
       setUp.push(
         `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
@@ -452,7 +464,7 @@ export class BehaviorLoader {
         Readable.from(behaviorCopyData(batch, rows, ids, userIdOf, itemIdOf)),
         this.client.query(copyFrom(`COPY behaviors (${columns}) FROM STDIN`)),
       );
-      await this.client.query(after.join(";\n"));
+      this.deferred.push(...after);
       outcome.inserted = rows.length;
       for (const [userId, c] of perUser) this.count(userId, c);
     } catch (err) {
@@ -470,6 +482,16 @@ export class BehaviorLoader {
       await this.client.query("RELEASE SAVEPOINT liber_batch");
     }
     return outcome;
+  }
+
+  /** The deferred statements, to send in front of a multi-statement query (the caller sends them). */
+  private takeDeferred(): string[] {
+    return this.deferred.splice(0);
+  }
+
+  /** Sends the deferred statements on their own: before any statement they cannot be put in front of. */
+  private async flushDeferred(): Promise<void> {
+    if (this.deferred.length > 0) await this.client.query(this.takeDeferred().join(";\n"));
   }
 
   /** A statement drawing `count` new behaviour ids from the sequence (one row each, column v). */
@@ -505,6 +527,7 @@ export class BehaviorLoader {
     // Sorted: concurrent loaders creating the same new ids then insert them in the same order.
     const missing = [...externalIds].filter((id) => !cache.has(id)).sort();
     if (missing.length === 0) return { created: 0 };
+    await this.flushDeferred();
     // Items come with their categories, which the UBSP hook needs at commit (see knownCategories).
     const withCategories = table === "items" && this.knownCategories !== null;
     const categories = withCategories ? ", categories" : "";
@@ -575,6 +598,7 @@ export class BehaviorLoader {
     opts: { write: boolean; allOrNothing?: boolean },
   ): Promise<EventBatchOutcome> {
     const outcome = emptyOutcome(batch);
+    await this.flushDeferred();
     const lines: string[] = new Array(batch.size);
     for (let i = 0; i < batch.size; i++) lines[i] = batch.stageLine(i);
     if (opts.write) this.handed = null; // the merge's rows are only known to the database: the hook reads them
@@ -700,10 +724,11 @@ export class BehaviorLoader {
    * API requests: issue 9). It also leaves the rows locked for the shortest time.
    */
   private async flushCounters(): Promise<void> {
-    if (this.counters.size === 0) return;
+    if (this.counters.size === 0) return this.flushDeferred();
     const ids = [...this.counters.keys()].sort((a, b) => a - b);
     const c = ids.map((id) => this.counters.get(id)!);
-    await this.client.query(`
+    const deferred = this.takeDeferred().map((statement) => `${statement};\n`);
+    await this.client.query(`${deferred.join("")}
       SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(ids)}'::int[]) ORDER BY id FOR NO KEY UPDATE) x;
       UPDATE users u SET
          event_count = u.event_count + v.n,
@@ -747,6 +772,7 @@ export class BehaviorLoader {
     if (this.released) return;
     this.released = true;
     try {
+      this.deferred = [];
       await this.client.query("ROLLBACK");
       this.client.release();
     } catch (err) {
