@@ -1,4 +1,5 @@
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
@@ -275,6 +276,7 @@ function requestBodies(rows: LoggedRow[], batchSize: number, source: string): st
 /**
  * The same events over HTTP: the handler behind a loopback node http server, `clients` workers
  * taking the next body from a shared queue (each level under its own source, so all are new).
+ * The clients run in a worker thread (./http-client-worker.mjs), as separate processes would.
  */
 async function benchHttp(
   rows: LoggedRow[],
@@ -290,32 +292,12 @@ async function benchHttp(
   try {
     for (const clients of levels) {
       const bodies = requestBodies(rows, batchSize, `bench-http-${clients}`);
-      const latencies: number[] = [];
-      let next = 0;
-      let accepted = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          for (;;) {
-            const k = next++;
-            if (k >= bodies.length) return;
-            const t0 = performance.now();
-            const res = await fetch(`${server.origin}/api/behaviors`, {
-              method: "POST",
-              headers: { authorization: `Bearer ${api.token}`, "content-type": "application/json" },
-              body: bodies[k],
-            });
-            const json = (await res.json()) as { accepted?: number };
-            latencies.push(performance.now() - t0);
-            if (res.status !== 200)
-              throw new Error(
-                `POST /api/behaviors over HTTP answered ${res.status}: ${JSON.stringify(json).slice(0, 300)}`,
-              );
-            accepted += json.accepted ?? 0;
-          }
-        }),
-      );
-      const durationMs = performance.now() - started;
+      const { accepted, latencies, durationMs } = await runHttpClients({
+        url: `${server.origin}/api/behaviors`,
+        token: api.token,
+        bodies,
+        clients,
+      });
       if (accepted !== rows.length) throw new Error(`over HTTP the API accepted ${accepted} of ${rows.length} events`);
       latencies.sort((a, b) => a - b);
       const pct = (q: number) =>
@@ -339,4 +321,27 @@ async function benchHttp(
     await server.close();
   }
   return out;
+}
+
+/** Sends the bodies from a worker thread with `clients` concurrent clients; times each request there. */
+function runHttpClients(work: {
+  url: string;
+  token: string;
+  bodies: string[];
+  clients: number;
+}): Promise<{ accepted: number; latencies: number[]; durationMs: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./http-client-worker.mjs", import.meta.url), { workerData: work });
+    worker.once(
+      "message",
+      (m: { accepted: number; latencies: number[]; durationMs: number; failure: string | null }) => {
+        if (m.failure !== null) reject(new Error(m.failure));
+        else resolve(m);
+      },
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`the HTTP client worker exited with code ${code}`));
+    });
+  });
 }

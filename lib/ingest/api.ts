@@ -151,6 +151,14 @@ export async function ingestApiEvents(
   const started = performance.now();
   const nowMs = Date.now();
   const errors: EventError[] = [];
+  const policy = {
+    unknownItems: "reject",
+    unknownUsers: opts.createUsers ? "create" : "reject",
+    insertInKeyOrder: true,
+  } as const;
+  // The transaction is opened (a connection and one round trip) while the events are checked.
+  let opening: Promise<BehaviorLoader> | null = entries.length > 0 ? BehaviorLoader.open(pool(), policy) : null;
+  opening?.catch(() => {}); // awaited below; a failure surfaces there
   const batch = new EventBatch();
   for (const entry of entries) {
     if ("error" in entry) {
@@ -171,11 +179,9 @@ export async function ingestApiEvents(
   const writable = !(atomic && errors.length > 0);
   if (batch.size > 0) {
     const written = await withTransactionRetry(async () => {
-      const loader = await BehaviorLoader.open(pool(), {
-        unknownItems: "reject",
-        unknownUsers: opts.createUsers ? "create" : "reject",
-        insertInKeyOrder: true,
-      });
+      // The first attempt takes the transaction opened above; a retry opens a new one.
+      const loader = await (opening ?? BehaviorLoader.open(pool(), policy));
+      opening = null;
       try {
         const outcome = await loader.loadEvents(batch, { write: writable, allOrNothing: atomic });
         if (!writable || (atomic && outcome.rejected.length > 0)) {
@@ -197,6 +203,8 @@ export async function ingestApiEvents(
       duplicates = written.outcome.duplicates;
       usersCreated = written.outcome.usersCreated;
     }
+  } else if (opening) {
+    await (await opening).rollback(); // nothing valid to write
   }
   const committed = !(atomic && errors.length > 0);
   if (!committed) duplicates = 0;

@@ -79,7 +79,7 @@ type StageTable = keyof typeof STAGE_COLUMNS;
  * Each batch is COPYed into a temporary staging table (not WAL-logged, dropped at commit), then
  * merged with set-based statements: create missing users/items, insert the behaviours that are
  * not in the log yet; the users' denormalised counters are bumped from the rows actually inserted,
- * once at commit (flushCounters).
+ * once at commit (counterStatements).
  */
 export class BehaviorLoader {
   private released = false;
@@ -105,7 +105,7 @@ export class BehaviorLoader {
    * nobody can delete them), so each is locked once per import rather than once per batch.
    */
   private readonly keyShared = { users: new BoundedIdSet(), items: new BoundedIdSet() };
-  /** Per user: events inserted by this transaction, and their first and last ts (ms); see flushCounters. */
+  /** Per user: events inserted by this transaction, and their first and last ts (ms); see counterStatements. */
   private readonly counters = new Map<number, UserCounter>();
   /**
    * Every row this transaction inserted, as the UBSP hook needs it (ids drawn from the sequence
@@ -717,28 +717,31 @@ export class BehaviorLoader {
   }
 
   /**
-   * Bumps the users' denormalised counters (event_count, first/last event) by what this
-   * transaction inserted: once, just before the commit, locking the users in ascending id order.
+   * The statements that bump the users' denormalised counters (event_count, first/last event)
+   * by what this transaction inserted, after any deferred ones: run once, just before the
+   * commit (in the UBSP hook's first round trip), locking the users in ascending id order.
    * Concurrent ingests whose users overlap then always queue in the same order and cannot
    * deadlock (bumping them per batch, in the batch's own order, deadlocked most overlapping
    * API requests: issue 9). It also leaves the rows locked for the shortest time.
    */
-  private async flushCounters(): Promise<void> {
-    if (this.counters.size === 0) return this.flushDeferred();
+  private counterStatements(): string[] {
+    const deferred = this.takeDeferred();
+    if (this.counters.size === 0) return deferred;
     const ids = [...this.counters.keys()].sort((a, b) => a - b);
     const c = ids.map((id) => this.counters.get(id)!);
-    const deferred = this.takeDeferred().map((statement) => `${statement};\n`);
-    await this.client.query(`${deferred.join("")}
-      SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(ids)}'::int[]) ORDER BY id FOR NO KEY UPDATE) x;
-      UPDATE users u SET
+    this.counters.clear();
+    return [
+      ...deferred,
+      `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(ids)}'::int[]) ORDER BY id FOR NO KEY UPDATE) x`,
+      `UPDATE users u SET
          event_count = u.event_count + v.n,
          first_event_at = LEAST(u.first_event_at, timestamptz 'epoch' + v.first_ms * interval '1 millisecond'),
          last_event_at = GREATEST(u.last_event_at, timestamptz 'epoch' + v.last_ms * interval '1 millisecond')
        FROM unnest('${intArray(ids)}'::int[], '${intArray(c.map((x) => x.n))}'::int[],
                    '${intArray(c.map((x) => x.first))}'::bigint[], '${intArray(c.map((x) => x.last))}'::bigint[])
             AS v(id, n, first_ms, last_ms)
-       WHERE u.id = v.id`);
-    this.counters.clear();
+       WHERE u.id = v.id`,
+    ];
   }
 
   /** Commits; reports what the UBSP hook did and how long it took (imports show it apart). */
@@ -748,14 +751,17 @@ export class BehaviorLoader {
     try {
       // UBSP (issue 4): advance the active partition config by the behaviours this transaction
       // inserted, in this transaction, so that the log and the partitions never disagree.
-      await this.flushCounters();
+      // The counters (and what the last COPY left due) go in the hook's first round trip.
+      const counters = this.counterStatements();
       const started = performance.now();
-      const partitions = this.handed
-        ? await advanceHandedBehaviors(this.client, {
-            ...this.handed,
-            ...(this.knownCategories ? { knownCategories: this.knownCategories } : {}),
-          })
-        : await advanceInsertedBehaviors(this.client);
+      let partitions: AdvanceSummary;
+      if (this.handed) {
+        const rows = { ...this.handed, ...(this.knownCategories ? { knownCategories: this.knownCategories } : {}) };
+        partitions = await advanceHandedBehaviors(this.client, rows, counters);
+      } else {
+        if (counters.length > 0) await this.client.query(counters.join(";\n"));
+        partitions = await advanceInsertedBehaviors(this.client);
+      }
       this.handed = null;
       const partitionsMs = performance.now() - started;
       await this.client.query("COMMIT");

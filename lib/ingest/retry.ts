@@ -3,7 +3,7 @@
  * failure: the transaction was rolled back, so running it again is safe. Waits a jittered,
  * growing delay between attempts so that the writers that collided do not collide again.
  *
- * Ingestion locks users in one global order (BehaviorLoader.flushCounters), so deadlocks are
+ * Ingestion locks users in one global order (BehaviorLoader.counterStatements), so deadlocks are
  * not expected on the counters; what remains possible is two requests inserting the SAME
  * events in different orders (they wait on each other in the unique index).
  */

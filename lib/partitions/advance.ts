@@ -164,8 +164,16 @@ export interface InsertedRows {
  * users' event_count, like advanceInsertedBehaviors expects. Same result as reading them back:
  * each user's new events are fed in (ts, id) order, late ones included.
  */
-export async function advanceHandedBehaviors(client: pg.ClientBase, rows: InsertedRows): Promise<AdvanceSummary> {
-  if (hookSkipped.getStore() || rows.ids.length === 0) return NOTHING;
+export async function advanceHandedBehaviors(
+  client: pg.ClientBase,
+  rows: InsertedRows,
+  /** Statements of the caller's (no parameters) to send in the same round trip as the first of the hook's. */
+  prelude: readonly string[] = [],
+): Promise<AdvanceSummary> {
+  if (hookSkipped.getStore() || rows.ids.length === 0) {
+    if (prelude.length > 0) await client.query(prelude.join(";\n"));
+    return NOTHING;
+  }
   const items = new ItemCategories();
   if (rows.knownCategories) items.preset(rows.knownCategories);
   await items.load(client, new Set(rows.itemIds));
@@ -219,6 +227,7 @@ export async function advanceHandedBehaviors(client: pg.ClientBase, rows: Insert
       await advanceUsers(group);
     },
     items,
+    prelude,
   );
 }
 
@@ -253,8 +262,9 @@ async function advanceNewBehaviors(
   client: pg.ClientBase,
   feed: (advanceUsers: (users: UserEvents[]) => Promise<void>) => Promise<void>,
   items: ItemCategories,
+  prelude: readonly string[] = [],
 ): Promise<AdvanceSummary> {
-  const { id: configId, config } = await lockActiveConfig(client);
+  const { id: configId, config } = await lockActiveConfig(client, prelude);
   const behind: number[] = [];
   const summary: AdvanceSummary = { configId, users: 0, events: 0, sealed: 0, replayedUsers: 0 };
 
@@ -306,12 +316,16 @@ async function advanceNewBehaviors(
  * The active version (created as default@1 when there is none), with the config's shared
  * lock taken: in one round trip in the usual case.
  */
-async function lockActiveConfig(client: Queryable): Promise<{ id: number; config: PartitionConfig }> {
-  const { rows } = await client.query<{ id: number; config: PartitionConfig }>(
-    `SELECT c.id, c.config, pg_advisory_xact_lock_shared($2, c.id)
-       FROM partition_config_labels l JOIN partition_configs c ON c.id = l.config_id WHERE l.label = $1`,
-    [ACTIVE_LABEL, LOCK_NAMESPACE],
-  );
+async function lockActiveConfig(
+  client: Queryable,
+  prelude: readonly string[] = [],
+): Promise<{ id: number; config: PartitionConfig }> {
+  // Constants inlined (a multi-statement query takes no parameters): the label is a fixed word.
+  const sql = `SELECT c.id, c.config, pg_advisory_xact_lock_shared(${LOCK_NAMESPACE}, c.id)
+       FROM partition_config_labels l JOIN partition_configs c ON c.id = l.config_id WHERE l.label = '${ACTIVE_LABEL}'`;
+  const answer = await client.query<{ id: number; config: PartitionConfig }>([...prelude, sql].join(";\n"));
+  const results = [answer].flat() as unknown as pg.QueryResult<{ id: number; config: PartitionConfig }>[];
+  const rows = results[results.length - 1]!.rows;
   if (rows[0]) return rows[0];
   const created = await ensureActiveConfig(client);
   await lockConfigShared(client, created.id);
