@@ -356,34 +356,16 @@ export class BehaviorLoader {
       );
       (rows[0]!.present ? this.sourcesKnownPresent : this.sourcesKnownEmpty).add(source);
     }
-    let logged: { sid: string }[] = [];
-    if (!this.sourcesKnownEmpty.has(source)) {
-      const candidates: string[] = [];
-      for (let i = 0; i < n; i++) if (keep[i]) candidates.push(batch.sourceEventIds[i]!);
-      await this.flushDeferred();
-      logged = (
-        await this.client.query<{ sid: string }>(
-          `SELECT source_event_id AS sid FROM behaviors WHERE source = $1 AND source_event_id = ANY($2::text[])`,
-          [source, candidates],
-        )
-      ).rows;
-    }
-    if (logged.length > 0) {
-      const already = new Set(logged.map((r) => r.sid));
-      for (let i = 0; i < n; i++) if (keep[i] && already.has(batch.sourceEventIds[i]!)) keep[i] = 0;
-      outcome.duplicates += logged.length;
-    }
-
-    let rows: number[] = []; // batch rows written, in the batch's order
-    for (let i = 0; i < n; i++) if (keep[i]) rows.push(i);
-    if (rows.length === 0) return outcome;
-    if (this.handed && this.handed.ids.length + rows.length > HANDED_LIMIT) this.handed = null;
+    let candidates: number[] = []; // batch rows not rejected, in the batch's order
+    for (let i = 0; i < n; i++) if (keep[i]) candidates.push(i);
+    if (candidates.length === 0) return outcome;
+    if (this.handed && this.handed.ids.length + candidates.length > HANDED_LIMIT) this.handed = null;
 
     const userIdOf = new Int32Array(n);
     const itemIdOf = new Int32Array(n);
     const usersToLock: number[] = [];
     const itemsToLock: number[] = [];
-    for (const i of rows) {
+    for (const i of candidates) {
       const userId = this.userIds.get(batch.users[i]!)!;
       const itemId = this.itemIds.get(batch.items[i]!)!;
       userIdOf[i] = userId;
@@ -394,14 +376,23 @@ export class BehaviorLoader {
       }
     }
 
-    // One round trip before the COPY (arrays and counts are inlined: a multi-statement query
-    // cannot take parameters, and they are integers only):
+    // One round trip before the COPY (values inlined: a multi-statement query cannot take
+    // parameters; integers as they are, text through escapeLiteral):
+    // - which of these events are logged already (see above for when it is worth asking);
     // - what the foreign-key triggers would do per row, once per user and item and transaction
     //   (before the savepoint, so that a rollback to it keeps the locks);
-    // - the batch's ids, drawn first (in the batch's order) when the rows go to the UBSP hook
-    //   or are written in key order; otherwise the column default draws them.
+    // - ids for the batch, drawn first (in the batch's order) when the rows go to the UBSP hook
+    //   or are written in key order, otherwise the column default draws them. Drawn for every
+    //   candidate, as the logged ones are only known from the answer: gaps are harmless.
+    const askLogged = !this.sourcesKnownEmpty.has(source);
     const wantIds = this.handed !== null || this.policy.insertInKeyOrder === true;
     const setUp: string[] = this.takeDeferred();
+    const loggedAt = askLogged
+      ? setUp.push(
+          `SELECT source_event_id AS sid FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}
+             AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventIds[i]!)))}::text[])`,
+        ) - 1
+      : -1;
     if (usersToLock.length > 0)
       setUp.push(
         `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
@@ -410,16 +401,33 @@ export class BehaviorLoader {
       setUp.push(
         `SELECT count(*) FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemsToLock)}'::int[]) FOR KEY SHARE) x`,
       );
+    const drawnCount = candidates.length;
     const drawAt = wantIds
-      ? setUp.push(`SELECT min(v)::float8 AS lo, max(v)::float8 AS hi FROM (${this.drawSql(rows.length)}) x`) - 1
+      ? setUp.push(`SELECT min(v)::float8 AS lo, max(v)::float8 AS hi FROM (${this.drawSql(drawnCount)}) x`) - 1
       : -1;
     setUp.push("SAVEPOINT liber_batch");
     if (this.setBasedForeignKeys) setUp.push("SET LOCAL session_replication_role = replica");
     const results = [await this.client.query(setUp.join(";\n"))].flat();
+    const after = [
+      ...(this.setBasedForeignKeys ? ["SET LOCAL session_replication_role = origin"] : []),
+      "RELEASE SAVEPOINT liber_batch",
+    ];
+
+    const logged = askLogged ? (results[loggedAt]!.rows as { sid: string }[]) : [];
+    if (logged.length > 0) {
+      const already = new Set(logged.map((r) => r.sid));
+      candidates = candidates.filter((i) => !already.has(batch.sourceEventIds[i]!));
+      outcome.duplicates += logged.length;
+    }
+    let rows = candidates; // batch rows written, in the batch's order
+    if (rows.length === 0) {
+      this.deferred.push(...after);
+      return outcome;
+    }
     let ids: number[] | null = null;
     if (wantIds) {
       const { lo, hi } = results[drawAt]!.rows[0] as { lo: number; hi: number };
-      ids = await this.idsFromDraw(lo, hi, rows.length);
+      ids = (await this.idsFromDraw(lo, hi, drawnCount)).slice(0, rows.length);
     }
     if (this.policy.insertInKeyOrder) {
       // Rows written in source event id order (their ids still follow the batch's order).
@@ -455,10 +463,6 @@ export class BehaviorLoader {
       }
     }
     const columns = `${ids ? "id, " : ""}user_id, item_id, ts, kind, value, text, source, source_event_id`;
-    const after = [
-      ...(this.setBasedForeignKeys ? ["SET LOCAL session_replication_role = origin"] : []),
-      "RELEASE SAVEPOINT liber_batch",
-    ];
     try {
       await pipeline(
         Readable.from(behaviorCopyData(batch, rows, ids, userIdOf, itemIdOf)),
@@ -475,7 +479,7 @@ export class BehaviorLoader {
       this.sourcesKnownEmpty.delete(source);
       this.sourcesKnownPresent.add(source);
       const staged: string[] = [];
-      for (let i = 0; i < n; i++) if (keep[i]) staged.push(batch.stageLine(i));
+      for (const i of rows) staged.push(batch.stageLine(i));
       await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, staged);
       outcome.inserted = await this.mergeStagedEvents(true);
       outcome.duplicates += rows.length - outcome.inserted;
