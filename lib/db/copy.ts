@@ -13,17 +13,7 @@ export function copyNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? "\\N" : String(value);
 }
 
-/** A text[] value for COPY: an array literal with every element quoted. */
-export function copyTextArray(values: readonly string[] | null | undefined): string {
-  if (values === null || values === undefined) return "\\N";
-  return copyText(textArrayLiteral(values));
-}
-
 /** A PostgreSQL text[] literal with every element quoted, e.g. {"a","b \\"c\\""}. */
 export function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`;
-}
-
-export function copyJson(value: unknown): string {
-  return value === undefined ? "\\N" : copyText(JSON.stringify(value));
 }

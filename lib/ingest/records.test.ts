@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyText, copyTextArray } from "../db/copy";
+import { copyText, textArrayLiteral } from "../db/copy";
 import { canonicalEventId, EventBatch } from "./records";
 
 describe("COPY text encoding", () => {
@@ -11,11 +11,11 @@ describe("COPY text encoding", () => {
   });
 
   it("writes text[] literals with every element quoted", () => {
-    expect(copyTextArray(["Sci-Fi", 'say "hi"', "a,b", "{x}", "back\\slash"])).toBe(
-      '{"Sci-Fi","say \\\\"hi\\\\"","a,b","{x}","back\\\\\\\\slash"}',
-    );
-    expect(copyTextArray([])).toBe("{}");
-    expect(copyTextArray(undefined)).toBe("\\N");
+    const literal = textArrayLiteral(["Sci-Fi", 'say "hi"', "a,b", "{x}", "back\\slash"]);
+    expect(literal).toBe('{"Sci-Fi","say \\"hi\\"","a,b","{x}","back\\\\slash"}');
+    // In COPY text, the literal's backslashes are escaped once more.
+    expect(copyText(literal)).toBe('{"Sci-Fi","say \\\\"hi\\\\"","a,b","{x}","back\\\\\\\\slash"}');
+    expect(textArrayLiteral([])).toBe("{}");
   });
 });
 
