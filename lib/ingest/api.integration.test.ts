@@ -111,6 +111,48 @@ describe("POST /api/behaviors", () => {
     const body = await res.json();
     expect(body).toMatchObject({ accepted: 1, duplicate: 0, rejected: 3 });
     expect(body.errors.map((e: { index: number }) => e.index)).toEqual([1, 2, 3]);
+    // Recorded by the transaction that wrote the event, with every error in request order.
+    const run = (
+      await pool().query(
+        `SELECT status, rows_read, inserted, rejected, errors, error_message, duration_ms >= 0 AS timed,
+                finished_at >= started_at AS ordered FROM import_runs ORDER BY id DESC LIMIT 1`,
+      )
+    ).rows[0];
+    expect(run).toMatchObject({ status: "succeeded", rows_read: 4, inserted: 1, rejected: 3, error_message: null });
+    expect(run.errors).toEqual(
+      body.errors.map((e: { index: number; message: string }) => ({
+        file: "request",
+        line: e.index,
+        reason: e.message,
+      })),
+    );
+    expect(run).toMatchObject({ timed: true, ordered: true });
+  });
+
+  it("records runs whose errors quote the input (quotes, backslashes), stored or refused", async () => {
+    const odd = "it's \\ odd";
+    const reason = `unknown item "${odd}"`;
+    const lastRun = async () =>
+      (await pool().query(`SELECT status, inserted, rejected, errors FROM import_runs ORDER BY id DESC LIMIT 1`))
+        .rows[0];
+    // Partial: the valid event is stored and the run written in the same transaction.
+    const stored = await post(JSON.stringify([ev(40), ev(41, { item: odd })]), { query: "?mode=partial" });
+    expect(stored.status).toBe(200);
+    expect(await lastRun()).toEqual({
+      status: "succeeded",
+      inserted: 1,
+      rejected: 1,
+      errors: [{ file: "request", line: 1, reason }],
+    });
+    // All-or-nothing: refused (422), recorded on its own as a failed run.
+    const refused = await post(JSON.stringify([ev(42, { item: odd })]));
+    expect(refused.status).toBe(422);
+    expect(await lastRun()).toEqual({
+      status: "failed",
+      inserted: 0,
+      rejected: 1,
+      errors: [{ file: "request", line: 0, reason }],
+    });
   });
 
   it("creates unknown users with ?createUsers=true, and reads NDJSON", async () => {

@@ -6,7 +6,7 @@ import { BehaviorLoader } from "./loader";
 import { canonicalEventId, EventBatch, type BehaviorEvent } from "./records";
 import { notifyIngestCommitted } from "./events";
 import { withTransactionRetry } from "./retry";
-import { recordFinishedRun } from "./runs";
+import { finishedRunStatement, recordFinishedRun } from "./runs";
 import { checkTimestampMs, KIND_PATTERN, LIMITS, parseIsoTimestamp, SOURCE_PATTERN } from "./validate";
 
 /**
@@ -138,6 +138,14 @@ export interface IngestOutcome {
 const MAX_ERRORS = 1000;
 
 /**
+ * The errors in request order, their messages made storable: they quote the input (zod's
+ * "Unrecognized key" quotes the key), so that the answer and the import_runs row carry the same text.
+ */
+function storable(errors: readonly EventError[]): EventError[] {
+  return errors.map((e) => ({ index: e.index, message: safeText(e.message) })).sort((a, b) => a.index - b.index);
+}
+
+/**
  * Ingests API events. "atomic" (default): any invalid event, unknown item, or unknown user
  * (unless createUsers) and nothing is written. "partial": the valid events are stored and the
  * rest reported. Either way the write is committed before this returns, and one import_runs
@@ -170,10 +178,30 @@ export async function ingestApiEvents(
     else errors.push({ index: entry.index, message: checked.message });
   }
 
-  let inserted = 0;
-  let duplicates = batch.duplicatesInBatch;
-  let usersCreated = 0;
   const atomic = opts.mode === "atomic";
+  const runOptions = { mode: opts.mode, createUsers: opts.createUsers, caller: opts.caller };
+  const run = (
+    committed: boolean,
+    all: EventError[],
+    counts: Pick<IngestResult, "accepted" | "duplicate">,
+    usersCreated: number,
+  ) => ({
+    status: committed ? ("succeeded" as const) : ("failed" as const),
+    rowsRead: entries.length,
+    inserted: counts.accepted,
+    duplicates: counts.duplicate,
+    rejected: all.length,
+    usersCreated,
+    itemsCreated: 0,
+    errors: all.slice(0, 100).map((e) => ({ file: "request", line: e.index, reason: e.message })),
+    errorMessage: committed ? undefined : `${all.length} invalid event(s); nothing was written`,
+    durationMs: performance.now() - started,
+    startedAt,
+  });
+
+  let counts = { accepted: 0, duplicate: batch.duplicatesInBatch };
+  let all = errors;
+  let recorded = false;
   // Invalid events in all-or-nothing mode: still check the valid ones against the database
   // (unknown items and users), so that the answer lists every problem at once.
   const writable = !(atomic && errors.length > 0);
@@ -184,60 +212,50 @@ export async function ingestApiEvents(
       opening = null;
       try {
         const outcome = await loader.loadEvents(batch, { write: writable, allOrNothing: atomic });
+        const everyError = [...errors, ...outcome.rejected.map((r) => ({ index: r.line, message: r.reason }))];
         if (!writable || (atomic && outcome.rejected.length > 0)) {
           await loader.rollback();
-          return { outcome, committed: false, sealed: 0 };
+          return { outcome, everyError, committed: false, sealed: 0 };
         }
-        const { partitions } = await loader.commit();
-        return { outcome, committed: true, sealed: partitions.sealed };
+        // The run is recorded by the transaction that writes its events, in the COMMIT's round trip.
+        const done = storable(everyError);
+        const counts = { accepted: outcome.inserted, duplicate: outcome.duplicates };
+        const record = finishedRunStatement(
+          (text) => loader.literal(text),
+          "api",
+          "POST /api/behaviors",
+          runOptions,
+          run(true, done, counts, outcome.usersCreated),
+        );
+        const { partitions } = await loader.commit({ alongside: [record] });
+        return { outcome, everyError: done, committed: true, sealed: partitions.sealed };
       } catch (err) {
         await loader.rollback();
         throw err;
       }
     });
-    for (const r of written.outcome.rejected) errors.push({ index: r.line, message: r.reason });
+    all = written.everyError;
     if (written.committed) {
       // The pipeline's follow-up (summaries, vectors of what was sealed) is queued by whoever listens (lib/jobs/follow-up.ts).
       notifyIngestCommitted({ sealed: written.sealed, caller: opts.caller ?? null });
-      inserted = written.outcome.inserted;
-      duplicates = written.outcome.duplicates;
-      usersCreated = written.outcome.usersCreated;
+      counts = { accepted: written.outcome.inserted, duplicate: written.outcome.duplicates };
+      recorded = true;
     }
   } else if (opening) {
     await (await opening).rollback(); // nothing valid to write
   }
-  const committed = !(atomic && errors.length > 0);
-  if (!committed) duplicates = 0;
+  const committed = !(atomic && all.length > 0);
+  if (!committed) counts = { accepted: 0, duplicate: 0 };
+  all = recorded ? all : storable(all);
 
-  errors.sort((a, b) => a.index - b.index);
-  // Messages quote the input (zod's "Unrecognized key" quotes the key): made storable here, once,
-  // so that the answer and the import_runs row carry the same text.
-  for (const e of errors) e.message = safeText(e.message);
   const result: IngestResult = {
-    accepted: inserted,
-    duplicate: duplicates,
-    rejected: errors.length,
-    errors: errors.slice(0, MAX_ERRORS),
+    accepted: counts.accepted,
+    duplicate: counts.duplicate,
+    rejected: all.length,
+    errors: all.slice(0, MAX_ERRORS),
   };
-  if (entries.length > 0) {
-    await recordFinishedRun(
-      "api",
-      "POST /api/behaviors",
-      { mode: opts.mode, createUsers: opts.createUsers, caller: opts.caller },
-      {
-        status: committed ? "succeeded" : "failed",
-        rowsRead: entries.length,
-        inserted,
-        duplicates,
-        rejected: errors.length,
-        usersCreated,
-        itemsCreated: 0,
-        errors: errors.slice(0, 100).map((e) => ({ file: "request", line: e.index, reason: e.message })),
-        errorMessage: committed ? undefined : `${errors.length} invalid event(s); nothing was written`,
-        durationMs: performance.now() - started,
-        startedAt,
-      },
-    );
+  if (entries.length > 0 && !recorded) {
+    await recordFinishedRun("api", "POST /api/behaviors", runOptions, run(committed, all, counts, 0));
   }
   return { committed, result };
 }

@@ -748,8 +748,18 @@ export class BehaviorLoader {
     ];
   }
 
-  /** Commits; reports what the UBSP hook did and how long it took (imports show it apart). */
-  async commit(): Promise<{ partitions: AdvanceSummary; partitionsMs: number }> {
+  /** A text value as an SQL literal, escaped by this connection (for `alongside` statements). */
+  literal(text: string): string {
+    return this.client.escapeLiteral(text);
+  }
+
+  /**
+   * Commits; reports what the UBSP hook did and how long it took (imports show it apart).
+   * `alongside`: statements (no parameters) to run in this transaction, sent with the COMMIT.
+   */
+  async commit(
+    opts: { alongside?: readonly string[] } = {},
+  ): Promise<{ partitions: AdvanceSummary; partitionsMs: number }> {
     if (this.released) throw new Error("BehaviorLoader: the transaction is already closed");
     this.released = true;
     try {
@@ -768,7 +778,7 @@ export class BehaviorLoader {
       }
       this.handed = null;
       const partitionsMs = performance.now() - started;
-      await this.client.query("COMMIT");
+      await this.client.query([...(opts.alongside ?? []), "COMMIT"].join(";\n"));
       this.client.release();
       return { partitions, partitionsMs };
     } catch (err) {

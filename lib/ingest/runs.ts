@@ -59,21 +59,56 @@ export async function finishImportRun(
   );
 }
 
+const FINISHED_RUN_SQL = `INSERT INTO import_runs (source, file, options, status, rows_read, inserted, duplicates, rejected, users_created,
+                              items_created, errors, error_message, duration_ms, started_at, finished_at)
+     VALUES ($1, $2, $3, $4::import_status, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, clock_timestamp())`;
+
+type FinishedRun = RunOutcome & { startedAt: Date };
+
+const finishedRunValues = (source: string, file: string, options: Record<string, unknown>, outcome: FinishedRun) => [
+  source,
+  file,
+  JSON.stringify(options),
+  ...OUTCOME_VALUES(outcome),
+  outcome.startedAt,
+];
+
 /** One finished run in a single write (API requests: cheap, one row per request). */
 export async function recordFinishedRun(
   source: string,
   file: string,
   options: Record<string, unknown>,
-  outcome: RunOutcome & { startedAt: Date },
+  outcome: FinishedRun,
 ): Promise<number> {
   const { rows } = await pool().query<{ id: number }>(
-    `INSERT INTO import_runs (source, file, options, status, rows_read, inserted, duplicates, rejected, users_created,
-                              items_created, errors, error_message, duration_ms, started_at, finished_at)
-     VALUES ($1, $2, $3, $4::import_status, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, now())
-     RETURNING id`,
-    [source, file, JSON.stringify(options), ...OUTCOME_VALUES(outcome), outcome.startedAt],
+    `${FINISHED_RUN_SQL} RETURNING id`,
+    finishedRunValues(source, file, options, outcome),
   );
   return rows[0]!.id;
+}
+
+/**
+ * The same write as one statement with its values inlined (text through `literal`, the
+ * connection's escapeLiteral), for a caller that sends it in the round trip of its COMMIT: the
+ * run is then recorded in the transaction that wrote its events.
+ */
+export function finishedRunStatement(
+  literal: (text: string) => string,
+  source: string,
+  file: string,
+  options: Record<string, unknown>,
+  outcome: FinishedRun,
+): string {
+  const values = finishedRunValues(source, file, options, outcome);
+  return FINISHED_RUN_SQL.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (v === null || v === undefined) return "NULL";
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new Error(`finishedRunStatement: not a finite number: ${v}`);
+      return String(v);
+    }
+    return literal(v instanceof Date ? v.toISOString() : String(v));
+  });
 }
 
 export const IMPORT_STATUSES = [
