@@ -159,3 +159,27 @@ describe("BehaviorLoader with unknown users rejected", () => {
     });
   });
 });
+
+describe("BehaviorLoader and deletions during an import", () => {
+  it("refuses to write a batch whose cached item was deleted meanwhile (the COPY runs without triggers)", async () => {
+    await pool().query(`INSERT INTO items (external_id, title) VALUES ('doomed', 'Doomed')`);
+    const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "create" });
+    try {
+      // A check-only pass resolves (and caches) the item without locking it...
+      await loader.loadEvents(batchOf("deleted-item", [{ item: "doomed" }]), { write: false });
+      // ...another session deletes it...
+      await pool().query(`DELETE FROM items WHERE external_id = 'doomed'`);
+      // ...and the write notices instead of logging an event that points nowhere.
+      await expect(loader.loadEvents(batchOf("deleted-item", [{ item: "doomed" }]))).rejects.toThrow(
+        /an item of this batch was deleted/,
+      );
+    } finally {
+      await loader.rollback();
+    }
+    expect(
+      (await pool().query(`SELECT count(*)::int AS n FROM behaviors WHERE source = 'deleted-item'`)).rows[0],
+    ).toEqual({
+      n: 0,
+    });
+  });
+});

@@ -393,14 +393,18 @@ export class BehaviorLoader {
              AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventIds[i]!)))}::text[])`,
         ) - 1
       : -1;
-    if (usersToLock.length > 0)
-      setUp.push(
-        `SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
-      );
-    if (itemsToLock.length > 0)
-      setUp.push(
-        `SELECT count(*) FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemsToLock)}'::int[]) FOR KEY SHARE) x`,
-      );
+    const usersLockAt =
+      usersToLock.length > 0
+        ? setUp.push(
+            `SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
+          ) - 1
+        : -1;
+    const itemsLockAt =
+      itemsToLock.length > 0
+        ? setUp.push(
+            `SELECT count(*)::int AS n FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemsToLock)}'::int[]) FOR KEY SHARE) x`,
+          ) - 1
+        : -1;
     const drawnCount = candidates.length;
     const drawAt = wantIds
       ? setUp.push(`SELECT min(v)::float8 AS lo, max(v)::float8 AS hi FROM (${this.drawSql(drawnCount)}) x`) - 1
@@ -413,6 +417,15 @@ export class BehaviorLoader {
       "RELEASE SAVEPOINT liber_batch",
     ];
 
+    // Ids come from this import's cache: a user or item deleted since it was resolved would
+    // leave rows pointing nowhere (the triggers are off for the COPY), so every one must be there.
+    for (const [at, wanted, what] of [
+      [usersLockAt, usersToLock.length, "a user"],
+      [itemsLockAt, itemsToLock.length, "an item"],
+    ] as const) {
+      if (at >= 0 && (results[at]!.rows[0] as { n: number }).n !== wanted)
+        throw new Error(`${what} of this batch was deleted while it was being written; nothing was written`);
+    }
     const logged = askLogged ? (results[loggedAt]!.rows as { sid: string }[]) : [];
     if (logged.length > 0) {
       const already = new Set(logged.map((r) => r.sid));
