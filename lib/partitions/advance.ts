@@ -65,7 +65,11 @@ export async function advanceActivePartitions(
   if (insertedBehaviorIds.length === 0) return NOTHING;
   const items = new ItemCategories();
   const source = { where: "b.id = ANY($1::bigint[])", params: [insertedBehaviorIds] };
-  return advanceNewBehaviors(client, readNewBehaviors(client, source, insertedBehaviorIds.length, items), items);
+  return advanceNewBehaviors(
+    client,
+    { feed: readNewBehaviors(client, source, insertedBehaviorIds.length, items) },
+    items,
+  );
 }
 
 /**
@@ -128,7 +132,7 @@ export async function advanceInsertedBehaviors(client: pg.ClientBase): Promise<A
   if (count === 0) return NOTHING;
   const items = new ItemCategories();
   const source = { where: "b.id > $1 AND b.xmin = ANY($2::text[]::xid[])", params: [after, xids] };
-  const summary = await advanceNewBehaviors(client, readNewBehaviors(client, source, count, items), items);
+  const summary = await advanceNewBehaviors(client, { feed: readNewBehaviors(client, source, count, items) }, items);
   // Advanced: a second call in the same transaction must not feed them again.
   await beginPartitionTracking(client);
   return summary;
@@ -207,32 +211,36 @@ export async function advanceHandedBehaviors(
       })),
     };
   };
-  return advanceNewBehaviors(
-    client,
-    async (advanceUsers) => {
-      // Groups of users of about HANDED_GROUP events, built when their turn comes (memory stays
-      // bounded by the group): states are locked and outputs written a group at a time.
-      let group: UserEvents[] = [];
-      let events = 0;
-      for (const userId of userIds) {
-        const user = eventsOf(userId);
-        group.push(user);
-        events += user.events.length;
-        if (events >= HANDED_GROUP) {
-          await advanceUsers(group);
-          group = [];
-          events = 0;
-        }
-      }
-      await advanceUsers(group);
-    },
-    items,
-    prelude,
-  );
+  // Groups of users of about HANDED_GROUP events; their events are built when their turn comes
+  // (memory stays bounded by two groups): states are locked and outputs written a group at a time.
+  const eventsBuilder = (users: number[]) => () => users.map(eventsOf);
+  const groups: UserGroup[] = [];
+  let group: number[] = [];
+  let events = 0;
+  for (const userId of userIds) {
+    group.push(userId);
+    events += byUser.get(userId)!.length;
+    if (events >= HANDED_GROUP) {
+      groups.push({ userIds: group, build: eventsBuilder(group) });
+      group = [];
+      events = 0;
+    }
+  }
+  if (group.length > 0) groups.push({ userIds: group, build: eventsBuilder(group) });
+  return advanceNewBehaviors(client, { groups }, items, prelude);
 }
 
-/** Events per group of the handed path (see advanceHandedBehaviors). */
-const HANDED_GROUP = 50_000;
+/** Users whose events are fed together; `build` makes their events (in (ts, id) order). */
+interface UserGroup {
+  userIds: number[];
+  build: () => UserEvents[];
+}
+
+/**
+ * Events per group of the handed path (see advanceHandedBehaviors): small enough that the
+ * groups' advance (node) and writes (PostgreSQL) overlap, large enough that statements stay few.
+ */
+const HANDED_GROUP = 20_000;
 
 /**
  * Up to this many new events, one query reads them with their categories; above, a cursor
@@ -260,7 +268,9 @@ function readNewBehaviors(client: pg.ClientBase, source: NewBehaviors, atMost: n
  */
 async function advanceNewBehaviors(
   client: pg.ClientBase,
-  feed: (advanceUsers: (users: UserEvents[]) => Promise<void>) => Promise<void>,
+  input:
+    | { feed: (advanceUsers: (users: UserEvents[]) => Promise<void>) => Promise<void> }
+    | { groups: readonly UserGroup[] },
   items: ItemCategories,
   prelude: readonly string[] = [],
 ): Promise<AdvanceSummary> {
@@ -268,13 +278,7 @@ async function advanceNewBehaviors(
   const behind: number[] = [];
   const summary: AdvanceSummary = { configId, users: 0, events: 0, sealed: 0, replayedUsers: 0 };
 
-  const advanceUsers = async (users: UserEvents[]) => {
-    if (users.length === 0) return;
-    const states = await lockStates(
-      client,
-      configId,
-      users.map((u) => u.userId),
-    );
+  const outputsOf = (users: UserEvents[], states: Awaited<ReturnType<typeof lockStates>>): UserOutput[] => {
     const outputs: UserOutput[] = [];
     for (const { userId, events } of users) {
       const { saved, eventCount } = states.get(userId) ?? { saved: null, eventCount: 0 };
@@ -297,10 +301,41 @@ async function advanceNewBehaviors(
       summary.events += events.length;
       summary.sealed += r.sealed.length;
     }
-    await writeOutputs(client, configId, outputs);
+    return outputs;
   };
 
-  await feed(advanceUsers);
+  if ("feed" in input) {
+    await input.feed(async (users) => {
+      if (users.length === 0) return;
+      const states = await lockStates(
+        client,
+        configId,
+        users.map((u) => u.userId),
+      );
+      await writeOutputs(client, configId, outputsOf(users, states));
+    });
+  } else {
+    // Pipelined: the next group's states are asked for before this group's outputs are sent,
+    // so that the connection answers them first and this process advances the next group
+    // while PostgreSQL writes this one. States are still locked in ascending user order.
+    const { groups } = input;
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      let nextStates = groups.length > 0 ? lockStates(client, configId, groups[0]!.userIds) : null;
+      for (let k = 0; k < groups.length; k++) {
+        const states = await nextStates!;
+        nextStates = k + 1 < groups.length ? lockStates(client, configId, groups[k + 1]!.userIds) : null;
+        nextStates?.catch(() => {}); // awaited on the next turn
+        const outputs = outputsOf(groups[k]!.build(), states);
+        writing = writing.then(() => writeOutputs(client, configId, outputs));
+        writing.catch(() => {}); // awaited below
+      }
+    } catch (err) {
+      await writing; // a failed write is the first error, the later statements' only follow from it
+      throw err;
+    }
+    await writing;
+  }
 
   if (behind.length > 0) {
     const replayed = await replayUsers(client, configId, config, behind, items);
