@@ -219,13 +219,12 @@ export async function ingestApiEvents(
         }
         // The run is recorded by the transaction that writes its events, in the COMMIT's round trip.
         const done = storable(everyError);
-        const counts = { accepted: outcome.inserted, duplicate: outcome.duplicates };
         const record = finishedRunStatement(
           (text) => loader.literal(text),
           "api",
           "POST /api/behaviors",
           runOptions,
-          run(true, done, counts, outcome.usersCreated),
+          run(true, done, { accepted: outcome.inserted, duplicate: outcome.duplicates }, outcome.usersCreated),
         );
         const { partitions } = await loader.commit({ alongside: [record] });
         return { outcome, everyError: done, committed: true, sealed: partitions.sealed };

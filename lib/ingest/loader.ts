@@ -64,13 +64,10 @@ const HANDED_LIMIT = 2_000_000;
 const SMALL_BATCH = 5_000;
 /** Entries of each id cache (external id -> id) before it is emptied. */
 const ID_CACHE_LIMIT = 500_000;
-const STAGE_EVENT_COLUMNS = "file, line, user_ext, item_ext, ts_ms, kind, value, text, source, sid";
-
-const STAGE_COLUMNS = {
-  liber_stage_events: `file int NOT NULL, line int NOT NULL, user_ext text NOT NULL, item_ext text NOT NULL,
-    ts_ms bigint NOT NULL, kind text NOT NULL, value float8, text text, source text NOT NULL, sid text NOT NULL`,
-} as const;
-type StageTable = keyof typeof STAGE_COLUMNS;
+/** The staging table of the merge path, in EventBatch.stageLine's column order. */
+const STAGE_EVENTS_TABLE = `liber_stage_events (file int NOT NULL, line int NOT NULL, user_ext text NOT NULL,
+  item_ext text NOT NULL, ts_ms bigint NOT NULL, kind text NOT NULL, value float8, text text, source text NOT NULL,
+  sid text NOT NULL)`;
 
 /**
  * Writes an import into PostgreSQL inside ONE transaction: the whole import lands, or nothing
@@ -143,12 +140,12 @@ export class BehaviorLoader {
    * A fresh temporary staging table per batch (dropped with the batch, and at commit at the
    * latest): cheaper here than TRUNCATE, which truncates the table's file in place.
    */
-  private async stage(table: StageTable, columns: string, lines: readonly string[]): Promise<void> {
+  private async stageEvents(lines: readonly string[]): Promise<void> {
     await this.flushDeferred();
     await this.client.query(
-      `DROP TABLE IF EXISTS ${table}; CREATE TEMP TABLE ${table} (${STAGE_COLUMNS[table]}) ON COMMIT DROP`,
+      `DROP TABLE IF EXISTS liber_stage_events; CREATE TEMP TABLE ${STAGE_EVENTS_TABLE} ON COMMIT DROP`,
     );
-    await pipeline(Readable.from(chunked(lines)), this.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
+    await pipeline(Readable.from(chunked(lines)), this.client.query(copyFrom(`COPY liber_stage_events FROM STDIN`)));
   }
 
   /** Creates new items and updates existing ones (title, given categories/tags, merged attributes). */
@@ -199,8 +196,12 @@ export class BehaviorLoader {
       rowMode: "array",
     });
     // The events that follow refer to these items: cache their ids now.
-    await this.cacheResolved(this.itemIds, "items", rows, records);
-    for (const [id, , created] of rows) if (created) this.keyShared.items.add(id);
+    await this.cacheResolved(
+      this.itemIds,
+      "items",
+      rows.map(([id, external_id, created]) => ({ id, external_id, created })),
+      records.map((r) => r.externalId),
+    );
     return { created: rows.filter((r) => r[2]).length, updated: rows[0]?.[3] ?? 0 };
   }
 
@@ -251,27 +252,31 @@ export class BehaviorLoader {
       values: [records.map((r) => r.externalId), records.map((r) => JSON.stringify(r.attributes))],
       rowMode: "array",
     });
-    await this.cacheResolved(this.userIds, "users", rows, records);
-    for (const [id, , created] of rows) if (created) this.keyShared.users.add(id);
+    await this.cacheResolved(
+      this.userIds,
+      "users",
+      rows.map(([id, external_id, created]) => ({ id, external_id, created })),
+      records.map((r) => r.externalId),
+    );
     return { created: rows.filter((r) => r[2]).length, updated: rows[0]?.[3] ?? 0 };
   }
 
   /**
-   * Caches the ids an upsert returned. A record committed by a concurrent writer while the
-   * INSERT waited on it is in neither half of the answer (the statement's snapshot predates
-   * it): a second statement reads those.
+   * Caches the ids an insert-or-select returned (and marks the rows it made as this
+   * transaction's: see keyShared). A row committed by a concurrent writer while the INSERT
+   * waited on it is in neither half of the answer (the statement's snapshot predates it): a
+   * second statement reads those.
    */
   private async cacheResolved(
     cache: Map<string, number>,
     table: "users" | "items",
-    rows: [id: number, externalId: string, ...rest: unknown[]][],
-    records: readonly { externalId: string }[],
+    rows: readonly { id: number; external_id: string; created: boolean }[],
+    externalIds: readonly string[],
   ): Promise<void> {
-    this.cacheIds(
-      cache,
-      rows.map(([id, external_id]) => ({ id, external_id })),
-    );
-    const late = records.map((r) => r.externalId).filter((id) => !cache.has(id));
+    this.cacheIds(cache, rows);
+    const shared = table === "users" ? this.keyShared.users : this.keyShared.items;
+    for (const r of rows) if (r.created) shared.add(r.id);
+    const late = externalIds.filter((id) => !cache.has(id));
     if (late.length === 0) return;
     const again = await this.client.query<{ id: number; external_id: string }>(
       `SELECT id, external_id FROM ${table} WHERE external_id = ANY($1::text[])`,
@@ -393,18 +398,14 @@ export class BehaviorLoader {
              AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventIds[i]!)))}::text[])`,
         ) - 1
       : -1;
-    const usersLockAt =
-      usersToLock.length > 0
+    const lockAt = (table: "users" | "items", ids: readonly number[]) =>
+      ids.length > 0
         ? setUp.push(
-            `SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE id = ANY('${intArray(usersToLock)}'::int[]) FOR KEY SHARE) x`,
+            `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} WHERE id = ANY('${intArray(ids)}'::int[]) FOR KEY SHARE) x`,
           ) - 1
         : -1;
-    const itemsLockAt =
-      itemsToLock.length > 0
-        ? setUp.push(
-            `SELECT count(*)::int AS n FROM (SELECT 1 FROM items WHERE id = ANY('${intArray(itemsToLock)}'::int[]) FOR KEY SHARE) x`,
-          ) - 1
-        : -1;
+    const usersLockAt = lockAt("users", usersToLock);
+    const itemsLockAt = lockAt("items", itemsToLock);
     const drawnCount = candidates.length;
     const drawAt = wantIds
       ? setUp.push(`SELECT min(v)::float8 AS lo, max(v)::float8 AS hi FROM (${this.drawSql(drawnCount)}) x`) - 1
@@ -493,7 +494,7 @@ export class BehaviorLoader {
       this.sourcesKnownPresent.add(source);
       const staged: string[] = [];
       for (const i of rows) staged.push(batch.stageLine(i));
-      await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, staged);
+      await this.stageEvents(staged);
       outcome.inserted = await this.mergeStagedEvents(true);
       outcome.duplicates += rows.length - outcome.inserted;
       await this.client.query("RELEASE SAVEPOINT liber_batch");
@@ -576,21 +577,12 @@ export class BehaviorLoader {
         categories?: string[] | null,
       ][]
     ).map(([id, external_id, created, categories]) => ({ id, external_id, created, categories }));
-    this.cacheIds(cache, rows);
     if (withCategories) this.rememberCategories(rows);
-    if (policy === "reject") return { created: 0 };
-    const shared = table === "users" ? this.keyShared.users : this.keyShared.items;
-    for (const r of rows) if (r.created) shared.add(r.id);
-    // A row committed by a concurrent writer while the INSERT waited on it is in neither half
-    // (the statement's snapshot predates it): a second statement sees it.
-    const late = missing.filter((id) => !cache.has(id));
-    if (late.length > 0) {
-      const again = await this.client.query<{ id: number; external_id: string }>(
-        `SELECT id, external_id FROM ${table} WHERE external_id = ANY($1::text[])`,
-        [late],
-      );
-      this.cacheIds(cache, again.rows);
+    if (policy === "reject") {
+      this.cacheIds(cache, rows);
+      return { created: 0 };
     }
+    await this.cacheResolved(cache, table, rows, missing);
     return { created: rows.filter((r) => r.created).length };
   }
 
@@ -603,7 +595,7 @@ export class BehaviorLoader {
     for (const r of rows) this.knownCategories.set(r.id, r.categories ?? null);
   }
 
-  private cacheIds(cache: Map<string, number>, rows: { id: number; external_id: string }[]): void {
+  private cacheIds(cache: Map<string, number>, rows: readonly { id: number; external_id: string }[]): void {
     // Bounded: a log with millions of users must not keep them all in memory.
     if (cache.size + rows.length > ID_CACHE_LIMIT) cache.clear();
     for (const r of rows) cache.set(r.external_id, r.id);
@@ -619,7 +611,7 @@ export class BehaviorLoader {
     const lines: string[] = new Array(batch.size);
     for (let i = 0; i < batch.size; i++) lines[i] = batch.stageLine(i);
     if (opts.write) this.handed = null; // the merge's rows are only known to the database: the hook reads them
-    await this.stage("liber_stage_events", STAGE_EVENT_COLUMNS, lines);
+    await this.stageEvents(lines);
     let staged = batch.size;
 
     if (this.policy.unknownItems === "reject") {
