@@ -103,8 +103,10 @@ export async function runIngestBench(opts: {
   const { log } = opts;
   const importerRuns: { events: number; durationMs: number; partitionsMs: number }[] = [];
   const copyRuns: number[] = [];
-  let rows: LoggedRow[] = [];
-  let copyLines: string[] = [];
+  // The reference COPY's input, built once as Buffers: kept off the JS heap, so that holding it
+  // does not slow the garbage collector during the importer runs that follow.
+  let copyData: Buffer[] = [];
+  let rowCount = 0;
   for (let i = 0; i < opts.repeat; i++) {
     // Each importer run starts from empty tables (the first one in a fresh database).
     if (i > 0) await pool().query("TRUNCATE behaviors, users, items, import_runs RESTART IDENTITY CASCADE");
@@ -120,31 +122,25 @@ export async function runIngestBench(opts: {
         `(of which UBSP partition update ${summary.partitions.durationMs} ms)`,
     );
     if (i === 0) {
-      // The rows as they now sit in the log, for the COPY and API measures.
-      rows = (
-        await pool().query<LoggedRow>(
-          `SELECT b.user_id, b.item_id, u.external_id AS user_ext, i.external_id AS item_ext, b.ts, b.kind, b.value, b.text, b.source_event_id
-             FROM behaviors b JOIN users u ON u.id = b.user_id JOIN items i ON i.id = b.item_id ORDER BY b.id`,
-        )
-      ).rows;
-      copyLines = rows.map(
-        (r) =>
-          `${r.user_id}\t${r.item_id}\t${r.ts.toISOString()}\t${r.kind}\t${copyNumber(r.value)}\t${copyText(r.text)}\t` +
-          `movielens\t${copyText(r.source_event_id)}\n`,
-      );
+      const rows = await loggedRows();
+      rowCount = rows.length;
+      copyData = copyChunks(rows, 8192);
     }
-    const copyMs = await bareCopy(copyLines);
+    const copyMs = await bareCopy(copyData);
     copyRuns.push(copyMs);
-    log(`bare COPY run ${i + 1}/${opts.repeat}: ${rows.length} rows in ${Math.round(copyMs)} ms`);
+    log(`bare COPY run ${i + 1}/${opts.repeat}: ${rowCount} rows in ${Math.round(copyMs)} ms`);
   }
   const byRate = [...importerRuns].sort((a, b) => a.events / a.durationMs - b.events / b.durationMs);
   const medianRun = byRate[Math.floor(byRate.length / 2)]!;
   const median = medianRun.events / (medianRun.durationMs / 1000);
   const ingestOnly = medianRun.events / (Math.max(medianRun.durationMs - medianRun.partitionsMs, 1) / 1000);
   const copyMs = [...copyRuns].sort((a, b) => a - b)[Math.floor(copyRuns.length / 2)]!;
-  const copyEps = rows.length / (copyMs / 1000);
+  const copyEps = rowCount / (copyMs / 1000);
+  copyData = [];
 
   const route = opts.api ? await opts.api() : null;
+  // The rows as they sit in the log after the last import (the same events in the same order).
+  const rows = route ? await loggedRows() : [];
   const api = route ? await benchApi(rows, route, opts.apiBatchSize, log) : null;
   const levels = opts.httpClients ?? [1, 4, 16];
   const http =
@@ -167,10 +163,10 @@ export async function runIngestBench(opts: {
     api,
     http,
     copyReference: {
-      rows: rows.length,
+      rows: rowCount,
       durationMs: Math.round(copyMs),
       eventsPerSec: Math.round(copyEps),
-      runsEventsPerSec: copyRuns.map((ms) => Math.round(rows.length / (ms / 1000))),
+      runsEventsPerSec: copyRuns.map((ms) => Math.round(rowCount / (ms / 1000))),
       table: "LIKE behaviors INCLUDING DEFAULTS INCLUDING INDEXES (same 4 indexes, no foreign keys)",
     },
     importerToCopyRatio: Number((median / copyEps).toFixed(3)),
@@ -186,8 +182,31 @@ export async function runIngestBench(opts: {
   };
 }
 
+/** The rows as they sit in the log, in id order, with their users' and items' external ids. */
+async function loggedRows(): Promise<LoggedRow[]> {
+  const { rows } = await pool().query<LoggedRow>(
+    `SELECT b.user_id, b.item_id, u.external_id AS user_ext, i.external_id AS item_ext, b.ts, b.kind, b.value, b.text, b.source_event_id
+       FROM behaviors b JOIN users u ON u.id = b.user_id JOIN items i ON i.id = b.item_id ORDER BY b.id`,
+  );
+  return rows;
+}
+
+/** The rows as COPY text, `per` lines to a Buffer. */
+function copyChunks(rows: readonly LoggedRow[], per: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < rows.length; i += per) {
+    let text = "";
+    for (const r of rows.slice(i, i + per))
+      text +=
+        `${r.user_id}\t${r.item_id}\t${r.ts.toISOString()}\t${r.kind}\t${copyNumber(r.value)}\t${copyText(r.text)}\t` +
+        `movielens\t${copyText(r.source_event_id)}\n`;
+    out.push(Buffer.from(text));
+  }
+  return out;
+}
+
 /** One bare COPY into a fresh indexed table (committed); returns its duration in ms. */
-async function bareCopy(lines: string[]): Promise<number> {
+async function bareCopy(data: readonly Buffer[]): Promise<number> {
   const client = await pool().connect();
   try {
     await client.query(`DROP TABLE IF EXISTS bench_copy_reference;
@@ -195,7 +214,7 @@ async function bareCopy(lines: string[]): Promise<number> {
     const started = performance.now();
     await client.query("BEGIN");
     await pipeline(
-      Readable.from(chunks(lines, 8192)),
+      Readable.from(data),
       client.query(
         copyFrom(
           "COPY bench_copy_reference (user_id, item_id, ts, kind, value, text, source, source_event_id) FROM STDIN",
@@ -246,10 +265,6 @@ async function benchApi(
     eventsPerSec: Math.round(accepted / (durationMs / 1000)),
     method: "route handler called in-process with NextRequest, one request at a time (no HTTP socket)",
   };
-}
-
-function* chunks(lines: string[], per: number): Generator<string> {
-  for (let i = 0; i < lines.length; i += per) yield lines.slice(i, i + per).join("");
 }
 
 function requestBodies(rows: LoggedRow[], batchSize: number, source: string): string[] {

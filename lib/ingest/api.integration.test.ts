@@ -46,6 +46,30 @@ const ev = (n: number, extra: Record<string, unknown> = {}) => ({
 });
 
 describe("POST /api/behaviors", () => {
+  it("writes new events without asking first, and still counts the logged ones among them", async () => {
+    // A source with no repeats lately: the request's COPY meets the logged events in the unique
+    // index and goes through the staging merge; the next request of that source asks first.
+    const source = { source: "optimistic", user: "olivia" };
+    const query = "?createUsers=true";
+    const first = await post(JSON.stringify([ev(10, source), ev(11, source)]), { query });
+    expect(await first.json()).toMatchObject({ accepted: 2, duplicate: 0 });
+    for (const [sent, expected] of [
+      [[ev(10, source), ev(12, source), ev(11, source), ev(13, source)], { accepted: 2, duplicate: 2 }],
+      [[ev(13, source), ev(14, source)], { accepted: 1, duplicate: 1 }],
+    ] as const) {
+      const res = await post(JSON.stringify(sent), { query });
+      expect(await res.json()).toEqual({ ...expected, rejected: 0, errors: [] });
+    }
+    expect(await count("source = 'optimistic'")).toBe(5);
+    const { rows } = await pool().query(
+      `SELECT u.event_count,
+              s.events_seen
+         FROM users u JOIN partition_states s ON s.user_id = u.id WHERE u.external_id = 'olivia'`,
+    );
+    // The partition state has seen every logged event of olivia's, once.
+    expect(rows).toEqual([{ event_count: 5, events_seen: 5 }]);
+  });
+
   it("stores valid events and treats a resend as duplicates", async () => {
     const body = JSON.stringify([
       ev(1),

@@ -163,6 +163,7 @@ export async function ingestApiEvents(
     unknownItems: "reject",
     unknownUsers: opts.createUsers ? "create" : "reject",
     insertInKeyOrder: true,
+    optimisticDuplicates: true,
   } as const;
   // The transaction is opened (a connection and one round trip) while the events are checked.
   let opening: Promise<BehaviorLoader> | null = entries.length > 0 ? BehaviorLoader.open(pool(), policy) : null;

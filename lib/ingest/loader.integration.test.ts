@@ -49,6 +49,8 @@ const counters = async (source: string) =>
 const POLICIES: [string, Partial<LoaderPolicy>][] = [
   ["copy, set-based FK checks", {}],
   ["copy, per-row FK triggers", { setBasedForeignKeys: false }],
+  // POST /api/behaviors: no question before the COPY; a repeat goes through the staging merge.
+  ["copy, optimistic about duplicates", { optimisticDuplicates: true }],
   ["staging table, set-based", { directCopy: false }],
   ["staging table, per-row FK triggers", { directCopy: false, setBasedForeignKeys: false }],
 ];
@@ -181,5 +183,82 @@ describe("BehaviorLoader and deletions during an import", () => {
     ).toEqual({
       n: 0,
     });
+  });
+});
+
+describe("BehaviorLoader.upsertItems", () => {
+  const itemRows = async (prefix: string) =>
+    (
+      await pool().query(
+        `SELECT external_id, title, categories, tags, attributes FROM items WHERE external_id LIKE $1 ORDER BY external_id`,
+        [`${prefix}%`],
+      )
+    ).rows;
+
+  it("COPYs new items and updates existing ones, like the general statement does", async () => {
+    const records = (prefix: string) => [
+      { externalId: `${prefix}old`, title: "Old, renamed", categories: ["Drama"], attributes: { year: 1999 } },
+      { externalId: `${prefix}new`, title: "New\ttab \\ back", categories: ["A", 'B "q"'], tags: ["t,1"] },
+      { externalId: `${prefix}bare`, title: "Bare" },
+    ];
+    for (const prefix of ["fast-", "general-"]) {
+      await pool().query(
+        `INSERT INTO items (external_id, title, tags, attributes) VALUES ($1, 'Old', '{kept}', '{"a": 1}')`,
+        [`${prefix}old`],
+      );
+    }
+    const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "create" });
+    const fast = await loader.upsertItems(records("fast-"));
+    // The same id twice takes the general statement (which record wins is the database's choice).
+    const general = await loader.upsertItems([...records("general-"), records("general-")[2]!]);
+    await loader.commit();
+    expect(fast).toEqual({ created: 2, updated: 1 });
+    expect(general).toEqual({ created: 2, updated: 1 });
+    const strip = (rows: { external_id: string }[], prefix: string) =>
+      rows.map((r) => ({ ...r, external_id: r.external_id.slice(prefix.length) }));
+    const fastRows = await itemRows("fast-");
+    expect(strip(fastRows, "fast-")).toEqual(strip(await itemRows("general-"), "general-"));
+    expect(fastRows).toContainEqual({
+      external_id: "fast-new",
+      title: "New\ttab \\ back",
+      categories: ["A", 'B "q"'],
+      tags: ["t,1"],
+      attributes: {},
+    });
+    expect(fastRows).toContainEqual({
+      external_id: "fast-old",
+      title: "Old, renamed",
+      categories: ["Drama"],
+      tags: ["kept"],
+      attributes: { a: 1, year: 1999 },
+    });
+  });
+
+  it("when a concurrent writer creates one of the same items first, takes its id instead of failing", async () => {
+    const other = await pool().connect();
+    try {
+      await other.query(`BEGIN; INSERT INTO items (external_id, title) VALUES ('race-item', 'Theirs')`);
+      const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "create" });
+      // The COPY waits on the other transaction's row in the unique index, then meets it.
+      const pending = loader.upsertItems([
+        { externalId: "race-item", title: "Ours" },
+        { externalId: "race-only-ours", title: "Only ours" },
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query("COMMIT");
+      const outcome = await pending;
+      const events = await loader.loadEvents(
+        batchOf("race-items", [{ item: "race-item" }, { item: "race-only-ours", sourceEventId: "x" }]),
+      );
+      await loader.commit();
+      expect(outcome.created).toBe(1);
+      expect(events).toMatchObject({ inserted: 2, rejected: [] });
+      expect(await itemRows("race-")).toEqual([
+        { external_id: "race-item", title: "Ours", categories: [], tags: [], attributes: {} },
+        { external_id: "race-only-ours", title: "Only ours", categories: [], tags: [], attributes: {} },
+      ]);
+    } finally {
+      other.release();
+    }
   });
 });

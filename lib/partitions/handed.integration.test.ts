@@ -39,9 +39,10 @@ function event(source: string, user: string, k: number, extra: Partial<LoggedEve
   };
 }
 
-async function load(batches: LoggedEvent[][]) {
+async function load(batches: LoggedEvent[][], before?: (loader: BehaviorLoader) => Promise<void>) {
   const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "create" });
   try {
+    await before?.(loader);
     let inserted = 0;
     let duplicates = 0;
     for (const events of batches) {
@@ -141,6 +142,26 @@ describe("the ingest hook fed by the loader's own rows", () => {
     expect(result).toMatchObject({ inserted: 91, duplicates: 1 });
     expect(result.partitions).toMatchObject({ events: 91, replayedUsers: 0 });
     expect(await advanceOracle()).toBe(91);
+    await expectStoredEqualsOracle();
+  });
+
+  it("uses the categories the transaction itself gave its items (created, changed, labelled)", async () => {
+    // h0's events are resolved (categories read) before the import changes them; hn* are new.
+    const warm = await load([[event("hs3", "he", 0)]]);
+    expect(warm).toMatchObject({ inserted: 1 });
+    expect(await advanceOracle()).toBe(1);
+    const events = Array.from({ length: 80 }, (_, k) =>
+      event("hs3", k % 2 ? "he" : "hf", k + 1, { item: k % 3 === 0 ? "h0" : `hn${k % 4}` }),
+    );
+    const result = await load([events.slice(0, 40), events.slice(40)], async (loader) => {
+      await loader.upsertItems([
+        { externalId: "h0", title: "h0 again", categories: ["changed", "g0"] },
+        ...[0, 1, 2, 3].map((n) => ({ externalId: `hn${n}`, title: `new ${n}`, categories: [`n${n % 2}`, "new"] })),
+      ]);
+      await loader.setItemLabels([{ externalId: "hn1", tags: ["tags only"] }]);
+    });
+    expect(result).toMatchObject({ inserted: 80, duplicates: 0 });
+    expect(await advanceOracle()).toBe(80);
     await expectStoredEqualsOracle();
   });
 });
