@@ -140,7 +140,10 @@ export function PopulationMap({ points, colours, selected, neighbours, highlight
             }}
             onPointerLeave={() => setHovered(-1)}
             onClick={(e) => {
-              const i = indexAt(e);
+              // The dot the tooltip names, if any: a click's coordinates are whole pixels while
+              // the pointer's are not, so at the edge of a dot's reach the hover could hit and
+              // the click miss. Without a hover (touch), the dot under the tap.
+              const i = hovered >= 0 ? hovered : indexAt(e);
               if (i >= 0) onOpen(points[i]!.user);
             }}
           />
