@@ -185,7 +185,7 @@ export class BehaviorLoader {
     if (records.length === 0) return { created: 0, updated: 0 };
     const externalIds = records.map((r) => r.externalId);
     // The same id twice in one call: the general statement decides which wins.
-    if (new Set(externalIds).size !== records.length) return this.mergeItems(records);
+    if (new Set(externalIds).size !== records.length) return this.mergeItems(records, { repeats: true });
     // Fast path for items that do not exist yet (a catalogue's first import): COPY them, ~3x
     // cheaper than the insert-or-update statement, under a savepoint; the existing ones take
     // the general statement. Should a concurrent writer create one of the same items meanwhile,
@@ -203,7 +203,7 @@ export class BehaviorLoader {
         existing.size > 0 ? await this.mergeItems(records.filter((r) => existing.has(r.externalId))) : null;
       if (fresh.length > 0) {
         await pipeline(
-          Readable.from(itemCopyData(fresh)),
+          Readable.from(chunked(fresh.map(itemCopyLine))),
           this.client.query(copyFrom(`COPY items (external_id, title, categories, tags, attributes) FROM STDIN`)),
         );
       }
@@ -225,8 +225,15 @@ export class BehaviorLoader {
     }
   }
 
-  /** The general insert-or-update of items (upsertItems), in one statement. */
-  private async mergeItems(records: readonly ItemRecord[]): Promise<{ created: number; updated: number }> {
+  /**
+   * The general insert-or-update of items (upsertItems), in one statement. `repeats`: some
+   * external id comes twice, so which record won is the database's choice (the UBSP hook then
+   * reads the categories instead of being handed them).
+   */
+  private async mergeItems(
+    records: readonly ItemRecord[],
+    opts: { repeats?: boolean } = {},
+  ): Promise<{ created: number; updated: number }> {
     await this.flushDeferred();
     // One statement over the records passed as arrays: no staging table to create and fill.
     // Rows whose content would not change are left alone, so that re-imports write nothing.
@@ -277,8 +284,7 @@ export class BehaviorLoader {
     const resolved = (JSON.parse(rows[0]!.j) as [number, string, boolean, string[] | null][]).map(
       ([id, external_id, created, categories]) => ({ id, external_id, created, categories }),
     );
-    // With the same id twice, which record won is the database's choice: the hook reads them.
-    if (new Set(records.map((r) => r.externalId)).size !== records.length) this.knownCategories = null;
+    if (opts.repeats) this.knownCategories = null;
     else this.rememberCategories(resolved);
     // The events that follow refer to these items: cache their ids now.
     await this.cacheResolved(
@@ -993,17 +999,10 @@ function* chunked(lines: readonly string[]): Generator<string> {
   for (let i = 0; i < lines.length; i += per) yield lines.slice(i, i + per).join("");
 }
 
-/** COPY data of new items: external_id, title, categories, tags, attributes (as mergeItems inserts them). */
-function* itemCopyData(records: readonly ItemRecord[]): Generator<string> {
-  let chunk = "";
-  for (const r of records) {
-    chunk +=
-      `${copyText(r.externalId)}\t${copyText(r.title)}\t${copyText(textArrayLiteral(r.categories ?? []))}\t` +
-      `${copyText(textArrayLiteral(r.tags ?? []))}\t${copyText(JSON.stringify(r.attributes ?? {}))}\n`;
-    if (chunk.length >= 1 << 20) {
-      yield chunk;
-      chunk = "";
-    }
-  }
-  if (chunk) yield chunk;
+/** A new item as a COPY line: external_id, title, categories, tags, attributes (as mergeItems inserts them). */
+function itemCopyLine(r: ItemRecord): string {
+  return (
+    `${copyText(r.externalId)}\t${copyText(r.title)}\t${copyText(textArrayLiteral(r.categories ?? []))}\t` +
+    `${copyText(textArrayLiteral(r.tags ?? []))}\t${copyText(JSON.stringify(r.attributes ?? {}))}\n`
+  );
 }
