@@ -56,16 +56,16 @@ export async function collectSteps(
       const b = step.batch;
       for (let i = 0; i < b.size; i++) {
         out.events.push({
-          file: files[b.files[i]!]!,
-          line: b.lines[i]!,
-          user: b.users[i]!,
-          item: b.items[i]!,
-          tsMs: b.tsMs[i]!,
-          kind: b.kinds[i]!,
-          value: b.values[i]!,
-          text: b.texts[i]!,
-          source: b.sources[i]!,
-          sourceEventId: b.sourceEventIds[i]!,
+          file: files[b.file(i)]!,
+          line: b.line(i),
+          user: b.user(i),
+          item: b.item(i),
+          tsMs: b.tsMs(i),
+          kind: b.kind(i),
+          value: b.value(i),
+          text: b.text(i),
+          source: b.source(i),
+          sourceEventId: b.sourceEventId(i),
         });
       }
     }

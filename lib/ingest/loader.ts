@@ -415,29 +415,30 @@ export class BehaviorLoader {
     const n = batch.size;
     const keep = new Uint8Array(n).fill(1);
 
-    const items = await this.resolveIds("items", this.itemIds, new Set(batch.items), this.policy.unknownItems);
+    // Ids per distinct user and item of the batch (-1: unknown and not created).
+    const items = await this.resolveIds("items", this.itemIds, new Set(batch.distinctItems), this.policy.unknownItems);
     outcome.itemsCreated = items.created;
+    const itemIdByCode = Int32Array.from(batch.distinctItems, (x) => this.itemIds.get(x) ?? -1);
+    const userWanted = new Uint8Array(batch.distinctUsers.length);
     for (let i = 0; i < n; i++) {
-      if (this.itemIds.has(batch.items[i]!)) continue;
+      if (itemIdByCode[batch.itemCode(i)]! >= 0) {
+        userWanted[batch.userCode(i)] = 1;
+        continue;
+      }
       keep[i] = 0;
-      outcome.rejected.push({
-        file: batch.files[i]!,
-        line: batch.lines[i]!,
-        reason: `unknown item "${batch.items[i]}"`,
-      });
+      outcome.rejected.push({ file: batch.file(i), line: batch.line(i), reason: `unknown item "${batch.item(i)}"` });
     }
     const wantedUsers = new Set<string>();
-    for (let i = 0; i < n; i++) if (keep[i]) wantedUsers.add(batch.users[i]!);
+    batch.distinctUsers.forEach((x, code) => {
+      if (userWanted[code]) wantedUsers.add(x);
+    });
     const users = await this.resolveIds("users", this.userIds, wantedUsers, this.policy.unknownUsers);
     outcome.usersCreated = users.created;
+    const userIdByCode = Int32Array.from(batch.distinctUsers, (x) => this.userIds.get(x) ?? -1);
     for (let i = 0; i < n; i++) {
-      if (!keep[i] || this.userIds.has(batch.users[i]!)) continue;
+      if (!keep[i] || userIdByCode[batch.userCode(i)]! >= 0) continue;
       keep[i] = 0;
-      outcome.rejected.push({
-        file: batch.files[i]!,
-        line: batch.lines[i]!,
-        reason: `unknown user "${batch.users[i]}"`,
-      });
+      outcome.rejected.push({ file: batch.file(i), line: batch.line(i), reason: `unknown user "${batch.user(i)}"` });
     }
     if (!opts.write || (opts.allOrNothing && outcome.rejected.length > 0)) return outcome;
 
@@ -469,8 +470,8 @@ export class BehaviorLoader {
     const usersToLock: number[] = [];
     const itemsToLock: number[] = [];
     for (const i of candidates) {
-      const userId = this.userIds.get(batch.users[i]!)!;
-      const itemId = this.itemIds.get(batch.items[i]!)!;
+      const userId = userIdByCode[batch.userCode(i)]!;
+      const itemId = itemIdByCode[batch.itemCode(i)]!;
       userIdOf[i] = userId;
       itemIdOf[i] = itemId;
       if (this.setBasedForeignKeys) {
@@ -493,7 +494,7 @@ export class BehaviorLoader {
     const loggedAt = askLogged
       ? setUp.push(
           `SELECT source_event_id AS sid FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}
-             AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventIds[i]!)))}::text[])`,
+             AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventId(i))))}::text[])`,
         ) - 1
       : -1;
     const lockAt = (table: "users" | "items", ids: readonly number[]) =>
@@ -529,7 +530,7 @@ export class BehaviorLoader {
     if (logged.length > 0) {
       if (this.policy.optimisticDuplicates) recentDuplicates.note(source);
       const already = new Set(logged.map((r) => r.sid));
-      candidates = candidates.filter((i) => !already.has(batch.sourceEventIds[i]!));
+      candidates = candidates.filter((i) => !already.has(batch.sourceEventId(i)));
       outcome.duplicates += logged.length;
     }
     let rows = candidates; // batch rows written, in the batch's order
@@ -544,9 +545,9 @@ export class BehaviorLoader {
     }
     if (this.policy.insertInKeyOrder) {
       // Rows written in source event id order (their ids still follow the batch's order).
-      const sids = batch.sourceEventIds;
+      const sid = (i: number) => batch.sourceEventId(i);
       const rank = new Map<number, number>(rows.map((row, k) => [row, k]));
-      const sorted = [...rows].sort((a, b) => (sids[a]! < sids[b]! ? -1 : sids[a]! > sids[b]! ? 1 : 0));
+      const sorted = [...rows].sort((a, b) => (sid(a) < sid(b) ? -1 : sid(a) > sid(b) ? 1 : 0));
       const drawn = ids!;
       ids = sorted.map((row) => drawn[rank.get(row)!]!);
       rows = sorted;
@@ -557,15 +558,15 @@ export class BehaviorLoader {
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k]!;
       const userId = userIdOf[i]!;
-      const ts = batch.tsMs[i]!;
+      const ts = batch.tsMs(i);
       if (handed) {
-        const value = batch.values[i] ?? null;
+        const value = batch.value(i);
         handed.userIds.push(userId);
         handed.ids.push(ids![k]!);
         handed.tsMs.push(ts);
         handed.itemIds.push(itemIdOf[i]!);
         // WEIGHT_SQL (lib/partitions/store.ts): the rating for kind "rate" when usable, else 1.
-        handed.weights.push(batch.kinds[i] === "rate" && value !== null && value >= 0 && value < Infinity ? value : 1);
+        handed.weights.push(batch.kind(i) === "rate" && value !== null && value >= 0 && value < Infinity ? value : 1);
       }
       const agg = perUser.get(userId);
       if (!agg) perUser.set(userId, { n: 1, first: ts, last: ts });
@@ -976,17 +977,17 @@ function* behaviorCopyData(
     out.tab();
     out.integer(itemIdOf[i]!);
     out.tab();
-    out.timestamp(batch.tsMs[i]!);
+    out.timestamp(batch.tsMs(i));
     out.tab();
-    out.text(batch.kinds[i]!);
+    out.text(batch.kind(i));
     out.tab();
-    out.number(batch.values[i] ?? null);
+    out.number(batch.value(i));
     out.tab();
-    out.text(batch.texts[i] ?? null);
+    out.text(batch.text(i));
     out.tab();
-    out.text(batch.sources[i]!);
+    out.text(batch.source(i));
     out.tab();
-    out.text(batch.sourceEventIds[i]!);
+    out.text(batch.sourceEventId(i));
     out.endRow();
     if (out.hasFullChunks) yield* out.takeFullChunks();
   }

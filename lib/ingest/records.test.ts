@@ -50,6 +50,7 @@ describe("EventBatch", () => {
     expect(batch.duplicatesInBatch).toBe(1);
     expect(batch.singleSource).toBeNull();
     expect(batch.stageLine(0)).toBe("0\t2\tu\ti\t5\trate\t4.5\tx\\ty\ts\te1\n");
-    expect(batch.lines).toEqual([2, 4]);
+    expect([batch.line(0), batch.line(1)]).toEqual([2, 4]);
+    expect([batch.source(1), batch.value(1), batch.text(1)]).toEqual(["other", 4.5, "x\ty"]);
   });
 });

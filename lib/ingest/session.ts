@@ -237,9 +237,11 @@ async function forEachPrefetched<T>(source: AsyncIterable<T>, consume: (value: T
 
 /** A batch builder that yields full batches: importers call add() and then flush(). */
 export class BatchBuffer {
-  private batch = new EventBatch();
+  private batch: EventBatch;
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number) {
+    this.batch = new EventBatch(size);
+  }
 
   get current(): EventBatch {
     return this.batch;
@@ -253,7 +255,7 @@ export class BatchBuffer {
 
   take(): EventBatch {
     const full = this.batch;
-    this.batch = new EventBatch();
+    this.batch = new EventBatch(this.size);
     return full;
   }
 }
