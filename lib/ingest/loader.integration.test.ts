@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { useTestDatabase } from "../../test/db";
 import { pool } from "../db/client";
 import { BehaviorLoader, type LoaderPolicy } from "./loader";
@@ -260,5 +261,42 @@ describe("BehaviorLoader.upsertItems", () => {
     } finally {
       other.release();
     }
+  });
+});
+
+describe("BehaviorLoader and the question which events are logged", () => {
+  it("after a small first batch of a new source, larger batches still skip it", async () => {
+    // A batch of up to 5,000 events asks which of its events are logged; it must also learn
+    // that the source had none, or the next batches (seeing the first one's own rows) would
+    // each send all their source event ids to be looked up.
+    const sent: string[] = [];
+    const realQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const spy = vi.spyOn(pg.Client.prototype, "query").mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const q = args[0];
+      sent.push(typeof q === "string" ? q : ((q as { text?: string } | undefined)?.text ?? ""));
+      return realQuery.apply(this, args);
+    } as never);
+    const loader = await BehaviorLoader.open(pool(), { unknownItems: "reject", unknownUsers: "create" });
+    try {
+      const sizes = [100, 6_000, 6_000];
+      let offset = 0;
+      for (const size of sizes) {
+        const events = Array.from({ length: size }, (_, k) => ({ user: `u${k % 7}`, sourceEventId: `e${offset + k}` }));
+        offset += size;
+        const outcome = await loader.loadEvents(batchOf("ask-once", events));
+        expect(outcome).toMatchObject({ inserted: size, duplicates: 0 });
+      }
+      await loader.commit();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent.filter((sql) => sql.includes("source_event_id = ANY(")).length).toBe(1);
+    const { rows } = await pool().query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM behaviors WHERE source = 'ask-once'`,
+    );
+    expect(rows[0]!.n).toBe(12_100);
   });
 });

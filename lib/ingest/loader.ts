@@ -491,6 +491,16 @@ export class BehaviorLoader {
     const askLogged = !optimistic && !this.sourcesKnownEmpty.has(source);
     const wantIds = this.handed !== null || this.policy.insertInKeyOrder === true;
     const setUp: string[] = this.takeDeferred();
+    // A small batch asks directly which of its events are logged; it also asks, in the same
+    // round trip and before its own rows go in, whether the source has any event. Without that,
+    // a larger batch after it would find the source non-empty (its own rows) and every later
+    // batch would look all its events up.
+    const sourceAt =
+      askLogged && !this.sourcesKnownPresent.has(source)
+        ? setUp.push(
+            `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}) AS present`,
+          ) - 1
+        : -1;
     const loggedAt = askLogged
       ? setUp.push(
           `SELECT source_event_id AS sid FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}
@@ -526,6 +536,11 @@ export class BehaviorLoader {
       if (at >= 0 && (results[at]!.rows[0] as { n: number }).n !== wanted)
         throw new Error(`${what} of this batch was deleted while it was being written; nothing was written`);
     }
+    if (sourceAt >= 0)
+      ((results[sourceAt]!.rows[0] as { present: boolean }).present
+        ? this.sourcesKnownPresent
+        : this.sourcesKnownEmpty
+      ).add(source);
     const logged = askLogged ? (results[loggedAt]!.rows as { sid: string }[]) : [];
     if (logged.length > 0) {
       if (this.policy.optimisticDuplicates) recentDuplicates.note(source);
