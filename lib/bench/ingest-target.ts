@@ -1,8 +1,10 @@
 import { DEMO_DATASET_DIR } from "../datasets/demo";
 import { behaviorsRouteLoader } from "./handed-in";
-import { runIngestBench, type IngestBenchResult, type RouteHandler } from "./ingest";
+import { runIngestBench, type IngestBenchResult, type RatioGoal, type RouteHandler } from "./ingest";
 import { runLifelongBench, type LifelongBenchResult } from "./lifelong";
 import { positiveInt, withScratchDatabase, type BenchTarget } from "./target";
+
+const verdict = (g: RatioGoal) => (g.met === null ? "not measured" : `${g.measured}, ${g.met ? "met" : "NOT met"}`);
 
 export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: LifelongBenchResult | null }> = {
   name: "ingest",
@@ -79,7 +81,8 @@ export const ingestBenchTarget: BenchTarget<IngestBenchResult & { lifelong: Life
           ]
         : []),
       `  importer/COPY  ${r.importerToCopyRatio} (without the partition update: ${r.ingestOnlyToCopyRatio})`,
-      `  goal           importer >= ${n(r.goal.importerEventsPerSec)} events/s: ${r.goal.met ? "met" : "NOT met"}` +
+      `  goals          importer/COPY >= ${r.goals.importerToCopy.atLeast}: ${verdict(r.goals.importerToCopy)}; ` +
+        `HTTP x1/importer >= ${r.goals.httpOneClientToImporter.atLeast}: ${verdict(r.goals.httpOneClientToImporter)}` +
         `  (load average ${r.machine.loadAverage.join(" ")})`,
     ].join("\n");
   },
