@@ -74,6 +74,8 @@ describe("the server's worker process", () => {
     await worker.stop();
     expect(alive(second)).toBe(false);
     expect(lines.join("\n")).toContain("stopping: finishing the users in flight");
+    // The orderly stop ran to its end (async-exit-hook used to exit with 143 at the signal).
+    expect(lines.join("\n")).toContain("worker stopped");
     worker = null;
   }, 180_000);
 

