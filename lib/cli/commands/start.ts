@@ -121,7 +121,11 @@ export function registerStart(program: Command): void {
         // A signal's shutdown is under way (the start failed because of it): that one exits.
         if (stopping) return new Promise<never>(() => {});
         if (!server?.listening) server = null;
-        await stopAll().catch((stopErr: unknown) => info(`stopping failed: ${(stopErr as Error)?.message ?? stopErr}`));
+        // Set as `stopping`, so that a signal meanwhile does not start a second stop.
+        stopping = stopAll().catch((stopErr: unknown) =>
+          info(`stopping failed: ${(stopErr as Error)?.message ?? String(stopErr)}`),
+        );
+        await stopping;
         throw err;
       }
     });
