@@ -74,8 +74,8 @@ export interface RatioGoal {
   met: boolean | null;
 }
 
-export const IMPORTER_TO_COPY_GOAL = 0.6;
-export const HTTP_ONE_CLIENT_TO_IMPORTER_GOAL = 0.5;
+const IMPORTER_TO_COPY_GOAL = 0.6;
+const HTTP_ONE_CLIENT_TO_IMPORTER_GOAL = 0.5;
 
 function ratioGoal(atLeast: number, measured: number | null): RatioGoal {
   return { atLeast, measured, met: measured === null ? null : measured >= atLeast };

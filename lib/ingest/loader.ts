@@ -454,11 +454,7 @@ export class BehaviorLoader {
       !this.sourcesKnownPresent.has(source)
     ) {
       await this.flushDeferred();
-      const { rows } = await this.client.query<{ present: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = $1) AS present`,
-        [source],
-      );
-      (rows[0]!.present ? this.sourcesKnownPresent : this.sourcesKnownEmpty).add(source);
+      this.noteSource(source, await this.client.query(this.sourceHasEventsSql(source)));
     }
     let candidates: number[] = []; // batch rows not rejected, in the batch's order
     for (let i = 0; i < n; i++) if (keep[i]) candidates.push(i);
@@ -496,11 +492,7 @@ export class BehaviorLoader {
     // a larger batch after it would find the source non-empty (its own rows) and every later
     // batch would look all its events up.
     const sourceAt =
-      askLogged && !this.sourcesKnownPresent.has(source)
-        ? setUp.push(
-            `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}) AS present`,
-          ) - 1
-        : -1;
+      askLogged && !this.sourcesKnownPresent.has(source) ? setUp.push(this.sourceHasEventsSql(source)) - 1 : -1;
     const loggedAt = askLogged
       ? setUp.push(
           `SELECT source_event_id AS sid FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}
@@ -536,11 +528,7 @@ export class BehaviorLoader {
       if (at >= 0 && (results[at]!.rows[0] as { n: number }).n !== wanted)
         throw new Error(`${what} of this batch was deleted while it was being written; nothing was written`);
     }
-    if (sourceAt >= 0)
-      ((results[sourceAt]!.rows[0] as { present: boolean }).present
-        ? this.sourcesKnownPresent
-        : this.sourcesKnownEmpty
-      ).add(source);
+    if (sourceAt >= 0) this.noteSource(source, results[sourceAt]!);
     const logged = askLogged ? (results[loggedAt]!.rows as { sid: string }[]) : [];
     if (logged.length > 0) {
       if (this.policy.optimisticDuplicates) recentDuplicates.note(source);
@@ -616,6 +604,15 @@ export class BehaviorLoader {
       await this.client.query("RELEASE SAVEPOINT liber_batch");
     }
     return outcome;
+  }
+
+  /** Whether the source has any event logged (one row, column present). */
+  private sourceHasEventsSql(source: string): string {
+    return `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}) AS present`;
+  }
+
+  private noteSource(source: string, answer: pg.QueryResult): void {
+    ((answer.rows[0] as { present: boolean }).present ? this.sourcesKnownPresent : this.sourcesKnownEmpty).add(source);
   }
 
   /** The deferred statements, to send in front of a multi-statement query (the caller sends them). */
