@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyText, textArrayLiteral } from "../db/copy";
+import { copyText, sqlTextLiteral, textArrayLiteral } from "../db/copy";
 import { CopyTextWriter } from "../db/copy-writer";
 import {
   advanceHandedBehaviors,
@@ -193,7 +193,7 @@ export class BehaviorLoader {
     const setUp = [...this.takeDeferred(), "SAVEPOINT liber_items"];
     setUp.push(
       `SELECT coalesce(json_agg(external_id), '[]')::text AS j FROM items
-        WHERE external_id = ANY(${this.client.escapeLiteral(textArrayLiteral(externalIds))}::text[])`,
+        WHERE external_id = ANY(${sqlTextLiteral(textArrayLiteral(externalIds))}::text[])`,
     );
     const results = [await this.client.query(setUp.join(";\n"))].flat();
     const existing = new Set(JSON.parse((results.at(-1)!.rows[0] as { j: string }).j) as string[]);
@@ -210,7 +210,7 @@ export class BehaviorLoader {
       const made = await this.client.query<{ j: string }>(
         `RELEASE SAVEPOINT liber_items;
          SELECT coalesce(json_agg(json_build_array(id, external_id, categories)), '[]')::text AS j FROM items
-          WHERE external_id = ANY(${this.client.escapeLiteral(textArrayLiteral(fresh.map((r) => r.externalId)))}::text[])`,
+          WHERE external_id = ANY(${sqlTextLiteral(textArrayLiteral(fresh.map((r) => r.externalId)))}::text[])`,
       );
       const rows = (JSON.parse(([made].flat().at(-1)!.rows[0] as { j: string }).j) as [number, string, string[]][]).map(
         ([id, external_id, categories]) => ({ id, external_id, created: true, categories }),
@@ -477,7 +477,7 @@ export class BehaviorLoader {
     }
 
     // One round trip before the COPY (values inlined: a multi-statement query cannot take
-    // parameters; integers as they are, text through escapeLiteral):
+    // parameters; integers as they are, text through sqlTextLiteral):
     // - which of these events are logged already (see above for when it is worth asking);
     // - what the foreign-key triggers would do per row, once per user and item and transaction
     //   (before the savepoint, so that a rollback to it keeps the locks);
@@ -495,8 +495,8 @@ export class BehaviorLoader {
       askLogged && !this.sourcesKnownPresent.has(source) ? setUp.push(this.sourceHasEventsSql(source)) - 1 : -1;
     const loggedAt = askLogged
       ? setUp.push(
-          `SELECT source_event_id AS sid FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}
-             AND source_event_id = ANY(${this.client.escapeLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventId(i))))}::text[])`,
+          `SELECT source_event_id AS sid FROM behaviors WHERE source = ${sqlTextLiteral(source)}
+             AND source_event_id = ANY(${sqlTextLiteral(textArrayLiteral(candidates.map((i) => batch.sourceEventId(i))))}::text[])`,
         ) - 1
       : -1;
     const lockAt = (table: "users" | "items", ids: readonly number[]) =>
@@ -608,7 +608,7 @@ export class BehaviorLoader {
 
   /** Whether the source has any event logged (one row, column present). */
   private sourceHasEventsSql(source: string): string {
-    return `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = ${this.client.escapeLiteral(source)}) AS present`;
+    return `SELECT EXISTS (SELECT 1 FROM behaviors WHERE source = ${sqlTextLiteral(source)}) AS present`;
   }
 
   private noteSource(source: string, answer: pg.QueryResult): void {
@@ -866,9 +866,9 @@ export class BehaviorLoader {
     ];
   }
 
-  /** A text value as an SQL literal, escaped by this connection (for `alongside` statements). */
+  /** A text value as an SQL literal (for `alongside` statements). */
   literal(text: string): string {
-    return this.client.escapeLiteral(text);
+    return sqlTextLiteral(text);
   }
 
   /**

@@ -88,8 +88,8 @@ export async function recordFinishedRun(
 }
 
 /**
- * The same write as one statement with its values inlined (text through `literal`, the
- * connection's escapeLiteral), for a caller that sends it in the round trip of its COMMIT: the
+ * The same write as one statement with its values inlined (text through `literal`, e.g.
+ * sqlTextLiteral), for a caller that sends it in the round trip of its COMMIT: the
  * run is then recorded in the transaction that wrote its events.
  */
 export function finishedRunStatement(
