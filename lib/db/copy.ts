@@ -13,13 +13,14 @@ export function copyNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? "\\N" : String(value);
 }
 
+const ARRAY_SPECIAL = /[\\"]/;
+
 /** A PostgreSQL text[] literal with every element quoted, e.g. {"a","b \\"c\\""}. */
 export function textArrayLiteral(values: readonly string[]): string {
   // Most lists (ids) need no escaping: two native joins instead of a string per element.
   if (!ARRAY_SPECIAL.test(values.join(""))) return values.length === 0 ? "{}" : `{"${values.join('","')}"}`;
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 }
-const ARRAY_SPECIAL = /[\\"]/;
 
 /**
  * A text value as an SQL string literal, the same text as pg's Client.escapeLiteral (quotes

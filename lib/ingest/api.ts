@@ -221,7 +221,6 @@ export async function ingestApiEvents(
         // The run is recorded by the transaction that writes its events, in the COMMIT's round trip.
         const done = storable(everyError);
         const record = finishedRunStatement(
-          (text) => loader.literal(text),
           "api",
           "POST /api/behaviors",
           runOptions,

@@ -866,11 +866,6 @@ export class BehaviorLoader {
     ];
   }
 
-  /** A text value as an SQL literal (for `alongside` statements). */
-  literal(text: string): string {
-    return sqlTextLiteral(text);
-  }
-
   /**
    * Commits; reports what the UBSP hook did and how long it took (imports show it apart).
    * `alongside`: statements (no parameters) to run in this transaction, sent with the COMMIT.

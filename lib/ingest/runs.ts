@@ -1,5 +1,6 @@
 import { safeText } from "../api/nul";
 import { db, pool } from "../db/client";
+import { sqlTextLiteral } from "../db/copy";
 import { currentProcess } from "../db/process-identity";
 import type { ImportRun, ImportRunPage, ImportRunStatus, RowError, RunCounts } from "./contract";
 
@@ -88,12 +89,11 @@ export async function recordFinishedRun(
 }
 
 /**
- * The same write as one statement with its values inlined (text through `literal`, e.g.
- * sqlTextLiteral), for a caller that sends it in the round trip of its COMMIT: the
- * run is then recorded in the transaction that wrote its events.
+ * The same write as one statement with its values inlined (text through sqlTextLiteral), for a
+ * caller that sends it in the round trip of its COMMIT: the run is then recorded in the
+ * transaction that wrote its events.
  */
 export function finishedRunStatement(
-  literal: (text: string) => string,
   source: string,
   file: string,
   options: Record<string, unknown>,
@@ -107,7 +107,7 @@ export function finishedRunStatement(
       if (!Number.isFinite(v)) throw new Error(`finishedRunStatement: not a finite number: ${v}`);
       return String(v);
     }
-    return literal(v instanceof Date ? v.toISOString() : String(v));
+    return sqlTextLiteral(v instanceof Date ? v.toISOString() : String(v));
   });
 }
 
